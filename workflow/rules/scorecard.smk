@@ -1,0 +1,11 @@
+rule scorecard:
+    """Gather every study's comparison.csv into results/scorecard.{csv,md}."""
+    input:
+        comparison_files(),
+    output:
+        csv="results/scorecard.csv",
+        md="results/scorecard.md",
+    log:
+        "results/logs/scorecard.log",
+    script:
+        "../scripts/scorecard.py"
