@@ -1,0 +1,1 @@
+"""Data: synthetic signal generators, encoders and loaders of real datasets."""
