@@ -1,4 +1,4 @@
-# Shared by every rule file: config validation (before any job) and the study registry.
+# Shared by every .smk file: config validation (before any job) and the study registry.
 import sys
 
 sys.path.insert(0, workflow.basedir)
@@ -10,7 +10,7 @@ try:
 except ConfigError as _err:
     raise WorkflowError(str(_err))
 
-# Each study's rule file calls register_study(name, [outputs]); the scorecard gathers them.
+# Each study's .smk file calls register_study(name, [outputs]); the scorecard gathers them.
 STUDIES = {}
 
 

@@ -16,6 +16,8 @@ rule lif_fi:
         figure="results/lif_fi/figures/fi_curve.png",
     params:
         study=params_of("lif_fi"),
+    conda:
+        "../envs/neurobench.yaml"
     log:
         "results/logs/lif_fi.log",
     benchmark:

@@ -5,6 +5,8 @@ rule scorecard:
     output:
         csv="results/scorecard.csv",
         md="results/scorecard.md",
+    conda:
+        "../envs/neurobench.yaml"
     log:
         "results/logs/scorecard.log",
     script:
