@@ -217,8 +217,15 @@ def run(params: dict, outdir: Path) -> None:
         log.info("energy: timing the Cython core, CUBA-like workload %d sources → %d neurons, %g ms",
                  p["core_n_sources"], p["core_n_neurons"], p["core_duration_ms"])
         timing = time_core(p)
+        log.info("energy: timing the DYNAP-SE emulator (if available)")
+        try:
+            dyn = time_dynapse(p)
+        except (TypeError, AttributeError, ValueError) as exc:   # the emulator's API moved on
+            dyn = {"status": f"DYNAP-SE emulator timing failed ({type(exc).__name__}: {exc}); "
+                             "row left empty"}
+        log.info("energy: DYNAP-SE emulator: %s", dyn["status"])
         watts, watts_note = cpu_power_w(p, systems)
-        ext, core_row = _extended_table(out, systems, cols, coef, published, timing, watts,
+        ext, core_row = _extended_table(out, systems, cols, coef, published, timing, dyn, watts,
                                         watts_note, p, brain_given, r, s_events, n_brain)
         out.claim(Claim(
             "core_event_energy", "estimated energy per synaptic event of the Cython core on this "
@@ -230,6 +237,11 @@ def run(params: dict, outdir: Path) -> None:
                         "Cython core", "wall time per synaptic event (with − without projections)",
                         np.nan, core_row["time_per_event_s"], "–", "s", "INFO",
                         "measured in this job (CUBA-like workload)"))
+        if "time_per_event_s" in dyn:
+            out.claim(Claim("dynapse_time_per_event", "measured wall time per synaptic event of the "
+                            "DYNAP-SE emulator", "wall time per synaptic event (with − without CAM "
+                            "connections)", np.nan, dyn["time_per_event_s"], "–", "s", "INFO",
+                            "measured in this job (neurobench.dynapse.Board)"))
         out.claim(claim_within(
             "core_targets_silent", "the timed target neurons stay (almost) silent, so the time "
             "difference is event delivery only", "target spikes per synaptic event",
@@ -351,7 +363,7 @@ def _sensitivity(out, p, spikey: em.Coefficients, brain: em.Coefficients, n_brai
     return {"rates": rates, "events": events, **full}
 
 
-def _extended_table(out, systems, cols, coef, published, timing, watts, watts_note, p,
+def _extended_table(out, systems, cols, coef, published, timing, dyn, watts, watts_note, p,
                     brain_given, r, s_events, n_brain):
     rows = []
     for k, m in systems.items():
@@ -383,8 +395,19 @@ def _extended_table(out, systems, cols, coef, published, timing, watts, watts_no
                        f"with vs {timing['without']['wall_s']:.3g} s without projections; {watts_note}"),
             "verified": True, "time_per_event_s": t_event, "time_per_neuron_step_s": t_step}
     rows.append(core)
-    rows.append({"system": "neurobench DYNAP-SE emulator", "kind": "not measured",
-                 "source": _dynapse_status(), "verified": False})
+    if "time_per_event_s" in dyn:
+        t_ev = dyn["time_per_event_s"]
+        rows.append({"system": "neurobench DYNAP-SE emulator (this CPU)",
+                     "kind": "estimate: measured time × stated CPU power",
+                     "energy_per_spike_j": np.nan,
+                     "energy_per_synaptic_event_j": t_ev * watts if t_ev > 0 else np.nan,
+                     "resting_w_per_neuron": dyn["time_per_neuron_step_s"] * 1e6 / p["dynapse_dt_us"] * watts,
+                     "housekeeping_w_per_neuron": np.nan,
+                     "source": f"{dyn['status']}; {watts_note}", "verified": True,
+                     "time_per_event_s": t_ev, "time_per_neuron_step_s": dyn["time_per_neuron_step_s"]})
+    else:
+        rows.append({"system": "neurobench DYNAP-SE emulator", "kind": "not measured",
+                     "source": dyn["status"], "verified": False})
     ext = pd.DataFrame(rows)
     ext["worse_by_per_event_vs_brain"] = ext["energy_per_synaptic_event_j"] / brain_given["spike_transmission"]
     out.table(ext, "extended_table", latex=True,
@@ -392,17 +415,48 @@ def _extended_table(out, systems, cols, coef, published, timing, watts, watts_no
     return ext, core
 
 
-def _dynapse_status() -> str:
-    """Whether the DYNAP-SE emulator offers a documented run API (checked when the study runs)."""
+def time_dynapse(p) -> dict:
+    """Wall time per synaptic event of the DYNAP-SE emulator (``neurobench.dynapse.Board``).
+
+    One chip (1024 DPI neurons); ``dynapse_n_sources`` FPGA spike-generator channels firing at
+    ``dynapse_source_rate_hz`` (trains drawn once from the seed) reach every neuron through an
+    inhibitory GABA_A CAM entry (64 sources fill the 64 CAM entries of each neuron). Run with
+    and without the connections; the difference in wall time (minimum over repeats) per event
+    (source spike × target neuron) is the cost of event delivery. Returns ``{"status": text}``
+    plus the numbers when the emulator is available, else only the reason.
+    """
     try:
-        import neurobench.dynapse as dyn
-    except Exception as exc:  # noqa: BLE001 - any import failure means: not available
-        return f"neurobench.dynapse not importable ({type(exc).__name__}); row left empty"
-    api = [n for n in ("run", "simulate", "Board") if hasattr(dyn, n)]
-    if not api:
-        return "neurobench.dynapse has no documented run API yet; row left empty"
-    return (f"neurobench.dynapse exposes {', '.join(api)}, but its energy per event is not "
-            "measured by this study yet; row left empty")
+        from neurobench.dynapse import Board
+    except ImportError as exc:
+        return {"status": f"neurobench.dynapse not importable ({exc}); row left empty"}
+    dt_us, dur_ms, n_src = p["dynapse_dt_us"], p["dynapse_duration_ms"], p["dynapse_n_sources"]
+    rng = np.random.default_rng(p["seed"])
+    steps = int(round(dur_ms * 1e3 / dt_us))
+    k_step, k_src = np.nonzero(rng.random((steps, n_src)) < p["dynapse_source_rate_hz"] * dt_us * 1e-6)
+    out = {}
+    for with_syn in (False, True):
+        walls = []
+        for _ in range(p["core_repeats"]):
+            board = Board(n_chips=1, dt_us=dt_us, seed=p["seed"])
+            gen = board.add_spike_generator(k_step * dt_us, k_src, n_channels=n_src)
+            if with_syn:
+                pre, post = np.meshgrid(gen.ids, np.arange(board.n_neurons), indexing="ij")
+                board.connect(pre.ravel(), post.ravel(), "GABA_A")
+            board.run(0.0)
+            t0 = time.perf_counter()
+            board.run(dur_ms)
+            walls.append(time.perf_counter() - t0)
+        out["with" if with_syn else "without"] = {
+            "wall_s": min(walls), "events": int(k_src.size * board.n_neurons) if with_syn else 0,
+            "output_spikes": len(board.events()), "n_neurons": board.n_neurons}
+    w = out["with"]
+    out["time_per_event_s"] = (w["wall_s"] - out["without"]["wall_s"]) / max(w["events"], 1)
+    out["time_per_neuron_step_s"] = out["without"]["wall_s"] / (w["n_neurons"] * steps)
+    out["status"] = (f"measured in this job: {n_src} generator channels at "
+                     f"{p['dynapse_source_rate_hz']:g} Hz → {w['n_neurons']} DPI neurons (GABA_A), "
+                     f"{dur_ms:g} ms at dt {dt_us:g} µs, {w['events']} synaptic events, "
+                     f"{w['wall_s']:.3g} s with vs {out['without']['wall_s']:.3g} s without")
+    return out
 
 
 def _figures(out, table, cols, systems, brain_given, brain_derived, sens, ext):
