@@ -1,0 +1,67 @@
+"""event_sampling: the boundary-value solution against closed forms, the periodic variance,
+the equal-error interpolation, and the study's claims in the quick workflow."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from neurobench.studies import event_sampling as es
+from conftest import claims_of
+
+
+@pytest.mark.parametrize("d,sigma", [(1.0, 1.0), (0.5, 2.0)])
+def test_integrator_exit_time_and_cost_closed_form(d, sigma):
+    # Brownian motion from 0 to ±d: E[τ] = d²/σ², E ∫ x² dt = d⁴/(6σ²)
+    T0, G0 = es.exit_time_and_cost(0.0, sigma, d)
+    assert T0 == pytest.approx(d**2 / sigma**2, rel=1e-4)
+    assert G0 == pytest.approx(d**4 / (6 * sigma**2), rel=1e-4)
+
+
+def test_ou_exit_time_matches_quadrature():
+    # T(0) = ∫_0^d (2/σ²) e^{-a y²/σ²} ∫_0^y e^{a z²/σ²} dz dy for the symmetric OU problem
+    from scipy.integrate import quad
+    a, sigma, d = -1.0, 1.0, 1.0
+    inner = lambda y: quad(lambda z: np.exp(a * z**2 / sigma**2), 0, y)[0]
+    ref = quad(lambda y: 2 / sigma**2 * np.exp(-a * y**2 / sigma**2) * inner(y), 0, d)[0]
+    assert es.exit_time_and_cost(a, sigma, d)[0] == pytest.approx(ref, rel=1e-4)
+
+
+def test_periodic_variance_limits():
+    assert es.periodic_variance(0.0, 1.0, 2.0) == pytest.approx(1.0)        # σ²h/2
+    assert es.periodic_variance(1e-7, 1.0, 2.0) == pytest.approx(1.0, rel=1e-5)
+    # stable process, long period: → stationary variance σ²/(2|a|)
+    assert es.periodic_variance(-5.0, 1.0, 200.0) == pytest.approx(0.1, rel=0.01)
+
+
+def test_simulated_integrator_ratio_is_three():
+    rng = np.random.default_rng(0)
+    v_ev, r_ev = es.simulate_impulse_control(0.0, 1.0, 1e-3, 10000, 300, rng, d=1.0)
+    v_per, _ = es.simulate_impulse_control(0.0, 1.0, 1e-3, 10000, 300, rng,
+                                           h_steps=int(round(1 / (r_ev * 1e-3))))
+    assert r_ev == pytest.approx(1.0, rel=0.1)
+    assert v_per / v_ev == pytest.approx(3.0, rel=0.1)
+
+
+def test_samples_at_error_interpolates_in_log_log():
+    import pandas as pd
+    curve = pd.DataFrame({"samples": [10.0, 100.0, 1000.0], "rms_error": [1.0, 0.1, 0.01]})
+    assert es.samples_at_error(curve, 0.0316227766) == pytest.approx(316.227766, rel=1e-6)
+    assert np.isnan(es.samples_at_error(curve, 1e-4))
+
+
+def test_zoh_uniform_holds_samples():
+    x = np.arange(10.0)
+    np.testing.assert_array_equal(es.zoh_uniform(x, 3), [0, 0, 0, 3, 3, 3, 6, 6, 6, 9])
+
+
+def test_quick_workflow_claims(quick_results):
+    study = quick_results / "event_sampling"
+    for f in ("comparison.csv", "provenance.json", "figures/sampling_comparison.png",
+              "figures/vibration_events.png", "tables/error_vs_samples.csv",
+              "tables/impulse_control.tex"):
+        assert (study / f).exists(), f
+    claims = claims_of(quick_results, "event_sampling")
+    checked = claims[claims.status != "INFO"]
+    assert len(checked) >= 10
+    assert (checked.status == "PASS").all(), checked[checked.status != "PASS"].to_string()

@@ -1,0 +1,84 @@
+"""membrane: Nernst and GHK at known points, the HH fixed point and rates, spike-shape
+measurement, and the study's claims in the quick workflow."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from neurobench.studies import membrane as mb
+from conftest import claims_of
+
+
+def test_thermal_voltage_and_nernst_known_points():
+    # kT/q = R T / F; at 37 °C 26.73 mV; 61.5 mV per decade for a monovalent ion
+    assert mb.thermal_voltage_mV(37.0) == pytest.approx(8.314462618 * 310.15 / 96485.33212 * 1e3, rel=1e-8)
+    assert float(mb.nernst_mV(1.0, 10.0, 1, 37.0)) == pytest.approx(61.54, abs=0.01)
+    # valence 2 halves it, an anion flips the sign
+    assert float(mb.nernst_mV(1.0, 10.0, 2, 37.0)) == pytest.approx(30.77, abs=0.01)
+    assert float(mb.nernst_mV(1.0, 10.0, -1, 37.0)) == pytest.approx(-61.54, abs=0.01)
+    assert float(mb.nernst_mV(5.0, 5.0, 1, 20.0)) == 0.0
+
+
+def test_nernst_bad_input():
+    with pytest.raises(ValueError, match="concentrations"):
+        mb.nernst_mV(0.0, 1.0, 1, 37.0)
+    with pytest.raises(ValueError, match="valence"):
+        mb.nernst_mV(1.0, 1.0, 0, 37.0)
+    with pytest.raises(ValueError, match="temperature"):
+        mb.thermal_voltage_mV(-300.0)
+
+
+def test_ghk_reduces_to_nernst_for_one_permeant_ion():
+    conc = {"K": (140.0, 5.0), "Na": (15.0, 145.0), "Cl": (10.0, 110.0)}
+    v = mb.ghk_mV(conc, {"K": 1.0, "Na": 0.0, "Cl": 0.0}, 37.0)
+    assert v == pytest.approx(float(mb.nernst_mV(140.0, 5.0, 1, 37.0)), abs=1e-9)
+    v = mb.ghk_mV(conc, {"K": 0.0, "Na": 0.0, "Cl": 1.0}, 37.0)
+    assert v == pytest.approx(float(mb.nernst_mV(10.0, 110.0, -1, 37.0)), abs=1e-9)
+
+
+def test_ghk_range_brackets_mid():
+    lo, mid, hi = mb.ghk_range("mammal", 37.0)
+    assert lo < mid < hi
+
+
+def test_hh_rest_is_a_zero_of_the_ionic_current_near_minus_65():
+    v = mb.hh_resting_potential()
+    m, h, n = mb.hh_steady_state(v)
+    i = (mb.HH["g_na"] * m**3 * h * (v - mb.HH["e_na"]) + mb.HH["g_k"] * n**4 * (v - mb.HH["e_k"])
+         + mb.HH["g_l"] * (v - mb.HH["e_l"]))
+    assert abs(i) < 1e-9
+    assert v == pytest.approx(-65.0, abs=0.1)
+    # the classic HH resting gating values (Hodgkin & Huxley 1952, shifted): m≈0.053, h≈0.596, n≈0.318
+    assert (float(m), float(h), float(n)) == pytest.approx((0.0529, 0.5961, 0.3177), abs=2e-3)
+
+
+def test_rates_are_continuous_at_their_removable_singularities():
+    a_m = mb._rates(np.array([-40.0 - 1e-6, -40.0, -40.0 + 1e-6]))[0]
+    a_n = mb._rates(np.array([-55.0 - 1e-6, -55.0, -55.0 + 1e-6]))[4]
+    np.testing.assert_allclose(a_m, 1.0, atol=1e-5)
+    np.testing.assert_allclose(a_n, 0.1, atol=1e-5)
+
+
+def test_spike_shape_of_a_triangle():
+    t = np.linspace(0, 10, 10001)
+    v = -65 + 100 * np.clip(1 - np.abs(t - 5), 0, None)      # peak 100 mV, base width 2 ms
+    amp, width = mb.spike_shape(t, v, -65.0)
+    assert amp == pytest.approx(100.0)
+    assert width == pytest.approx(1.0, abs=1e-3)
+    assert mb.spike_times(t, v, 0.0) == pytest.approx([4.65], abs=2e-3)   # −65 + 100(1 − 0.35) = 0
+
+
+def test_quick_workflow_claims(quick_results):
+    study = quick_results / "membrane"
+    for f in ("comparison.csv", "provenance.json", "figures/action_potential.png",
+              "figures/nernst.png", "tables/nernst.tex", "tables/ghk.csv",
+              "tables/pulse_responses.csv"):
+        assert (study / f).exists(), f
+    claims = claims_of(quick_results, "membrane").set_index("claim_id")
+    for cid in ("thermal_voltage_37C", "mammal_E_K", "mammal_E_Na", "ghk_rest_squid",
+                "ghk_rest_mammal", "hh_rest_vs_fixed_point", "hh_rest_talk", "all_or_none",
+                "ap_amplitude", "ap_width"):
+        assert claims.loc[cid, "status"] == "PASS", (cid, claims.loc[cid].to_dict())
