@@ -113,16 +113,19 @@ def cuba_like(p, with_synapses: bool, seed: int):
     return net, projections, net.record_spikes(target)
 
 
-def _timed(p, with_synapses):
-    walls = []
-    for _ in range(p["core_repeats"]):
-        net, projs, rec = cuba_like(p, with_synapses, p["seed"])
-        net.run(0.0)   # compile outside the timed region
-        t0 = time.perf_counter()
-        net.run(p["core_duration_ms"])
-        walls.append(time.perf_counter() - t0)
-    events = sum(int(counts @ np.bincount(proj.pre, minlength=src.n)) for src, proj, counts in projs)
-    return {"wall_s": min(walls), "events": events, "target_spikes": int(rec.counts().sum())}
+def _min_walls(prepare, repeats: int) -> dict:
+    """Minimum wall time of each variant (without / with synapses), the two alternating so that
+    load changes on a shared machine hit both alike. ``prepare(with_synapses)`` builds a model
+    and returns ``(run, summary)``: ``run()`` is timed, ``summary()`` gives its counts after."""
+    walls, info = {False: [], True: []}, {}
+    for _ in range(repeats):
+        for variant in (False, True):
+            run_model, summary = prepare(variant)
+            t0 = time.perf_counter()
+            run_model()
+            walls[variant].append(time.perf_counter() - t0)
+            info[variant] = summary()
+    return {("with" if v else "without"): {"wall_s": min(w), **info[v]} for v, w in walls.items()}
 
 
 def time_core(p) -> dict:
@@ -130,12 +133,19 @@ def time_core(p) -> dict:
     its projections replays identical source spikes, so the difference in wall time (minimum
     over repeats) is the cost of delivering the events; the run without projections gives the
     time per neuron-step (including the input spikes)."""
-    base = _timed(p, with_synapses=False)
-    full = _timed(p, with_synapses=True)
+    def prepare(with_synapses):
+        net, projs, rec = cuba_like(p, with_synapses, p["seed"])
+        net.run(0.0)   # compile outside the timed region
+        return (lambda: net.run(p["core_duration_ms"]),
+                lambda: {"events": sum(int(counts @ np.bincount(proj.pre, minlength=src.n))
+                                       for src, proj, counts in projs),
+                         "target_spikes": int(rec.counts().sum())})
+
+    t = _min_walls(prepare, p["core_repeats"])
     neuron_steps = p["core_n_neurons"] * round(p["core_duration_ms"] / p["core_dt_ms"])
-    return {"without": base, "with": full,
-            "time_per_neuron_step_s": base["wall_s"] / neuron_steps,
-            "time_per_event_s": (full["wall_s"] - base["wall_s"]) / max(full["events"], 1)}
+    t["time_per_neuron_step_s"] = t["without"]["wall_s"] / neuron_steps
+    t["time_per_event_s"] = (t["with"]["wall_s"] - t["without"]["wall_s"]) / max(t["with"]["events"], 1)
+    return t
 
 
 def cpu_power_w(p, systems) -> tuple[float, str]:
@@ -433,22 +443,19 @@ def time_dynapse(p) -> dict:
     rng = np.random.default_rng(p["seed"])
     steps = int(round(dur_ms * 1e3 / dt_us))
     k_step, k_src = np.nonzero(rng.random((steps, n_src)) < p["dynapse_source_rate_hz"] * dt_us * 1e-6)
-    out = {}
-    for with_syn in (False, True):
-        walls = []
-        for _ in range(p["core_repeats"]):
-            board = Board(n_chips=1, dt_us=dt_us, seed=p["seed"])
-            gen = board.add_spike_generator(k_step * dt_us, k_src, n_channels=n_src)
-            if with_syn:
-                pre, post = np.meshgrid(gen.ids, np.arange(board.n_neurons), indexing="ij")
-                board.connect(pre.ravel(), post.ravel(), "GABA_A")
-            board.run(0.0)
-            t0 = time.perf_counter()
-            board.run(dur_ms)
-            walls.append(time.perf_counter() - t0)
-        out["with" if with_syn else "without"] = {
-            "wall_s": min(walls), "events": int(k_src.size * board.n_neurons) if with_syn else 0,
-            "output_spikes": len(board.events()), "n_neurons": board.n_neurons}
+
+    def prepare(with_synapses):
+        board = Board(n_chips=1, dt_us=dt_us, seed=p["seed"])
+        gen = board.add_spike_generator(k_step * dt_us, k_src, n_channels=n_src)
+        if with_synapses:
+            pre, post = np.meshgrid(gen.ids, np.arange(board.n_neurons), indexing="ij")
+            board.connect(pre.ravel(), post.ravel(), "GABA_A")
+        board.run(0.0)
+        return (lambda: board.run(dur_ms),
+                lambda: {"events": int(k_src.size * board.n_neurons) if with_synapses else 0,
+                         "output_spikes": len(board.events()), "n_neurons": board.n_neurons})
+
+    out = _min_walls(prepare, p["core_repeats"])
     w = out["with"]
     out["time_per_event_s"] = (w["wall_s"] - out["without"]["wall_s"]) / max(w["events"], 1)
     out["time_per_neuron_step_s"] = out["without"]["wall_s"] / (w["n_neurons"] * steps)
