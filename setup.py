@@ -1,22 +1,39 @@
 """Build of the compiled kernels (the rest of the metadata is in pyproject.toml)."""
 
+import os
+import platform
+
 import numpy as np
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
 COMPILE_ARGS = ["-O3"]  # no -ffast-math: results must match Brian2 to rounding
+# The LIF core: OpenMP for its threaded membrane update; no FMA contraction (bitwise results);
+# -fno-trapping-math lets the compiler vectorise the branch-free updates (no result changes).
+# -march=native (x86-64: AVX2 vectors; set NEUROBENCH_PORTABLE=1 for a portable build).
+CORE_ARGS = COMPILE_ARGS + ["-fopenmp", "-ffp-contract=off", "-fno-trapping-math"]
+if platform.machine() in ("x86_64", "AMD64") and not os.environ.get("NEUROBENCH_PORTABLE"):
+    CORE_ARGS.append("-march=native")
 
 extensions = [
     Extension(
         "neurobench.core._engine",
         ["neurobench/core/_engine.pyx"],
-        include_dirs=[np.get_include()],
-        extra_compile_args=COMPILE_ARGS,
+        include_dirs=[np.get_include(), "neurobench/core"],
+        extra_compile_args=CORE_ARGS,
+        extra_link_args=["-fopenmp"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     ),
     Extension(
         "neurobench.data._level_crossing",
         ["neurobench/data/_level_crossing.pyx"],
+        include_dirs=[np.get_include()],
+        extra_compile_args=COMPILE_ARGS,
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+    ),
+    Extension(
+        "neurobench.dynapse._kernel",
+        ["neurobench/dynapse/_kernel.pyx"],
         include_dirs=[np.get_include()],
         extra_compile_args=COMPILE_ARGS,
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],

@@ -20,7 +20,9 @@ except ImportError as exc:  # pragma: no cover - exercised only on a broken inst
 
 from neurobench.core.network import (  # noqa: E402
     LIFParameters, Network, Population, SpikeSource, Projection, SpikeRecord, StateRecord,
+    WeightRecord,
 )
+from neurobench.core.plasticity import STDP, TsodyksMarkram  # noqa: E402
 
 __all__ = ["LIFParameters", "Network", "Population", "SpikeSource", "Projection",
-           "SpikeRecord", "StateRecord"]
+           "SpikeRecord", "StateRecord", "WeightRecord", "STDP", "TsodyksMarkram"]

@@ -9,13 +9,33 @@ Model (per neuron i, fixed step dt, exact propagators precomputed in Python):
 Order of operations within step g (the same as Brian2's default schedule, so that both
 simulators agree spike for spike): refractory countdown → membrane update (skipped while
 refractory: v is clamped) → synaptic decay → arrival of events due at g → threshold v > θ
-→ reset v ← v_reset → events of step g are queued for step g + delay (delay ≥ 1 step).
-State monitors sample at the start of the step, as Brian2's StateMonitor does.
+→ reset v ← v_reset → events of step g are queued for step g + delay (delay ≥ 1 step)
+→ presynaptic plasticity (short-term plasticity scales the transmitted weight; STDP
+depression at the presynaptic spike) → postsynaptic plasticity (STDP potentiation at the
+postsynaptic spike). Presynaptic before postsynaptic is Brian2's order (its ``pre`` pathway
+has order −1, ``post`` +1). State and weight monitors sample at the start of the step, as
+Brian2's StateMonitor does.
+
+Plasticity (all event driven; traces and STP variables are decayed exactly and lazily, at
+the next event that reads them):
+
+  STDP (pair based, Gerstner et al., Neuronal Dynamics eq. 19.10): a presynaptic trace x_j
+  (τ₊) and a postsynaptic trace y_i (τ₋) per rule; all-to-all pairing x ← x + 1, nearest-spike
+  pairing x ← 1. At a postsynaptic spike w ← w + A₊·f₊(w)·x_j, at a presynaptic spike
+  w ← w − A₋·f₋(w)·y_i, then w is clipped to [w_min, w_max]. Hard bounds: f± = 1 (additive);
+  soft bounds: f₊ = ((w_max − w)/(w_max − w_min))^μ, f₋ = ((w − w_min)/(w_max − w_min))^μ.
+  Short-term plasticity (Tsodyks & Markram): between spikes u → 0 with τ_F, x → 1 with τ_D;
+  at a spike u ← u + U(1 − u), the synapse transmits w·u·x, then x ← x − u·x.
+
+Parallelism: the membrane update of the neurons is split into fixed chunks (boundaries do
+not depend on the number of threads' scheduling) that OpenMP threads update in parallel;
+spikes are collected afterwards by one ordered scan, and delivery and plasticity are serial.
+Each neuron's arithmetic is the same whatever the thread count, so results are identical.
 """
 
-from libc.stdlib cimport malloc, realloc, free, calloc
-from libc.string cimport memset
-from libc.math cimport exp
+from cython.parallel cimport prange
+from libc.stdlib cimport malloc, realloc, free
+from libc.math cimport exp, pow
 import numpy as np
 
 
@@ -46,55 +66,204 @@ cdef inline int _push(SpikeBuf *b, long long step, int nid) noexcept nogil:
     return 0
 
 
-def run_kernel(long long step0, long long n_steps,
-               double[::1] v, double[::1] ge, double[::1] gi, int[::1] refrac,
-               int[::1] pop_start, int[::1] pop_stop, signed char[::1] pop_mode,
-               double[::1] el, double[::1] vth, double[::1] vreset, int[::1] ref_steps,
-               double[::1] ri,
-               double[::1] p_mem, double[::1] p_e, double[::1] p_i,
-               double[::1] d_e, double[::1] d_i,
-               double[::1] dt_over_tau, double[::1] e_e, double[::1] e_i,
-               int[::1] dyn_idx, double[:, ::1] dyn_vals,
+# -- membrane updates of one chunk [lo, hi) of a population: plain C (_lif_kernels.h), so
+# that the compiler can vectorise them (restrict pointers, branch-free selects).
+cdef extern from "_lif_kernels.h" nogil:
+    void nb_cuba_uniform(Py_ssize_t lo, Py_ssize_t hi, double *v, double *ge, double *gi,
+                         double *refrac, long long *flag, long long *bany, const double *drive,
+                         double pm, double pe, double pi, double de, double di, double vth,
+                         double vreset, double ref)
+    void nb_cuba_general(Py_ssize_t lo, Py_ssize_t hi, double *v, double *ge, double *gi,
+                         double *refrac, long long *flag, long long *bany, const double *drive,
+                         const double *pm, const double *pe, const double *pi,
+                         const double *de, const double *di, const double *vth,
+                         const double *vreset, const double *ref)
+    void nb_coba(Py_ssize_t lo, Py_ssize_t hi, double *v, double *ge, double *gi,
+                 double *refrac, long long *flag, long long *bany, const double *drive,
+                 const double *dt_over_tau, const double *e_e, const double *e_i,
+                 const double *de, const double *di, const double *vth,
+                 const double *vreset, const double *ref)
+    int nb_collect(Py_ssize_t lo, Py_ssize_t hi, const long long *flag, const long long *bany,
+                   int *out)
+
+
+cdef inline void _arrive(double *ring, unsigned char *mark, int *touched, int *n_touched,
+                         long long idx, long long ring_size, Py_ssize_t n_neurons,
+                         double w) noexcept nogil:
+    """Add w to ring entry idx (= slot·2n + 2·neuron + receptor, before wrapping) and list
+    the neuron among the slot's receivers on its first arrival."""
+    cdef long long m, slot
+    if idx >= ring_size:
+        idx = idx - ring_size
+    ring[idx] += w
+    m = idx >> 1
+    if mark[m] == 0:
+        mark[m] = 1
+        slot = m // n_neurons
+        touched[slot * n_neurons + n_touched[slot]] = <int> (m - slot * n_neurons)
+        n_touched[slot] += 1
+
+
+cdef inline double _clip(double w, double lo, double hi) noexcept nogil:
+    if w < lo:
+        return lo
+    if w > hi:
+        return hi
+    return w
+
+
+cdef struct Pops:
+    # per-neuron parameter arrays and the chunk table (pointers into numpy arrays)
+    int *ch_pop
+    int *ch_lo
+    int *ch_hi
+    signed char *kind
+    int *start
+    double *p_mem
+    double *p_e
+    double *p_i
+    double *d_e
+    double *d_i
+    double *vth
+    double *vreset
+    double *ref
+    double *dt_over_tau
+    double *e_e
+    double *e_i
+
+
+cdef void _update_chunk(Py_ssize_t c, const Pops *P, double *v, double *ge, double *gi,
+                        double *refrac, long long *flag, long long *bany, double *drive) noexcept nogil:
+    cdef int p = P.ch_pop[c]
+    cdef Py_ssize_t lo = P.ch_lo[c], hi = P.ch_hi[c], j = P.start[p]
+    if P.kind[p] == 0:        # current-based, uniform parameters
+        nb_cuba_uniform(lo, hi, v, ge, gi, refrac, flag, bany, drive,
+                      P.p_mem[j], P.p_e[j], P.p_i[j], P.d_e[j], P.d_i[j], P.vth[j],
+                      P.vreset[j], P.ref[j])
+    elif P.kind[p] == 1:      # current-based, per-neuron parameters
+        nb_cuba_general(lo, hi, v, ge, gi, refrac, flag, bany, drive, P.p_mem, P.p_e,
+                      P.p_i, P.d_e, P.d_i, P.vth, P.vreset, P.ref)
+    else:                     # conductance-based
+        nb_coba(lo, hi, v, ge, gi, refrac, flag, bany, drive, P.dt_over_tau, P.e_e,
+              P.e_i, P.d_e, P.d_i, P.vth, P.vreset, P.ref)
+
+
+def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
+               double[::1] drive, int[::1] dyn_idx, double[:, ::1] dyn_vals,
                long long[::1] ext_ptr, int[::1] ext_ids,
-               long long[::1] syn_ptr, int[::1] syn_tgt, double[::1] syn_w,
-               int[::1] syn_delay, int[::1] syn_ch,
-               double[::1] ring, int ring_len,
-               unsigned char[::1] spike_mask,
-               int[::1] rec_idx, long long rec_every,
-               double[:, ::1] rec_v, double[:, ::1] rec_ge, double[:, ::1] rec_gi):
+               double[:, ::1] rec_v, double[:, ::1] rec_ge, double[:, ::1] rec_gi,
+               double[:, ::1] rec_w):
     """Advance the network by ``n_steps`` steps starting at global step ``step0``.
 
-    All arrays are modified in place (state, ring buffer, recordings). Returns the recorded
-    spikes as ``(steps int64, ids int32)`` and the number of state-monitor rows written.
-    Validation happens in Python (``neurobench.core.network``) before this call.
+    ``C`` is the compiled network (``Network._compile``); its state arrays, ring buffer,
+    plastic weights and plasticity state are modified in place. ``drive`` is E_L + R·I_const
+    per neuron (mV). Returns the recorded spikes as ``(steps int64, ids int32)`` and the
+    numbers of state-monitor and weight-monitor rows written. Validation happens in Python
+    (``neurobench.core.network``) before this call.
     """
+    # -- neuron state and parameters
+    cdef double[::1] v = C["v"], ge = C["ge"], gi = C["gi"]
+    cdef double[::1] refrac = C["refrac"]
+    cdef long long[::1] flag = C["flag"], bany = C["bany"]
+    cdef double[::1] p_mem = C["p_mem"], p_e = C["p_e"], p_i = C["p_i"]
+    cdef double[::1] d_e = C["d_e"], d_i = C["d_i"], vth = C["vth"], vreset = C["vreset"]
+    cdef double[::1] dt_over_tau = C["dt_over_tau"], e_e = C["e_e"], e_i = C["e_i"]
+    cdef double[::1] ref_steps = C["ref_steps"]
+    cdef int[::1] ch_pop = C["chunk_pop"], ch_lo = C["chunk_lo"], ch_hi = C["chunk_hi"]
+    cdef signed char[::1] pop_kind = C["pop_kind"]
+    cdef int[::1] pop_start = C["pop_start"]
+    cdef unsigned char[::1] spike_mask = C["spike_mask"]
+    # -- synapses (CSR by source), ring buffer [slot][neuron][receptor] of arrivals and, per
+    # slot, the list of neurons that receive any (marked in mark[slot][neuron])
+    cdef long long[::1] syn_ptr = C["syn_ptr"]
+    cdef int[::1] syn_off = C["syn_off"]
+    cdef unsigned char[::1] mark = C["mark"], src_slow = C["src_slow"]
+    cdef int[::1] touched = C["touched"], n_touched = C["n_touched"]
+    cdef int[::1] syn_tgt = C["syn_tgt"], syn_rule = C["syn_rule"], syn_stp = C["syn_stp"]
+    cdef double[::1] syn_w = C["syn_w"], ring = C["ring"]
+    cdef long long ring_size = ring.shape[0]
+    cdef int ring_len = C["ring_len"]
+    # -- STDP: rules, traces (per rule × source / neuron), synapses onto each neuron (CSC)
+    cdef double[::1] r_cp = C["rule_c_plus"], r_cm = C["rule_c_minus"]
+    cdef double[::1] r_ap = C["rule_a_plus"], r_am = C["rule_a_minus"]
+    cdef double[::1] r_wmin = C["rule_w_min"], r_wmax = C["rule_w_max"], r_mu = C["rule_mu"]
+    cdef int[::1] r_nearest = C["rule_nearest"], r_soft = C["rule_soft"]
+    cdef double[::1] x_pre = C["x_pre"], y_post = C["y_post"]
+    cdef long long[::1] x_last = C["x_last"], y_last = C["y_last"]
+    cdef long long[::1] post_ptr = C["post_ptr"]
+    cdef long long[::1] post_syn = C["post_syn"]
+    cdef int[::1] syn_pre = C["syn_pre"]
+    # -- short-term plasticity: per-synapse (u, x, last step), per-projection parameters
+    cdef double[::1] stp_u = C["stp_u"], stp_x = C["stp_x"]
+    cdef long long[::1] stp_last = C["stp_last"]
+    cdef int[::1] stp_param = C["stp_param"]
+    cdef double[::1] s_U = C["stp_U"], s_cf = C["stp_c_f"], s_cd = C["stp_c_d"]
+    # -- monitors
+    cdef int[::1] rec_idx = C["rec_idx"]
+    cdef long long rec_every = C["rec_every"]
+    cdef long long[::1] rec_syn = C["rec_syn"]
+    cdef long long w_every = C["w_every"]
+
     cdef Py_ssize_t n_neurons = v.shape[0]
-    cdef Py_ssize_t n_pops = pop_start.shape[0]
+    cdef Py_ssize_t n_src = syn_ptr.shape[0] - 1
+    cdef Py_ssize_t n_chunks = ch_pop.shape[0]
     cdef Py_ssize_t n_dyn = dyn_idx.shape[0]
     cdef Py_ssize_t n_rec = rec_idx.shape[0]
-    cdef Py_ssize_t s, i, k, p, r, row = 0
-    cdef long long g, src
-    cdef int slot, slot2, mode, n_spk
-    cdef double ie, ii, vi, vinf, gtot
-    cdef Py_ssize_t inh_off = <Py_ssize_t> ring_len * n_neurons
-    cdef double *ri_dyn = <double *> calloc(n_neurons if n_neurons > 0 else 1, sizeof(double))
+    cdef Py_ssize_t n_wrec = rec_syn.shape[0]
+    cdef int n_rules = r_cp.shape[0]
+    cdef Py_ssize_t s, i, k, q, c, r, b, row = 0, wrow = 0
+    cdef long long g, src, idx, slot_base, slot
+    cdef int n_spk, p, rule, sp
+    cdef double w, tr, fac, span, u, xs, rel
+    cdef double *dyn_base = <double *> malloc((n_dyn if n_dyn > 0 else 1) * sizeof(double))
     cdef int *spiking = <int *> malloc((n_neurons if n_neurons > 0 else 1) * sizeof(int))
+    cdef double *pv = &v[0]
+    cdef unsigned char *pmark = &mark[0]
+    cdef int *ptouched = &touched[0]
+    cdef int *pn_touched = &n_touched[0]
+    cdef double *pge = &ge[0]
+    cdef double *pgi = &gi[0]
+    cdef double *pref = &refrac[0]
+    cdef long long *pflag = &flag[0]
+    cdef long long *pbany = &bany[0]
+    cdef double *pdrive = &drive[0]
+    cdef double *pring = &ring[0]
+    cdef Pops P
     cdef SpikeBuf buf
     cdef int err = 0
+    P.ch_pop = &ch_pop[0]
+    P.ch_lo = &ch_lo[0]
+    P.ch_hi = &ch_hi[0]
+    P.kind = &pop_kind[0]
+    P.start = &pop_start[0]
+    P.p_mem = &p_mem[0]
+    P.p_e = &p_e[0]
+    P.p_i = &p_i[0]
+    P.d_e = &d_e[0]
+    P.d_i = &d_i[0]
+    P.vth = &vth[0]
+    P.vreset = &vreset[0]
+    P.ref = &ref_steps[0]
+    P.dt_over_tau = &dt_over_tau[0]
+    P.e_e = &e_e[0]
+    P.e_i = &e_i[0]
     buf.steps = NULL
     buf.ids = NULL
     buf.n = 0
     buf.cap = 0
-    if ri_dyn == NULL or spiking == NULL:
-        free(ri_dyn)
+    if dyn_base == NULL or spiking == NULL:
+        free(dyn_base)
         free(spiking)
         raise MemoryError("cannot allocate kernel work arrays")
+    for k in range(n_dyn):
+        dyn_base[k] = drive[dyn_idx[k]]
 
     with nogil:
         for s in range(n_steps):
             g = step0 + s
-            slot = <int> (g % ring_len)
-            # state monitor: values at the start of the step
+            slot = g % ring_len
+            slot_base = slot * 2 * n_neurons
+            # monitors: values at the start of the step
             if n_rec > 0 and g % rec_every == 0:
                 for k in range(n_rec):
                     i = rec_idx[k]
@@ -102,73 +271,110 @@ def run_kernel(long long step0, long long n_steps,
                     rec_ge[row, k] = ge[i]
                     rec_gi[row, k] = gi[i]
                 row += 1
+            if n_wrec > 0 and g % w_every == 0:
+                for k in range(n_wrec):
+                    rec_w[wrow, k] = syn_w[rec_syn[k]]
+                wrow += 1
             for k in range(n_dyn):
-                ri_dyn[dyn_idx[k]] = dyn_vals[s, k]
+                pdrive[dyn_idx[k]] = dyn_base[k] + dyn_vals[s, k]
+            # membrane updates, chunk by chunk (in parallel when asked)
+            if n_threads > 1:
+                for c in prange(n_chunks, num_threads=n_threads, schedule="static"):
+                    _update_chunk(c, &P, pv, pge, pgi, pref, pflag, pbany, pdrive)
+            else:
+                for c in range(n_chunks):
+                    _update_chunk(c, &P, pv, pge, pgi, pref, pflag, pbany, pdrive)
+            for k in range(n_dyn):
+                pdrive[dyn_idx[k]] = dyn_base[k]
+            # arrivals due now, added after the decay: I_x ← I_x·d_x + Σ w (the sum in the
+            # order of delivery), only for the neurons that receive any
+            for q in range(pn_touched[slot]):
+                i = ptouched[slot * n_neurons + q]
+                idx = slot_base + 2 * i
+                pge[i] = pge[i] + pring[idx]
+                pgi[i] = pgi[i] + pring[idx + 1]
+                pring[idx] = 0.0
+                pring[idx + 1] = 0.0
+                pmark[slot * n_neurons + i] = 0
+            pn_touched[slot] = 0
+            # this step's spikes in neuron order
             n_spk = 0
-            for p in range(n_pops):
-                mode = pop_mode[p]
-                if mode == 0:
-                    for i in range(pop_start[p], pop_stop[p]):
-                        ie = ge[i]
-                        ii = gi[i]
-                        if refrac[i] > 0:
-                            refrac[i] -= 1
-                        if refrac[i] == 0:
-                            vinf = el[i] + ri[i] + ri_dyn[i]
-                            v[i] = vinf + (v[i] - vinf) * p_mem[i] + ie * p_e[i] + ii * p_i[i]
-                        ge[i] = ie * d_e[i] + ring[slot * n_neurons + i]
-                        gi[i] = ii * d_i[i] + ring[inh_off + slot * n_neurons + i]
-                        ring[slot * n_neurons + i] = 0.0
-                        ring[inh_off + slot * n_neurons + i] = 0.0
-                        if refrac[i] == 0 and v[i] > vth[i]:
-                            v[i] = vreset[i]
-                            refrac[i] = ref_steps[i]
-                            spiking[n_spk] = <int> i
-                            n_spk += 1
+            for c in range(n_chunks):
+                n_spk = n_spk + nb_collect(ch_lo[c], ch_hi[c], pflag, pbany, spiking + n_spk)
+            # presynaptic side: record, deliver, STP, STDP depression (neurons, then sources)
+            for r in range(n_spk + ext_ptr[s + 1] - ext_ptr[s]):
+                if r < n_spk:
+                    src = spiking[r]
+                    if spike_mask[src]:
+                        if _push(&buf, g, <int> src) != 0:
+                            err = 1
+                            break
                 else:
-                    for i in range(pop_start[p], pop_stop[p]):
-                        ie = ge[i]
-                        ii = gi[i]
-                        if refrac[i] > 0:
-                            refrac[i] -= 1
-                        if refrac[i] == 0:
-                            gtot = 1.0 + ie + ii
-                            vinf = (el[i] + ri[i] + ri_dyn[i] + ie * e_e[i] + ii * e_i[i]) / gtot
-                            v[i] = vinf + (v[i] - vinf) * exp(-dt_over_tau[i] * gtot)
-                        ge[i] = ie * d_e[i] + ring[slot * n_neurons + i]
-                        gi[i] = ii * d_i[i] + ring[inh_off + slot * n_neurons + i]
-                        ring[slot * n_neurons + i] = 0.0
-                        ring[inh_off + slot * n_neurons + i] = 0.0
-                        if refrac[i] == 0 and v[i] > vth[i]:
-                            v[i] = vreset[i]
-                            refrac[i] = ref_steps[i]
-                            spiking[n_spk] = <int> i
-                            n_spk += 1
-            for k in range(n_dyn):
-                ri_dyn[dyn_idx[k]] = 0.0
-            # record and propagate this step's spikes (neurons, then external sources)
-            for r in range(n_spk):
-                i = spiking[r]
-                if spike_mask[i]:
-                    if _push(&buf, g, <int> i) != 0:
-                        err = 1
-                        break
-                for k in range(syn_ptr[i], syn_ptr[i + 1]):
-                    slot2 = slot + syn_delay[k]
-                    if slot2 >= ring_len:
-                        slot2 = slot2 - ring_len
-                    ring[syn_ch[k] * inh_off + slot2 * n_neurons + syn_tgt[k]] += syn_w[k]
+                    src = ext_ids[ext_ptr[s] + r - n_spk]
+                if not src_slow[src]:        # static synapses only: the common, fast path
+                    for k in range(syn_ptr[src], syn_ptr[src + 1]):
+                        _arrive(pring, pmark, ptouched, pn_touched, slot_base + syn_off[k],
+                                ring_size, n_neurons, syn_w[k])
+                    continue
+                for k in range(syn_ptr[src], syn_ptr[src + 1]):
+                    w = syn_w[k]
+                    q = syn_stp[k]
+                    if q >= 0:
+                        sp = stp_param[q]
+                        fac = <double> (g - stp_last[q])
+                        u = stp_u[q] * exp(-fac * s_cf[sp])
+                        xs = 1.0 - (1.0 - stp_x[q]) * exp(-fac * s_cd[sp])
+                        u = u + s_U[sp] * (1.0 - u)
+                        rel = u * xs
+                        stp_u[q] = u
+                        stp_x[q] = xs - rel
+                        stp_last[q] = g
+                        w = w * rel
+                    _arrive(pring, pmark, ptouched, pn_touched, slot_base + syn_off[k],
+                            ring_size, n_neurons, w)
+                    rule = syn_rule[k]
+                    if rule >= 0:
+                        i = rule * n_neurons + syn_tgt[k]
+                        tr = y_post[i] * exp(-(g - y_last[i]) * r_cm[rule])
+                        w = syn_w[k]
+                        fac = 1.0
+                        if r_soft[rule]:
+                            span = r_wmax[rule] - r_wmin[rule]
+                            fac = (w - r_wmin[rule]) / span
+                            if r_mu[rule] != 1.0:
+                                fac = pow(fac if fac > 0.0 else 0.0, r_mu[rule])
+                        syn_w[k] = _clip(w - r_am[rule] * fac * tr, r_wmin[rule], r_wmax[rule])
+                for p in range(n_rules):
+                    i = p * n_src + src
+                    tr = x_pre[i] * exp(-(g - x_last[i]) * r_cp[p])
+                    x_pre[i] = 1.0 if r_nearest[p] else tr + 1.0
+                    x_last[i] = g
             if err:
                 break
-            for r in range(ext_ptr[s], ext_ptr[s + 1]):
-                src = ext_ids[r]
-                for k in range(syn_ptr[src], syn_ptr[src + 1]):
-                    slot2 = slot + syn_delay[k]
-                    if slot2 >= ring_len:
-                        slot2 = slot2 - ring_len
-                    ring[syn_ch[k] * inh_off + slot2 * n_neurons + syn_tgt[k]] += syn_w[k]
+            # postsynaptic side: STDP potentiation, then the postsynaptic traces
+            if n_rules > 0:
+                for r in range(n_spk):
+                    i = spiking[r]
+                    for q in range(post_ptr[i], post_ptr[i + 1]):
+                        k = post_syn[q]
+                        rule = syn_rule[k]
+                        c = rule * n_src + syn_pre[k]
+                        tr = x_pre[c] * exp(-(g - x_last[c]) * r_cp[rule])
+                        w = syn_w[k]
+                        fac = 1.0
+                        if r_soft[rule]:
+                            span = r_wmax[rule] - r_wmin[rule]
+                            fac = (r_wmax[rule] - w) / span
+                            if r_mu[rule] != 1.0:
+                                fac = pow(fac if fac > 0.0 else 0.0, r_mu[rule])
+                        syn_w[k] = _clip(w + r_ap[rule] * fac * tr, r_wmin[rule], r_wmax[rule])
+                    for p in range(n_rules):
+                        c = p * n_neurons + i
+                        tr = y_post[c] * exp(-(g - y_last[c]) * r_cm[p])
+                        y_post[c] = 1.0 if r_nearest[p] else tr + 1.0
+                        y_last[c] = g
 
-    free(ri_dyn)
+    free(dyn_base)
     free(spiking)
     if err:
         free(buf.steps)
@@ -183,4 +389,5 @@ def run_kernel(long long step0, long long n_steps,
         ids_v[r] = buf.ids[r]
     free(buf.steps)
     free(buf.ids)
-    return steps, ids, row
+    return steps, ids, row, wrow
+

@@ -16,6 +16,11 @@ the exponential-Euler step (exact for conductances frozen over one step, as Bria
 Units: time ms, potentials mV, resistance MΩ, current pA (R·I in mV = R[MΩ]·I[pA]·1e-3),
 current-based weights mV (the synaptic current expressed as the voltage R·I_syn it drives),
 conductance-based weights in units of the leak conductance g_L (dimensionless).
+
+Projections may carry pair-based STDP and Tsodyks–Markram short-term plasticity
+(``neurobench.core.plasticity``); plastic weights are readable at any time
+(``Projection.weights``) and recordable (``Network.record_weights``). With ``n_threads > 1``
+the membrane updates run on OpenMP threads; results are identical for any thread count.
 """
 
 from __future__ import annotations
@@ -26,9 +31,11 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from neurobench.core import _engine
+from neurobench.core.plasticity import STDP, TsodyksMarkram
 
 RECEPTORS = {"exc": 0, "inh": 1}
 SYNAPSE_MODELS = {"current": 0, "conductance": 1}
+CHUNK_NEURONS = 1024   # neurons per work unit of the membrane update (fixed: thread-independent)
 
 
 def _check_finite(name, arr):
@@ -132,6 +139,8 @@ class Projection:
     delay_steps: np.ndarray
     _net: object = field(repr=False, default=None)
     _offset: int = 0
+    stdp: STDP | None = None
+    stp: TsodyksMarkram | None = None
 
     @property
     def n_synapses(self) -> int:
@@ -143,8 +152,11 @@ class Projection:
         net = self._net
         if net is None or net._compiled is None:
             return self.weight.copy()
-        pos = net._compiled["inv_perm"][self._offset:self._offset + self.n_synapses]
-        return net._compiled["syn_w"][pos].copy()
+        return net._compiled["syn_w"][self._positions()].copy()
+
+    def _positions(self) -> np.ndarray:
+        """Positions of this projection's synapses in the compiled (source-sorted) arrays."""
+        return self._net._compiled["inv_perm"][self._offset:self._offset + self.n_synapses]
 
 
 @dataclass
@@ -200,6 +212,26 @@ class StateRecord:
         return self._cat("g_i")
 
 
+@dataclass
+class WeightRecord:
+    """Sampled weights of selected synapses of a projection: rows are samples."""
+
+    projection: Projection
+    synapses: np.ndarray
+    every_steps: int
+    t_ms: list = field(default_factory=list)
+    w_parts: list = field(default_factory=list)
+
+    @property
+    def t(self):
+        return np.concatenate(self.t_ms) if self.t_ms else np.empty(0)
+
+    @property
+    def w(self):
+        return (np.concatenate(self.w_parts) if self.w_parts
+                else np.empty((0, self.synapses.size)))
+
+
 class Network:
     """A network of LIF populations, external sources and projections at a fixed time step.
 
@@ -209,12 +241,15 @@ class Network:
         Integration step (ms), > 0.
     seed : int
         Seed of the ``numpy.random.Generator`` used for connectivity and Poisson sources.
+    n_threads : int
+        OpenMP threads for the membrane updates (≥ 1); results do not depend on it.
     """
 
-    def __init__(self, dt_ms: float = 0.1, seed: int = 0):
+    def __init__(self, dt_ms: float = 0.1, seed: int = 0, n_threads: int = 1):
         dt_ms = float(dt_ms)
         if not math.isfinite(dt_ms) or dt_ms <= 0:
             raise ValueError(f"dt_ms must be a positive finite number, got {dt_ms}")
+        self.n_threads = _threads(n_threads)
         self.dt_ms = dt_ms
         self.rng = np.random.default_rng(seed)
         self.populations: list[Population] = []
@@ -222,6 +257,7 @@ class Network:
         self.projections: list[Projection] = []
         self.spike_records: list[SpikeRecord] = []
         self.state_records: list[StateRecord] = []
+        self.weight_records: list[WeightRecord] = []
         self.currents: list[tuple[Population, np.ndarray, np.ndarray, int]] = []
         self.step = 0
         self._compiled = None
@@ -310,13 +346,20 @@ class Network:
 
     def connect(self, source, target: Population, receptor: str = "exc", weight=1.0,
                 delay_ms=None, p: float | None = None, pre=None, post=None,
-                allow_autapses: bool = False) -> Projection:
+                allow_autapses: bool = False, stdp: STDP | None = None,
+                stp: TsodyksMarkram | None = None) -> Projection:
         """Connect ``source`` → ``target`` with fixed probability ``p`` or explicit (pre, post) pairs.
 
         ``weight`` (mV for current-based, g_L units for conductance-based targets) and
         ``delay_ms`` (default: one step; must round to ≥ 1 step) are scalars or one value per synapse.
+        ``stdp`` makes the weights plastic (initial weights must lie in [w_min, w_max]);
+        ``stp`` scales each transmitted weight by the Tsodyks–Markram release u·x.
         """
         self._check_mutable()
+        if stdp is not None and not isinstance(stdp, STDP):
+            raise ValueError(f"stdp must be a neurobench.core.STDP, got {type(stdp).__name__}")
+        if stp is not None and not isinstance(stp, TsodyksMarkram):
+            raise ValueError(f"stp must be a neurobench.core.TsodyksMarkram, got {type(stp).__name__}")
         if receptor not in RECEPTORS:
             raise ValueError(f"receptor must be one of {list(RECEPTORS)}, got {receptor!r}")
         if not isinstance(target, Population) or target not in self.populations:
@@ -361,7 +404,13 @@ class Network:
         if m and d_steps.min() < 1:
             raise ValueError(f"delay_ms must be at least one step ({self.dt_ms} ms), got "
                              f"{float(np.min(d)):g} ms")
-        proj = Projection(source, target, receptor, pre, post, w, d_steps, _net=self)
+        if stdp is not None and m and (w.min() < stdp.w_min or w.max() > stdp.w_max):
+            raise ValueError(f"weight: plastic weights must lie in [w_min, w_max] = "
+                             f"[{stdp.w_min:g}, {stdp.w_max:g}], got [{w.min():g}, {w.max():g}]")
+        if (stdp is not None and target.synapse == "conductance" and stdp.w_min < 0):
+            raise ValueError("stdp.w_min: conductance-based synapses need w_min ≥ 0")
+        proj = Projection(source, target, receptor, pre, post, w, d_steps, _net=self,
+                          stdp=stdp, stp=stp)
         self.projections.append(proj)
         return proj
 
@@ -433,6 +482,27 @@ class Network:
         self.state_records.append(rec)
         return rec
 
+    def record_weights(self, projection: Projection, synapses=None,
+                       every_ms: float | None = None) -> WeightRecord:
+        """Record the weights of selected synapses (indices into the projection's ``pre``/
+        ``post``; default all) every ``every_ms`` (default dt), sampled at the start of a step."""
+        self._check_mutable()
+        if projection not in self.projections:
+            raise ValueError("projection must belong to this network")
+        m = projection.n_synapses
+        synapses = (np.arange(m) if synapses is None
+                    else np.atleast_1d(np.asarray(synapses, dtype=np.int64)))
+        if synapses.size == 0 or synapses.min() < 0 or synapses.max() >= m:
+            raise ValueError(f"synapses out of range [0, {m})")
+        every = 1 if every_ms is None else int(round(float(every_ms) / self.dt_ms))
+        if every < 1:
+            raise ValueError(f"every_ms must be ≥ dt ({self.dt_ms} ms)")
+        if any(r.every_steps != every for r in self.weight_records):
+            raise ValueError("all weight monitors of a network share one sampling interval")
+        rec = WeightRecord(projection, synapses, every)
+        self.weight_records.append(rec)
+        return rec
+
     # -- compiling ------------------------------------------------------------------------
     def _gid(self, obj, local):
         return obj.start + np.asarray(local, dtype=np.int64)
@@ -471,25 +541,35 @@ class Network:
         inv_perm[perm] = np.arange(perm.size)
         syn_ptr = np.zeros(n_src + 1, dtype=np.int64)
         np.cumsum(np.bincount(pre, minlength=n_src), out=syn_ptr[1:])
-        syn_delay = cat(ds, np.int32)[perm]
+        syn_delay = cat(ds, np.int64)[perm]
+        syn_tgt = cat(posts, np.int32)[perm]
+        syn_ch = cat(chs, np.int64)[perm]
         ring_len = int(syn_delay.max()) + 1 if syn_delay.size else 2
         n = self.n_neurons
-        self._compiled = dict(
-            pop_start=np.array([p.start for p in self.populations], dtype=np.int32),
-            pop_stop=np.array([p.stop for p in self.populations], dtype=np.int32),
-            pop_mode=np.array([SYNAPSE_MODELS[p.synapse] for p in self.populations], dtype=np.int8),
+        if 2 * ring_len * n >= 2**31:
+            raise ValueError(f"delay_ms: the longest delay ({ring_len - 1} steps) × {n} neurons "
+                             "exceeds the ring buffer's 32-bit index; use shorter delays")
+        C = self._compiled = dict(
             el=P["v_rest_mV"], vth=P["v_th_mV"], vreset=P["v_reset_mV"],
-            ref_steps=_steps("t_ref_ms", P["t_ref_ms"], dt).astype(np.int32),
+            ref_steps=_steps("t_ref_ms", P["t_ref_ms"], dt).astype(np.float64),
             p_mem=p_mem, p_e=np.where(mode == 0, psc_coef(tau_e), 0.0),
             p_i=np.where(mode == 0, psc_coef(tau_i), 0.0),
             d_e=np.exp(-dt / tau_e), d_i=np.exp(-dt / tau_i), dt_over_tau=dt / tau_m,
             e_e=P["e_e_mV"], e_i=P["e_i_mV"], r_mohm=P["r_mohm"],
-            syn_ptr=syn_ptr, syn_tgt=cat(posts, np.int32)[perm], syn_w=cat(ws, np.float64)[perm],
-            syn_delay=syn_delay, syn_ch=cat(chs, np.int32)[perm], inv_perm=inv_perm,
+            syn_ptr=syn_ptr, syn_tgt=syn_tgt, syn_w=cat(ws, np.float64)[perm],
+            syn_pre=pre[perm].astype(np.int32), inv_perm=inv_perm,
+            # ring buffer [slot][neuron][receptor]: a synapse adds into slot (now + delay)
+            syn_off=(2 * (syn_delay * n + syn_tgt) + syn_ch).astype(np.int32),
             ring=np.zeros(2 * ring_len * n), ring_len=ring_len,
+            mark=np.zeros(ring_len * n, dtype=np.uint8),
+            touched=np.zeros(ring_len * n, dtype=np.int32),
+            n_touched=np.zeros(ring_len, dtype=np.int32),
             v=np.concatenate([p.v_init_mV for p in self.populations]),
-            ge=np.zeros(n), gi=np.zeros(n), refrac=np.zeros(n, dtype=np.int32),
+            ge=np.zeros(n), gi=np.zeros(n), refrac=np.zeros(n),   # refractory steps left
+            flag=np.zeros(n, dtype=np.int64), bany=np.zeros(n, dtype=np.int64),
         )
+        self._compile_populations(C)
+        self._compile_plasticity(C, perm, n_src)
         mask = np.zeros(n, dtype=np.uint8)
         for rec in self.spike_records:
             mask[self._gid(rec.population, rec.neurons)] = 1
@@ -498,6 +578,81 @@ class Network:
         self._compiled["rec_idx"] = (np.concatenate(rec_idx).astype(np.int32) if rec_idx
                                      else np.empty(0, np.int32))
         self._compiled["rec_every"] = self.state_records[0].every_steps if self.state_records else 1
+        rec_syn = [proj_pos[r.synapses] for r in self.weight_records
+                   for proj_pos in [r.projection._positions()]]
+        self._compiled["rec_syn"] = (np.concatenate(rec_syn).astype(np.int64) if rec_syn
+                                     else np.empty(0, np.int64))
+        self._compiled["w_every"] = (self.weight_records[0].every_steps if self.weight_records
+                                     else 1)
+
+    def _compile_populations(self, C):
+        """Population kinds (0 current-based with uniform parameters, 1 current-based with
+        per-neuron parameters, 2 conductance-based) and the chunk table of the updates."""
+        kinds, ch_pop, ch_lo, ch_hi = [], [], [], []
+        uniform_keys = ("p_mem", "p_e", "p_i", "d_e", "d_i", "vth", "vreset", "ref_steps")
+        for k, pop in enumerate(self.populations):
+            sl = slice(pop.start, pop.stop)
+            if pop.synapse == "conductance":
+                kinds.append(2)
+            else:
+                uniform = all(np.all(C[key][sl] == C[key][pop.start]) for key in uniform_keys)
+                kinds.append(0 if uniform else 1)
+            for lo in range(pop.start, pop.stop, CHUNK_NEURONS):
+                ch_pop.append(k)
+                ch_lo.append(lo)
+                ch_hi.append(min(lo + CHUNK_NEURONS, pop.stop))
+        C["pop_kind"] = np.array(kinds, dtype=np.int8)
+        C["pop_start"] = np.array([p.start for p in self.populations], dtype=np.int32)
+        C["chunk_pop"] = np.array(ch_pop, dtype=np.int32)
+        C["chunk_lo"] = np.array(ch_lo, dtype=np.int32)
+        C["chunk_hi"] = np.array(ch_hi, dtype=np.int32)
+
+    def _compile_plasticity(self, C, perm, n_src):
+        """Tables of the STDP rules and STP parameter sets, per-synapse indices into them, the
+        plastic synapses onto each neuron (CSC) and the initial plasticity state."""
+        n, m = self.n_neurons, perm.size
+        dt = self.dt_ms
+        rules, stps = [], []
+        syn_rule = np.full(m, -1, dtype=np.int32)
+        syn_stp_param = np.full(m, -1, dtype=np.int32)
+        for proj in self.projections:
+            sl = slice(proj._offset, proj._offset + proj.n_synapses)
+            if proj.stdp is not None:
+                if proj.stdp not in rules:
+                    rules.append(proj.stdp)
+                syn_rule[sl] = rules.index(proj.stdp)
+            if proj.stp is not None:
+                if proj.stp not in stps:
+                    stps.append(proj.stp)
+                syn_stp_param[sl] = stps.index(proj.stp)
+        syn_rule, syn_stp_param = syn_rule[perm], syn_stp_param[perm]
+        f = (lambda attr, dtype=float: np.array([getattr(r, attr) for r in rules], dtype=dtype))
+        C.update(rule_c_plus=dt / f("tau_plus_ms"), rule_c_minus=dt / f("tau_minus_ms"),
+                 rule_a_plus=f("a_plus"), rule_a_minus=f("a_minus"), rule_w_min=f("w_min"),
+                 rule_w_max=f("w_max"), rule_mu=f("mu"),
+                 rule_nearest=np.array([r.pairing == "nearest" for r in rules], dtype=np.int32),
+                 rule_soft=np.array([r.bounds == "soft" for r in rules], dtype=np.int32))
+        n_rules = len(rules)
+        C.update(x_pre=np.zeros(max(1, n_rules * n_src)), x_last=np.zeros(max(1, n_rules * n_src), np.int64),
+                 y_post=np.zeros(max(1, n_rules * n)), y_last=np.zeros(max(1, n_rules * n), np.int64))
+        plastic = np.flatnonzero(syn_rule >= 0)
+        order = plastic[np.argsort(C["syn_tgt"][plastic], kind="stable")]
+        post_ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(C["syn_tgt"][plastic], minlength=n), out=post_ptr[1:])
+        slow = np.zeros(n_src, dtype=np.uint8)   # sources with a plastic synapse
+        slow[C["syn_pre"][(syn_rule >= 0) | (syn_stp_param >= 0)]] = 1
+        C.update(syn_rule=syn_rule, post_ptr=post_ptr, src_slow=slow,
+                 post_syn=order.astype(np.int64) if order.size else np.zeros(1, np.int64))
+        has_stp = np.flatnonzero(syn_stp_param >= 0)
+        syn_stp = np.full(m, -1, dtype=np.int32)
+        syn_stp[has_stp] = np.arange(has_stp.size, dtype=np.int32)
+        k = max(1, has_stp.size)
+        C.update(syn_stp=syn_stp,
+                 stp_param=(syn_stp_param[has_stp] if has_stp.size else np.zeros(1, np.int32)),
+                 stp_u=np.zeros(k), stp_x=np.ones(k), stp_last=np.zeros(k, np.int64),
+                 stp_U=np.array([s.U for s in stps] or [0.0]),
+                 stp_c_f=np.array([dt / s.tau_f_ms for s in stps] or [0.0]),
+                 stp_c_d=np.array([dt / s.tau_d_ms for s in stps] or [0.0]))
 
     def _external_events(self, n_steps):
         """CSR (by step of this segment) of external source ids firing in [step, step + n_steps)."""
@@ -569,6 +724,7 @@ class Network:
         ri = C["r_mohm"] * np.concatenate([p.i_const_pA for p in self.populations]) * 1e-3
         if not np.all(np.isfinite(ri)):
             raise ValueError("i_const_pA must be finite")
+        drive = C["el"] + ri
         dyn_idx, dyn_cols = [], []
         for pop, neurons, vals, _ in self.currents:
             gid = self._gid(pop, neurons)
@@ -589,17 +745,16 @@ class Network:
             n_rows = 0 if first >= n_steps else (n_steps - 1 - first) // every + 1
         k = C["rec_idx"].size
         rec_v, rec_ge, rec_gi = (np.empty((n_rows, k)) for _ in range(3))
-        steps, ids, rows = _engine.run_kernel(
-            self.step, n_steps, C["v"], C["ge"], C["gi"], C["refrac"],
-            C["pop_start"], C["pop_stop"], C["pop_mode"],
-            C["el"], C["vth"], C["vreset"], C["ref_steps"], ri,
-            C["p_mem"], C["p_e"], C["p_i"], C["d_e"], C["d_i"],
-            C["dt_over_tau"], C["e_e"], C["e_i"],
-            dyn_idx, dyn_vals, ext_ptr, ext_ids,
-            C["syn_ptr"], C["syn_tgt"], C["syn_w"], C["syn_delay"], C["syn_ch"],
-            C["ring"], C["ring_len"], C["spike_mask"],
-            C["rec_idx"], every, rec_v, rec_ge, rec_gi)
-        assert rows == n_rows, (rows, n_rows)
+        w_every = C["w_every"]
+        n_wrows = 0
+        if C["rec_syn"].size:
+            first_w = (-self.step) % w_every
+            n_wrows = 0 if first_w >= n_steps else (n_steps - 1 - first_w) // w_every + 1
+        rec_w = np.empty((n_wrows, C["rec_syn"].size))
+        steps, ids, rows, wrows = _engine.run_kernel(
+            C, self.step, n_steps, self.n_threads, drive, dyn_idx, dyn_vals, ext_ptr, ext_ids,
+            rec_v, rec_ge, rec_gi, rec_w)
+        assert rows == n_rows and wrows == n_wrows, (rows, n_rows, wrows, n_wrows)
         for rec in self.spike_records:
             gids = self._gid(rec.population, rec.neurons)
             sel = np.isin(ids, gids)
@@ -616,6 +771,13 @@ class Network:
                 rec.g_e.append(rec_ge[:, sl])
                 rec.g_i.append(rec_gi[:, sl])
                 col += rec.neurons.size
+        if n_wrows:
+            t = (self.step + first_w + w_every * np.arange(n_wrows)) * self.dt_ms
+            col = 0
+            for wrec in self.weight_records:
+                wrec.t_ms.append(t)
+                wrec.w_parts.append(rec_w[:, col:col + wrec.synapses.size])
+                col += wrec.synapses.size
         self.step += n_steps
 
     # -- state access ---------------------------------------------------------------------
@@ -628,3 +790,10 @@ class Network:
         if self._compiled is None:
             return population.v_init_mV.copy()
         return self._compiled["v"][population.start:population.stop].copy()
+
+
+def _threads(n_threads) -> int:
+    n = int(n_threads)
+    if n != n_threads or n < 1:
+        raise ValueError(f"n_threads must be an integer ≥ 1, got {n_threads!r}")
+    return n
