@@ -507,11 +507,15 @@ def _figures(out, table, cols, systems, brain_given, brain_derived, sens, ext):
     # Per-event energies of every system with one.
     e = ext.dropna(subset=["energy_per_synaptic_event_j"])
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    colors = ["C0" if "measured" in k else "C1" if k == "published" else "C2" for k in e["kind"]]
-    ax.barh(e["system"], e["energy_per_synaptic_event_j"], color=colors)
+    colors = ["C2" if k.startswith("estimate") else "C1" if k == "published" else "C0"
+              for k in e["kind"]]
+    bars = ax.barh(e["system"], e["energy_per_synaptic_event_j"], color=colors)
+    for bar, ok in zip(bars, e["verified"]):
+        if not ok:
+            bar.set_hatch("//")   # value not confirmed against its primary source
     ax.axvline(brain_given["spike_transmission"], color="k", ls="--", label="brain (talk)")
     ax.axvline(brain_derived["spike_transmission"], color="k", ls=":", label="brain (ATP budget)")
     ax.set(xscale="log", xlabel="energy per synaptic event (J)",
-           title="Measured (blue), published (orange), estimated (green)")
+           title="Measured (blue), published (orange, hatched: unverified), estimated (green)")
     ax.legend(frameon=False)
     out.figure(fig, "per_event_energy")
