@@ -61,3 +61,18 @@ test: env
 
 clean-results:
 	rm -rf results/*/ results/scorecard.* results/.??*
+
+# HTML report (issue 10): every study's figures, tables and claims with captions, the scorecard
+# on the front page, and results/MANIFEST.tsv. REPORT_CONFIG=config/quick.yaml for the quick run.
+REPORT_CONFIG ?= config/config.yaml
+.PHONY: report test-slurm
+report: env
+	$(SNAKEMAKE) --cores $(CORES) report_assets --configfile $(REPORT_CONFIG)
+	$(SNAKEMAKE) --report results/report.html report_assets --configfile $(REPORT_CONFIG)
+	@echo "report: results/report.html"
+
+# The SLURM path on a one-machine cluster started here (root; Debian packages in
+# requirements/apt-slurm.txt). NEUROBENCH_SLURM_TARGETS=all runs the whole quick workflow.
+test-slurm: env
+	bash tests/slurm/local_cluster.sh install
+	NEUROBENCH_SLURM_TEST=1 $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/test_slurm.py

@@ -26,3 +26,4 @@ rule all:
         study_outputs(),
         "results/scorecard.csv",
         "results/scorecard.md",
+        "results/MANIFEST.tsv",

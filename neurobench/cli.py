@@ -1,0 +1,347 @@
+"""``neurobench``: the suite's command line, for work outside Snakemake.
+
+    neurobench list [--json]                     studies, their declared outputs, their results
+    neurobench run STUDY [--config FILE]... [--set KEY=VALUE]... [--outdir DIR]
+    neurobench compare RESULTS_A RESULTS_B [--rtol R] [--atol A] [--csv FILE]
+    neurobench info [--json]                     versions, GPU, build flags
+
+``run`` merges config/config.yaml with each ``--config`` file in order (as Snakemake's
+``--configfile`` does), then applies each ``--set`` to the study's section (KEY is a dotted path
+inside the section, VALUE is YAML: ``--set duration_s=0.5 --set trace_neurons=[1,2]``),
+validates the result against the schemas and calls the study's ``run(params, outdir)``.
+``compare`` exits with status 1 when the trees differ, so it can gate a CI job.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import json
+import os
+import platform
+import re
+import sys
+import sysconfig
+from importlib import metadata
+from pathlib import Path
+
+import yaml
+
+from neurobench.config import REPO, ConfigError, load_config, study_params, validate
+
+RULES_DIR = REPO / "workflow" / "rules"
+_REGISTER = re.compile(r"register_study\(\s*(['\"])(?P<name>\w+)\1\s*,\s*(?P<outs>\[.*?\])\s*,?\s*\)",
+                       re.S)
+
+
+# -- list ---------------------------------------------------------------------------------------
+def declared_outputs(rules_dir: Path = RULES_DIR) -> dict[str, list[str]]:
+    """The study registry of the workflow: ``register_study(name, [outputs])`` of each rule file."""
+    out = {}
+    for f in sorted(Path(rules_dir).glob("*.smk")):
+        for m in _REGISTER.finditer(f.read_text()):
+            try:
+                outs = ast.literal_eval(m.group("outs"))
+            except (ValueError, SyntaxError):  # outputs built by code: name them by the file
+                outs = [f"(computed in {f.name})"]
+            out[m.group("name")] = [str(o) for o in outs]
+    return out
+
+
+def study_table(results: Path) -> list[dict]:
+    from neurobench import studies
+
+    declared = declared_outputs()
+    rows = []
+    for name in sorted(set(studies.available()) | set(declared)):
+        row = {"study": name, "module": name in studies.available(),
+               "workflow_rule": name in declared, "outputs": declared.get(name, []),
+               "results": None}
+        comp = Path(results) / name / "comparison.csv"
+        if comp.exists():
+            import pandas as pd
+
+            st = pd.read_csv(comp)["status"].value_counts().to_dict()
+            row["results"] = {s: int(st.get(s, 0)) for s in ("PASS", "FAIL", "INFO")}
+        rows.append(row)
+    return rows
+
+
+def cmd_list(args) -> int:
+    rows = study_table(Path(args.results))
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for r in rows:
+        res = r["results"]
+        status = (f"{res['PASS']} PASS, {res['FAIL']} FAIL, {res['INFO']} INFO" if res
+                  else "no results yet")
+        where = [] if r["module"] else ["no module"]
+        where += [] if r["workflow_rule"] else ["no workflow rule"]
+        print(f"{r['study']}  ({status}{'; ' + ', '.join(where) if where else ''})")
+        for o in r["outputs"]:
+            print(f"    {o}")
+    return 0
+
+
+# -- run ----------------------------------------------------------------------------------------
+def parse_set(items: list[str]) -> list[tuple[list[str], object]]:
+    """``KEY=VALUE`` strings → (key path, YAML-parsed value)."""
+    out = []
+    for item in items or []:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key or any(not p for p in key.split(".")):
+            raise ValueError(f"--set {item!r}: expected KEY=VALUE (KEY a dotted path, e.g. duration_s=0.5)")
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError as exc:
+            raise ValueError(f"--set {item!r}: the value is not valid YAML: {exc}") from exc
+        out.append((key.split("."), value))
+    return out
+
+
+def study_config(study: str, config_files=(), sets=()) -> dict:
+    """The validated study section (with the seed folded in), as the workflow would pass it."""
+    files = [REPO / "config" / "config.yaml", *[Path(f) for f in config_files]]
+    config = load_config(*files)
+    if study not in config:
+        raise ConfigError(f"config has no section '{study}' (studies: "
+                          f"{', '.join(k for k, v in config.items() if isinstance(v, dict))})")
+    config = copy.deepcopy(config)
+    for path, value in parse_set(list(sets)):
+        node = config[study]
+        for p in path[:-1]:
+            if not isinstance(node.get(p), dict):
+                raise ConfigError(f"--set: config key '{study}.{'.'.join(path)}': "
+                                  f"'{p}' is not a section")
+            node = node[p]
+        node[path[-1]] = value
+    validate(config)
+    return study_params(config, study)
+
+
+def cmd_run(args) -> int:
+    from neurobench import studies
+    from neurobench.runlog import log_to
+
+    module = studies.get(args.study)
+    params = study_config(args.study, args.config, args.set)
+    outdir = Path(args.outdir) if args.outdir else Path(args.results) / args.study
+    with log_to(args.log):
+        module.run(params, outdir)
+    comp = outdir / "comparison.csv"
+    if comp.exists():
+        import pandas as pd
+
+        df = pd.read_csv(comp)
+        counts = df["status"].value_counts().to_dict()
+        print(f"{args.study}: {len(df)} claims, " + ", ".join(
+            f"{counts.get(s, 0)} {s}" for s in ("PASS", "FAIL", "INFO")) + f" → {outdir}")
+    return 0
+
+
+# -- compare ------------------------------------------------------------------------------------
+def cmd_compare(args) -> int:
+    from neurobench.report.manifest import TIMING_NAMES, compare_trees
+
+    ignore = TIMING_NAMES if args.ignore_columns is None else args.ignore_columns
+    diff = compare_trees(args.results_a, args.results_b, rtol=args.rtol, atol=args.atol,
+                         ignore_columns=ignore)
+    if args.csv:
+        diff.to_csv(args.csv, index=False)
+    if diff.empty:
+        print(f"no differences beyond rtol={args.rtol:g}, atol={args.atol:g} "
+              f"between {args.results_a} and {args.results_b}")
+        return 0
+    print(f"{len(diff)} difference(s) beyond rtol={args.rtol:g}, atol={args.atol:g} "
+          f"(A = {args.results_a}, B = {args.results_b}):")
+    print(diff.to_markdown(index=False, floatfmt=".6g"))
+    return 1
+
+
+# -- info ---------------------------------------------------------------------------------------
+_PACKAGES = ("neurobench-temporal", "numpy", "scipy", "pandas", "matplotlib", "Cython", "Brian2",
+             "torch", "snakemake", "snakemake-executor-plugin-slurm", "playwright", "nest-simulator")
+
+
+def _setup_compile_args() -> dict:
+    """extra_compile_args / extra_link_args / define_macros of each Extension in setup.py
+    (read from its syntax tree, not run: names and ``+`` of lists are resolved)."""
+    setup_py = REPO / "setup.py"
+    if not setup_py.exists():
+        return {}
+    tree = ast.parse(setup_py.read_text())
+    consts: dict = {}
+
+    def value(node):
+        if isinstance(node, ast.Name):
+            return consts.get(node.id, "?")
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left, right = value(node.left), value(node.right)
+            return left + right if isinstance(left, list) and isinstance(right, list) else "?"
+        try:
+            return ast.literal_eval(node)
+        except ValueError:
+            return "?"
+
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            consts[node.targets[0].id] = value(node.value)
+    out = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Extension" and node.args:
+            name = value(node.args[0])
+            out[name] = {kw.arg: value(kw.value) for kw in node.keywords
+                         if kw.arg in ("extra_compile_args", "extra_link_args", "define_macros")}
+    return out
+
+
+def _extensions() -> list[dict]:
+    """The compiled modules of the package, with the flags they were built with."""
+    import importlib
+
+    flags = _setup_compile_args()
+    rows = []
+    pkg = REPO / "neurobench"
+    for so in sorted(pkg.rglob("*.so")):
+        mod = ".".join(so.relative_to(REPO).with_suffix("").parts).split(".cpython")[0]
+        try:
+            importlib.import_module(mod)
+            ok = "ok"
+        except Exception as exc:  # report, do not fail: info is a diagnostic
+            ok = f"import failed: {exc}"
+        rows.append({"module": mod, "file": str(so.relative_to(REPO)), "import": ok,
+                     **flags.get(mod, {})})
+    return rows
+
+
+def _gpu() -> dict:
+    try:
+        import torch
+    except Exception as exc:  # torch missing or broken
+        return {"torch": f"unavailable ({exc})"}
+    info = {"torch": torch.__version__, "cuda_available": torch.cuda.is_available(),
+            "cuda_version": torch.version.cuda, "devices": []}
+    if torch.cuda.is_available():
+        for i in range(torch.cuda.device_count()):
+            p = torch.cuda.get_device_properties(i)
+            info["devices"].append({"name": p.name, "memory_gib": round(p.total_memory / 2**30, 1),
+                                    "capability": f"{p.major}.{p.minor}"})
+    info["mps_available"] = bool(getattr(torch.backends, "mps", None)
+                                 and torch.backends.mps.is_available())
+    return info
+
+
+def gather_info() -> dict:
+    from neurobench.report.provenance import _cpu, _git_commit
+
+    versions = {}
+    for pkg in _PACKAGES:
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    import numpy as np
+
+    try:
+        blas = np.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {})
+        blas = {k: blas.get(k) for k in ("name", "version")}
+    except Exception:  # older numpy without mode="dicts"
+        blas = {}
+    return {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cpu": _cpu(),
+        "cpu_count": os.cpu_count(),
+        "git_commit": _git_commit(),
+        "repository": str(REPO),
+        "versions": versions,
+        "gpu": _gpu(),
+        "build": {
+            "python_cflags": sysconfig.get_config_var("CFLAGS"),
+            "cc": sysconfig.get_config_var("CC"),
+            "numpy_blas": blas,
+            "extensions": _extensions(),
+            "env": {k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_CORETYPE",
+                                                 "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+                    if k in os.environ},
+        },
+    }
+
+
+def cmd_info(args) -> int:
+    info = gather_info()
+    if args.json:
+        print(json.dumps(info, indent=2, default=str))
+        return 0
+    print(f"neurobench {info['versions'].get('neurobench-temporal')}  ({info['repository']}, "
+          f"commit {info['git_commit']})")
+    print(f"python {info['python']} on {info['platform']}; {info['cpu']} × {info['cpu_count']}")
+    print("versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items() if v))
+    g = info["gpu"]
+    devices = ", ".join(f"{d['name']} ({d['memory_gib']} GiB)" for d in g.get("devices", []))
+    print(f"GPU: {devices or 'none'} (torch {g.get('torch')}, CUDA {g.get('cuda_version')})")
+    b = info["build"]
+    print(f"build: CC={b['cc']}  CFLAGS={b['python_cflags']}")
+    for e in b["extensions"]:
+        print(f"  {e['module']}: {e['import']}; extra_compile_args={e.get('extra_compile_args')}")
+    if b["numpy_blas"]:
+        print(f"numpy BLAS: {b['numpy_blas'].get('name')} {b['numpy_blas'].get('version')}")
+    return 0
+
+
+# -- entry point --------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="neurobench", description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("list", help="studies and their outputs")
+    p.add_argument("--results", default="results", help="results directory (default: results)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("run", help="run one study outside Snakemake")
+    p.add_argument("study")
+    p.add_argument("--config", action="append", default=[], metavar="FILE",
+                   help="YAML overriding config/config.yaml (repeatable, applied in order)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override one key of the study's section (repeatable)")
+    p.add_argument("--results", default="results", help="results directory (default: results)")
+    p.add_argument("--outdir", help="write here instead of RESULTS/STUDY")
+    p.add_argument("--log", help="also log to this file")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("compare", help="numbers that differ between two results trees")
+    p.add_argument("results_a")
+    p.add_argument("results_b")
+    p.add_argument("--rtol", type=float, default=1e-9, help="relative tolerance (default 1e-9)")
+    p.add_argument("--atol", type=float, default=0.0, help="absolute tolerance (default 0)")
+    p.add_argument("--ignore-columns", default=None, metavar="REGEX",
+                   help="skip columns/keys matching REGEX (default: wall-clock timing names; '' "
+                        "compares everything)")
+    p.add_argument("--csv", help="also write the differences to this CSV file")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("info", help="versions, GPU, build flags")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_info)
+    return ap
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, ConfigError) as exc:  # bad input: one clear line, no traceback
+        print(f"neurobench {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into `head`
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
