@@ -13,7 +13,9 @@ _FRONT = os.path.abspath("results/report/front.rst")
 report: _FRONT if os.path.exists(_FRONT) else "../report/workflow.rst"
 
 
+# Cheap gather steps run on the submitting node under a cluster executor (scorecard included).
 localrules:
+    scorecard,
     report_study,
     report_front,
     report_assets,
