@@ -65,3 +65,21 @@ def test_quick_workflow_claims(quick_results):
     checked = claims[claims.status != "INFO"]
     assert len(checked) >= 10
     assert (checked.status == "PASS").all(), checked[checked.status != "PASS"].to_string()
+
+
+def test_speech_envelopes_from_a_corpus_directory(tmp_path):
+    import json
+    rate = 16000
+    t = np.arange(rate) / rate
+    am = 0.5 * (1 + np.sin(2 * np.pi * 3 * t))                 # 3 Hz amplitude modulation
+    clips = np.stack([am * np.sin(2 * np.pi * 440 * t), 0.5 * np.sin(2 * np.pi * 300 * t)])
+    np.save(tmp_path / "audio.npy", np.round(clips * 32767).astype(np.int16))
+    (tmp_path / "corpus.json").write_text(json.dumps({"sample_rate_hz": rate}))
+    p = {"speech_n_clips": 2, "speech_envelope_hz": 30.0, "speech_rate_hz": 1000.0}
+    env, env_rate = es.speech_envelopes(tmp_path, p)
+    assert env.shape == (1000, 2) and env_rate == 1000.0
+    mid = slice(100, 900)                                       # away from the filter's edges
+    np.testing.assert_allclose(env[mid, 0], am[::16][mid], atol=0.02)
+    np.testing.assert_allclose(env[mid, 1], 0.5, atol=0.01)
+    with pytest.raises(ValueError, match="speech_corpus"):
+        es.speech_envelopes(tmp_path / "missing", p)

@@ -9,8 +9,9 @@ systems", Proc. 41st IEEE CDC (2002), pp. 2011–2016 (citation verified; the pa
 could not be retrieved, so the references below are derived here and marked as such).
 
 1. Samples vs reconstruction error. Signals on a fine grid (the "analog" signal, f_s): bursty
-   vibration (damped sine bursts at Poisson times, plus sensor noise) and a random walk
-   (Wiener process, σ per √s). Level crossing: the shared encoder
+   vibration (damped sine bursts at Poisson times, plus sensor noise), a random walk
+   (Wiener process, σ per √s) and, when ``speech_corpus`` names the keyword corpus, speech
+   amplitude envelopes (|Hilbert| low-passed, one clip per channel). Level crossing: the shared encoder
    ``neurobench.data.level_crossing`` for a sweep of δ; uniform: sample-and-hold at a sweep of
    rates. Both are reconstructed by zero-order hold on the fine grid; the RMS error is plotted
    against the number of samples, and the numbers of samples needed for a target error compared.
@@ -69,6 +70,27 @@ def random_walks(p, rng, n_paths) -> np.ndarray:
     steps = rng.normal(0.0, p["walk_sigma"] / np.sqrt(fs), size=(int(round(p["duration_s"] * fs)), n_paths))
     steps[0] = 0.0
     return np.cumsum(steps, axis=0)
+
+
+def speech_envelopes(corpus_dir, p) -> tuple[np.ndarray, float]:
+    """Amplitude envelopes of the first clips of the keyword corpus (``audio.npy`` int16 [N, L],
+    ``corpus.json`` with ``sample_rate_hz``, as written by the kws_corpus rule): |Hilbert|,
+    low-passed at ``speech_envelope_hz`` and decimated to ``speech_rate_hz``. Returns ([T, C], rate)."""
+    import json
+
+    from scipy.signal import butter, hilbert, sosfiltfilt
+
+    d = Path(corpus_dir)
+    for name in ("audio.npy", "corpus.json"):
+        if not (d / name).exists():
+            raise ValueError(f"speech_corpus: {d / name} does not exist (run the kws_corpus rule)")
+    rate = float(json.loads((d / "corpus.json").read_text())["sample_rate_hz"])
+    audio = np.load(d / "audio.npy", mmap_mode="r")[: p["speech_n_clips"]].astype(np.float64) / 32767.0
+    env = np.abs(hilbert(audio, axis=1))
+    sos = butter(4, p["speech_envelope_hz"], fs=rate, output="sos")
+    env = sosfiltfilt(sos, env, axis=1)
+    step = max(1, int(round(rate / p["speech_rate_hz"])))
+    return np.ascontiguousarray(env[:, ::step].T), rate / step
 
 
 def zoh_uniform(x: np.ndarray, every: int) -> np.ndarray:
@@ -183,13 +205,17 @@ def run(params: dict, outdir: Path) -> None:
         vib = vibration_bursts(p, rng)
         walk = random_walks(p, rng, p["walk_paths"])
         t = np.arange(vib.size) / fs
+        signals = [("vibration", vib, t), ("random_walk", walk, t)]
+        if p["speech_corpus"]:
+            env, env_rate = speech_envelopes(p["speech_corpus"], p)
+            signals.append(("speech_envelope", env, np.arange(env.shape[0]) / env_rate))
         curves, needs = {}, []
         # stride 1 reproduces the signal exactly (zero error): the sweep starts at 2
         strides = np.unique(np.geomspace(2, p["uniform_max_stride"], p["sweep_n"]).astype(int))
-        for name, x in (("vibration", vib), ("random_walk", walk)):
+        for name, x, tx in signals:
             scale = float(np.std(x))
             deltas = scale * np.geomspace(*p["delta_range_rel"], p["sweep_n"])
-            lc, un = error_curves(x, t, deltas, strides)
+            lc, un = error_curves(x, tx, deltas, strides)
             curves[name] = (lc, un)
             target = p["target_error_rel"] * scale
             n_lc, n_un = samples_at_error(lc, target), samples_at_error(un, target)
@@ -213,6 +239,13 @@ def run(params: dict, outdir: Path) -> None:
             "level crossing for the same ZOH error", "N_uniform / N_level-crossing at equal RMS error",
             3.0, needs.loc["random_walk", "uniform_over_level_crossing"], rel_tol=p["ratio_rel_tol"],
             source=ASTROM, note="finite grid and finite sample"))
+        if "speech_envelope" in needs.index:
+            out.claim(claim_at_least(
+                "speech_envelope_fewer_events", "speech envelopes (keyword corpus): level crossing "
+                "needs fewer samples than uniform sampling for the same error",
+                "N_uniform / N_level-crossing at equal RMS error", 1.0,
+                needs.loc["speech_envelope", "uniform_over_level_crossing"],
+                source=TALK + " ('signal changes by some delta → new information')"))
 
         # Wiener event rate: mean interval δ²/σ²
         d_rate = p["rate_check_delta"]
@@ -294,15 +327,16 @@ def _figures(out, p, curves, needs, vib, t, ctrl):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
-    for ax, (name, (lc, un)) in zip(axes[:2], curves.items()):
+    n_sig = len(curves)
+    fig, axes = plt.subplots(1, n_sig + 1, figsize=(5.3 * (n_sig + 1), 4.5))
+    for ax, (name, (lc, un)) in zip(axes[:n_sig], curves.items()):
         ax.loglog(lc.samples, lc.rms_error, "o-", label="level crossing (Lebesgue)")
         ax.loglog(un.samples, un.rms_error, "s-", label="uniform (Riemann)")
         target = needs.loc[name, "target_rms_error"]
         ax.axhline(target, color="k", ls=":", lw=1, label="target error")
         ax.set(xlabel="samples per channel", ylabel="RMS error (ZOH)", title=name.replace("_", " "))
         ax.legend(frameon=False, fontsize=8)
-    ax = axes[2]
+    ax = axes[n_sig]
     ax.plot(ctrl.a_per_s, ctrl.ratio_ref, "k--", label="reference (BVP / closed form)")
     ax.plot(ctrl.a_per_s, ctrl.ratio_sim, "o", label="simulation")
     ax.set(xlabel="a (1/s)", ylabel="V_periodic / V_event at equal rate",
@@ -321,11 +355,12 @@ def _figures(out, p, curves, needs, vib, t, ctrl):
     keep = (ev.t >= t[0]) & (ev.t <= t[-1])
     ev = ev._replace(t=ev.t[keep], channel=ev.channel[keep], polarity=ev.polarity[keep])
     fig, ax = plt.subplots(figsize=(10, 3.5))
-    ax.plot(t, vib, lw=0.6, color="0.5", label="signal")
+    ax.plot(t, vib, lw=1.6, color="0.7", label="signal")
     ax.plot(t, xhat, lw=1.0, label=f"ZOH reconstruction ({ev.t.size} events shown, δ = {d:.3g})")
     up, dn = ev.polarity > 0, ev.polarity < 0
-    ax.plot(ev.t[up], np.full(up.sum(), vib.max() * 1.1), "|", color="C3", label="+ events")
-    ax.plot(ev.t[dn], np.full(dn.sum(), vib.min() * 1.1), "|", color="C0", label="− events")
+    ax.plot(ev.t[up], np.full(up.sum(), vib.max() * 1.15), "|", color="C3", ms=6, label="+ events")
+    ax.plot(ev.t[dn], np.full(dn.sum(), vib.min() * 1.15), "|", color="C0", ms=6, label="− events")
     ax.set(xlabel="time (s)", ylabel="x", title="Send-on-delta sampling of a bursty vibration signal")
-    ax.legend(frameon=False, fontsize=8, ncol=4)
+    ax.legend(frameon=False, fontsize=8, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.18))
+    fig.tight_layout()
     out.figure(fig, "vibration_events")
