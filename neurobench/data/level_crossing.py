@@ -109,7 +109,10 @@ def encode(x, delta, t=None, refractory=0.0, x0=None) -> LevelCrossingEvents:
         raise ValueError(f"refractory: must be finite and ≥ 0, got {refractory!r}")
     x0 = x[0].copy() if x0 is None else _per_channel("x0", x0, n_channels)
     ev_t, ev_c, ev_p = encode_kernel(np.ascontiguousarray(x), times, delta, x0, refractory)
-    order = np.lexsort((ev_c, ev_t))     # stable: emission order kept within equal (t, channel)
+    # The kernel emits sample by sample, channels ascending within a sample. Equal event times
+    # only arise within one sample step, so a stable sort on time alone gives (time, channel)
+    # order and keeps the emission order of one channel's events (half the cost of a lexsort).
+    order = np.argsort(ev_t, kind="stable")
     return LevelCrossingEvents(ev_t[order], ev_c[order], ev_p[order])
 
 
