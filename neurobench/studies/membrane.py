@@ -11,8 +11,10 @@ fluctuation for ~1 ms").
    k and q the exact SI constants.
 2. Goldman–Hodgkin–Katz resting potential
        V = (kT/q) ln((P_K[K]_o + P_Na[Na]_o + P_Cl[Cl]_i) / (P_K[K]_i + P_Na[Na]_i + P_Cl[Cl]_o))
-   with the resting permeability ratios P_K : P_Na : P_Cl = 1 : 0.04 : 0.45 (Hodgkin & Katz 1949,
-   squid axon; the same ratios are the usual textbook choice for mammalian neurons).
+   with the resting permeability ratios P_K : P_Na : P_Cl = 1 : 0.04 : 0.45, the values GHK
+   calculators and textbook summaries quote for resting neurons (seen with the search tool on
+   superglobalcalculator.com's GHK page); their attribution to Hodgkin & Katz (1949, squid axon)
+   is from memory and unverified.
 3. The action potential: the Hodgkin–Huxley model (Hodgkin & Huxley 1952, J. Physiol. 117:500;
    voltages shifted so that rest is near −65 mV, E_Na = 50, E_K = −77, E_L = −54.387 mV,
    ḡ_Na = 120, ḡ_K = 36, g_L = 0.3 mS/cm², C = 1 µF/cm², 6.3 °C) in Brian2 on its ``numpy``
@@ -52,7 +54,7 @@ ION_TABLE = {
     "mammal": {"K": (140, 5), "Na": ((5, 15), 145), "Cl": ((4, 30), 110), "Ca": (0.0001, (1, 2))},
 }
 VALENCE = {"K": 1, "Na": 1, "Cl": -1, "Ca": 2}
-GHK_PERMEABILITY = {"K": 1.0, "Na": 0.04, "Cl": 0.45}   # Hodgkin & Katz 1949 (squid, at rest)
+GHK_PERMEABILITY = {"K": 1.0, "Na": 0.04, "Cl": 0.45}   # resting ratios as commonly quoted (see docstring)
 
 
 # -- Nernst and GHK -------------------------------------------------------------------------------
@@ -254,17 +256,17 @@ def run(params: dict, outdir: Path) -> None:
         vt37 = thermal_voltage_mV(37.0)
         out.claim(claim_within(
             "thermal_voltage_37C", "kT/q at 37 °C", "kT/q", 26.73, vt37, abs_tol=0.01, unit="mV",
-            source="textbook value RT/F = 26.73 mV at 37 °C (e.g. GHK calculators); k, q exact SI"))
+            source="RT/F = 26.73 mV at 37 °C as quoted by GHK calculators (superglobalcalculator.com); k, q exact SI"))
         ek = nt[(nt.cell == "mammal") & (nt.ion == "K")].iloc[0]
         out.claim(claim_within(
             "mammal_E_K", "mammalian E_K is near −90 mV", "E_K (K⁺ 140 in / 5 out mM, 37 °C)",
             -90.0, ek.E_min_mV, abs_tol=p["nernst_abs_tol_mV"], unit="mV",
-            source="textbook (Purves et al.; E_K ≈ −90 mV at 37 °C); " + TABLE))
+            source="textbook summary table (knowt.com note 'Action Potentials': E_K ≈ −90 mV at 37 °C, 140/5 mM); " + TABLE))
         ena = nt[(nt.cell == "mammal") & (nt.ion == "Na")].iloc[0]
         out.claim(claim_within(
             "mammal_E_Na", "mammalian E_Na ≈ +61 mV with 15 mM inside", "E_Na (15 in / 145 out mM, 37 °C)",
             61.0, ena.E_min_mV, abs_tol=p["nernst_abs_tol_mV"], unit="mV",
-            source="textbook summary (E_Na ≈ +61 mV at 37 °C for 15/145 mM); " + TABLE))
+            source="textbook summary table (knowt.com note 'Action Potentials': E_Na ≈ +61 mV at 37 °C, 15/145 mM); " + TABLE))
         for r in nt.itertuples():
             if r.cell == "squid" or r.ion in ("Cl", "Ca"):
                 out.claim(Claim(
@@ -283,7 +285,7 @@ def run(params: dict, outdir: Path) -> None:
                 "concentration ranges is about −65 mV (talk)",
                 f"distance of −65 mV from the GHK range [{lo:.1f}, {hi:.1f}] mV", 0.0, gap,
                 abs_tol=p["rest_abs_tol_mV"], unit="mV",
-                source=TALK + "; P ratios Hodgkin & Katz 1949", note="'about −65 mV'"))
+                source=TALK + "; P ratios 1:0.04:0.45 as commonly quoted", note="'about −65 mV'"))
             out.claim(Claim(
                 f"ghk_mid_{cell}", f"{cell}: GHK potential at mid-range concentrations (context)",
                 "GHK V", -65.0, mid, "–", "mV", "INFO", TALK))
