@@ -14,7 +14,7 @@ import pytest
 
 from neurobench import cli
 from neurobench.config import ConfigError
-from neurobench.report.captions import (SCORECARD_MARK, captions_of, fallback_caption,
+from neurobench.report.captions import (SCORECARD_MARK, captions_of, fallback_caption, table_columns,
                                         front_page, rst_escape, study_summary)
 from neurobench.report.manifest import (compare_trees, manifest_rows, sha256_of,
                                         write_manifest)
@@ -210,7 +210,25 @@ def test_front_page_holds_the_scorecard(tmp_path):
     page = front_page(card, REPO / "workflow" / "report" / "workflow.rst")
     assert SCORECARD_MARK not in page
     assert "0 PASS, 1 FAIL, 0 INFO" in page and "&lt;b&gt;x&lt;/b&gt; | y" in page
+    # a long scorecard still renders (Snakemake: Jinja, then docutils) without a markup error
+    from docutils.core import publish_parts
+    from jinja2 import Template
+
+    rows = pd.concat([pd.read_csv(card)] * 300, ignore_index=True)
+    rows.to_csv(card, index=False)
+    page = Template(front_page(card, REPO / "workflow" / "report" / "workflow.rst")).render()
+    html = publish_parts(page, writer="html", settings_overrides={"halt_level": 2})["body"]
+    assert html.count("<tr>") == 301
     bad = tmp_path / "t.rst"
     bad.write_text("no marker")
     with pytest.raises(ValueError, match="marker"):
         front_page(card, bad)
+
+
+def test_table_columns_for_generic_captions(tmp_path):
+    d = tmp_path / "results" / "toy" / "tables"
+    d.mkdir(parents=True)
+    pd.DataFrame({"rate_hz": [1.0], "wall_s": [2.0]}).to_csv(d / "rates.csv", index=False)
+    (d / "empty.csv").write_text("")
+    assert table_columns("toy", tmp_path / "results") == {"rates": "``rate_hz``, ``wall_s``"}
+    assert table_columns("nothing", tmp_path / "results") == {}

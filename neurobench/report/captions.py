@@ -40,6 +40,19 @@ def captions_of(study: str, kind: str, caption_dir: Path = CAPTION_DIR) -> dict[
     return {f.stem: f.read_text().strip() for f in sorted(d.glob("*.rst"))}
 
 
+def table_columns(study: str, results="results") -> dict[str, str]:
+    """``{name: "col_a, col_b, ..."}`` for each ``<results>/<study>/tables/<name>.csv`` that
+    exists (column names carry the units), for the captions of tables without an rst file."""
+    out = {}
+    for f in sorted((Path(results) / study / "tables").glob("*.csv")):
+        try:
+            cols = pd.read_csv(f, nrows=0).columns
+        except (OSError, ValueError, pd.errors.EmptyDataError):
+            continue
+        out[f.stem] = ", ".join(f"``{c}``" for c in cols)
+    return out
+
+
 def rst_escape(text: str) -> str:
     """Text to be read literally inside reStructuredText."""
     out = str(text).replace("\\", "\\\\")
@@ -86,8 +99,10 @@ def scorecard_html(card: pd.DataFrame) -> str:
                 style += f";font-weight:bold;color:{colours.get(status, '#000')}"
             tds.append(f"<td style='{style}'>{html.escape(c)}</td>")
         rows.append("<tr>" + "".join(tds) + "</tr>")
-    return ("<table class='neurobench-scorecard' style='border-collapse:collapse;font-size:90%'>"
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    # one row per line: docutils refuses lines longer than 10 000 characters
+    return "\n".join(["<table class='neurobench-scorecard' style='border-collapse:collapse;"
+                      "font-size:90%'>", f"<thead><tr>{head}</tr></thead><tbody>", *rows,
+                      "</tbody></table>"])
 
 
 def front_page(scorecard_csv, template) -> str:
@@ -98,8 +113,8 @@ def front_page(scorecard_csv, template) -> str:
     summary = (f"**{n['PASS']} PASS, {n['FAIL']} FAIL, {n['INFO']} INFO** over {len(card)} "
                f"claims in {len(studies)} studies: {', '.join(studies)}.")
     # {% raw %}: Snakemake renders the page with Jinja; claim texts must stay literal.
-    block = "\n".join([summary, "", "{% raw %}", ".. raw:: html", "",
-                       "   " + scorecard_html(card), "{% endraw %}", ""])
+    table = "\n".join("   " + line for line in scorecard_html(card).splitlines())
+    block = "\n".join([summary, "", "{% raw %}", ".. raw:: html", "", table, "{% endraw %}", ""])
     text = Path(template).read_text()
     if SCORECARD_MARK not in text:
         raise ValueError(f"{template}: no '{SCORECARD_MARK}' marker for the scorecard")

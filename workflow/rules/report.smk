@@ -4,7 +4,7 @@
 # Captions: workflow/report/<study>/{figures,tables}/<name>.rst (a generic caption otherwise).
 import os
 
-from neurobench.report.captions import captions_of, fallback_caption
+from neurobench.report.captions import captions_of, fallback_caption, table_columns
 
 # The front page: the scorecard, once report_front has written it; the bare template before.
 _FRONT = os.path.abspath("results/report/front.rst")
@@ -53,6 +53,7 @@ rule report_study:
         table_captions=lambda w: captions_of(w.study, "tables"),
         figure_caption=lambda w: fallback_caption(w.study, "figure"),
         table_caption=lambda w: fallback_caption(w.study, "table"),
+        table_columns=lambda w: table_columns(w.study),
     wildcard_constraints:
         study=r"[A-Za-z0-9_]+",
     conda:
