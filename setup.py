@@ -25,6 +25,14 @@ extensions = [
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     ),
     Extension(
+        "neurobench.benchmarks._probe",
+        ["neurobench/benchmarks/_probe.pyx"],
+        include_dirs=[np.get_include()],
+        extra_compile_args=CORE_ARGS,
+        extra_link_args=["-fopenmp"],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+    ),
+    Extension(
         "neurobench.data._level_crossing",
         ["neurobench/data/_level_crossing.pyx"],
         include_dirs=[np.get_include()],

@@ -278,7 +278,7 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
             for k in range(n_dyn):
                 pdrive[dyn_idx[k]] = dyn_base[k] + dyn_vals[s, k]
             # membrane updates, chunk by chunk (in parallel when asked)
-            if n_threads > 1:
+            if n_threads > 1 and n_chunks > 1:
                 for c in prange(n_chunks, num_threads=n_threads, schedule="static"):
                     _update_chunk(c, &P, pv, pge, pgi, pref, pflag, pbany, pdrive)
             else:

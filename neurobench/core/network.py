@@ -103,6 +103,8 @@ class Population:
     params: dict
     i_const_pA: np.ndarray
     v_init_mV: np.ndarray
+    ge_init: np.ndarray | None = None
+    gi_init: np.ndarray | None = None
 
     @property
     def stop(self) -> int:
@@ -280,8 +282,10 @@ class Network:
         return sum(p.n for p in self.populations)
 
     def add_lif(self, n: int, params: LIFParameters | None = None, synapse: str = "current",
-                v_init_mV=None, name: str | None = None) -> Population:
-        """Add ``n`` LIF neurons. ``synapse`` is ``"current"`` or ``"conductance"``."""
+                v_init_mV=None, name: str | None = None, ge_init=None, gi_init=None) -> Population:
+        """Add ``n`` LIF neurons. ``synapse`` is ``"current"`` or ``"conductance"``.
+
+        ``ge_init``/``gi_init``: initial synaptic variables (mV or g_L units; default 0)."""
         self._check_mutable()
         if self.sources:
             raise RuntimeError("add every LIF population before the external sources")
@@ -300,8 +304,12 @@ class Network:
         if np.any(arrays["r_mohm"] < 0):
             raise ValueError("r_mohm must be ≥ 0")
         v0 = arrays["v_rest_mV"] if v_init_mV is None else _per_neuron("v_init_mV", v_init_mV, n)
+        g0 = [None if g is None else _per_neuron(key, g, n)
+              for key, g in (("ge_init", ge_init), ("gi_init", gi_init))]
+        if synapse == "conductance" and any(g is not None and np.any(g < 0) for g in g0):
+            raise ValueError("ge_init/gi_init: conductances must be ≥ 0")
         pop = Population(self._name(name, "lif"), self.n_neurons, n, synapse, arrays,
-                         np.zeros(n), v0.copy())
+                         np.zeros(n), v0.copy(), *g0)
         self.populations.append(pop)
         return pop
 
@@ -565,7 +573,11 @@ class Network:
             touched=np.zeros(ring_len * n, dtype=np.int32),
             n_touched=np.zeros(ring_len, dtype=np.int32),
             v=np.concatenate([p.v_init_mV for p in self.populations]),
-            ge=np.zeros(n), gi=np.zeros(n), refrac=np.zeros(n),   # refractory steps left
+            ge=np.concatenate([np.zeros(p.n) if p.ge_init is None else p.ge_init
+                               for p in self.populations]),
+            gi=np.concatenate([np.zeros(p.n) if p.gi_init is None else p.gi_init
+                               for p in self.populations]),
+            refrac=np.zeros(n),   # refractory steps left
             flag=np.zeros(n, dtype=np.int64), bany=np.zeros(n, dtype=np.int64),
         )
         self._compile_populations(C)

@@ -1,0 +1,112 @@
+"""Run one benchmark case in a fresh Python process and gather the results.
+
+A case is a dict ``{network: cuba|coba|stdp, n, duration_s, engine, threads, seed}``; the engine
+is one of ``core``, ``brian2_cython``, ``brian2_cpp``, ``nest``. The child process builds the
+network (``networks``), runs it (``engines``) and prints one JSON line: timings, the firing
+statistics computed here for every engine alike, peak resident memory of the process (and of
+its children, e.g. Brian2's compiled binary), and for STDP the final weights.
+
+    python -m neurobench.benchmarks.runner '{"network": "cuba", "n": 4000, ...}'
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from neurobench.benchmarks import engines, networks
+
+log = logging.getLogger("neurobench")
+
+CASE_KEYS = ("network", "n", "duration_s", "engine", "threads", "seed")
+
+
+def validate_case(case: dict) -> dict:
+    missing = [k for k in CASE_KEYS if k not in case]
+    if missing:
+        raise ValueError(f"benchmark case: missing keys {missing}")
+    if case["network"] not in networks.KINDS:
+        raise ValueError(f"benchmark case: network must be one of {networks.KINDS}, "
+                         f"got {case['network']!r}")
+    if case["engine"] not in engines.ENGINES:
+        raise ValueError(f"benchmark case: engine must be one of {engines.ENGINES}, "
+                         f"got {case['engine']!r}")
+    if not (float(case["duration_s"]) > 0 and int(case["n"]) >= 1 and int(case["threads"]) >= 1):
+        raise ValueError(f"benchmark case: duration_s, n and threads must be positive: {case}")
+    return case
+
+
+def build_network(case: dict):
+    if case["network"] == "stdp":
+        return networks.song(case["seed"], n_inputs=case["n"])
+    return networks.brette(case["network"], case["n"], case["seed"])
+
+
+def run_case(case: dict) -> dict:
+    """Run one case in this process; returns the JSON-able result row."""
+    case = validate_case(dict(case))
+    net = build_network(case)
+    duration_ms = float(case["duration_s"]) * 1e3
+    engine = case["engine"]
+    if engine == "core":
+        res = engines.run_core(net, duration_ms, seed=case["seed"], n_threads=case["threads"])
+    elif engine == "nest":
+        res = engines.run_nest(net, duration_ms, seed=case["seed"], n_threads=case["threads"])
+    else:
+        target = "cython" if engine == "brian2_cython" else "cpp_standalone"
+        with tempfile.TemporaryDirectory(prefix="nb_brian2_") as work:
+            res = engines.run_brian2(net, duration_ms, seed=case["seed"], target=target,
+                                     workdir=work)
+    n = 1 if case["network"] == "stdp" else net.n
+    # statistics after a 10 % transient (at most 1 s), the same for every engine
+    skip = min(0.1 * duration_ms, 1000.0)
+    stats = networks.spike_statistics(res["t_ms"], res["i"], n, duration_ms, skip_ms=skip)
+    row = dict(case, **stats, sim_s=res["sim_s"], build_s=res["build_s"],
+               compile_s=res["compile_s"],
+               realtime_ratio=duration_ms * 1e-3 / res["sim_s"] if res["sim_s"] > 0 else np.nan,
+               n_synapses=(net.n_inputs if case["network"] == "stdp" else net.n_synapses))
+    if "w" in res:
+        w = np.asarray(res["w"], float)
+        g_max = net.params["g_max"]
+        row.update(w_final=w.tolist(), frac_w_low=float(np.mean(w < 0.1 * g_max)),
+                   frac_w_high=float(np.mean(w > 0.9 * g_max)))
+    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    row["peak_rss_mib"] = peak / 1024.0          # ru_maxrss is in KiB on Linux
+    return row
+
+
+def run_isolated(case: dict, timeout_s: float = 900.0) -> dict:
+    """Run a case in a fresh interpreter; on failure the row carries the error message."""
+    validate_case(case)
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "neurobench.benchmarks.runner", json.dumps(case)],
+                          capture_output=True, text=True, timeout=timeout_s)
+    wall = time.perf_counter() - t0
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        msg = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        log.warning("benchmark case %s failed: %s", case, msg)
+        return dict(case, error=msg[:300], process_s=wall)
+    row = json.loads(lines[-1])
+    row["process_s"] = wall
+    return row
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        raise SystemExit("usage: python -m neurobench.benchmarks.runner '<case as JSON>'")
+    row = run_case(json.loads(argv[0]))
+    print(json.dumps(row, default=float))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,247 @@
+"""Speed of the Cython core against Brian2 and NEST on the same networks, side by side.
+
+Networks (``neurobench.benchmarks.networks``): the CUBA and COBA benchmarks of Brette et al.
+2007 (J. Comput. Neurosci. 23:349; 4000 neurons, 10 s of biological time, dt = 0.1 ms), a
+CUBA scaling series at fixed in-degree, and the STDP network of Song, Miller & Abbott 2000
+(Nat. Neurosci. 3:919) as in Brian2's ``examples/synapses/STDP.py`` (1000 inputs, 100 s).
+
+Engines: this core (1 and 2 OpenMP threads), Brian2 2.9 with the cython runtime target and
+in C++ standalone mode (compilation timed separately from the simulation, which is Brian2's
+own timer of the run), and NEST 3.10 (``iaf_psc_exp``, ``iaf_cond_exp``, ``stdp_synapse``; a
+note when not installed). Every case runs in a fresh process, so peak memory and compilation
+are per case; the cases of the speed target (core, 1 thread, vs Brian2 C++ standalone, on CUBA
+and STDP) are repeated in interleaved rounds and the fastest round is kept (the machine is
+shared: the minimum is the least disturbed measurement).
+
+Statistics (mean rate, mean CV of the ISIs) must agree between engines within the stated
+tolerances, otherwise a timing compares different dynamics. The hardware floor of a network is
+estimated from measured per-operation costs (``neurobench.benchmarks._probe``): four streamed
+read-modify-writes per neuron per step (v, I_e, I_i, refractory counter) plus one random
+read-modify-write per synaptic event.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from neurobench.benchmarks import engines, runner
+from neurobench.report import StudyWriter, claim_at_least, claim_at_most, claim_within
+
+log = logging.getLogger("neurobench")
+
+BRETTE = "Brette et al. 2007, J. Comput. Neurosci. 23:349 (CUBA/COBA benchmark networks)"
+SONG = "Song, Miller & Abbott 2000 as in Brian2 examples/synapses/STDP.py"
+ISSUE = "issue 3 target: core (1 thread) ≥ 3× faster than Brian2 cpp_standalone simulation time"
+STATE_VARIABLES = 4        # v, I_e (g_e), I_i (g_i), refractory counter
+
+
+def _engine_label(row) -> str:
+    return f"core ({int(row['threads'])} thr)" if row["engine"] == "core" else row["engine"]
+
+
+def _cases(p) -> list[dict]:
+    """Every (network, size, engine, threads) case of the config, in interleaved order."""
+    seed = p["seed"]
+    have_nest = engines.nest_available()
+    def variants(names, threads=p["core_threads"]):
+        out = []
+        for e in names:
+            if e == "nest" and not have_nest:
+                continue
+            for t in (threads if e == "core" else [1]):
+                out.append((e, t))
+        return out
+    cases = []
+    for net, n, dur, names in (("cuba", p["cuba_n"], p["cuba_duration_s"], p["engines"]),
+                               ("coba", p["coba_n"], p["coba_duration_s"], p["engines"]),
+                               ("stdp", p["stdp_inputs"], p["stdp_duration_s"], p["stdp_engines"])):
+        # one neuron (STDP) has nothing to split between threads
+        for e, t in variants(names, [1] if net == "stdp" else p["core_threads"]):
+            cases.append(dict(network=net, n=n, duration_s=dur, engine=e, threads=t, seed=seed,
+                              series="main"))
+    for n in p["scaling_n"]:
+        for e, t in variants(p["scaling_engines"]):
+            cases.append(dict(network="cuba", n=n, duration_s=p["scaling_duration_s"], engine=e,
+                              threads=t, seed=seed, series="scaling"))
+    return cases
+
+
+def run_all(p) -> pd.DataFrame:
+    """Run every case (the target cases ``repeats`` times, interleaved); one row per run."""
+    cases = _cases(p)
+    target = [c for c in cases if c["series"] == "main" and c["network"] in ("cuba", "stdp")
+              and ((c["engine"] == "core" and c["threads"] == 1) or c["engine"] == "brian2_cpp")]
+    rows = []
+    for k, case in enumerate(cases):
+        log.info("benchmark %d/%d: %s", k + 1, len(cases), case)
+        job = {key: case[key] for key in runner.CASE_KEYS}
+        rows.append(dict(runner.run_isolated(job, p["case_timeout_s"]), series=case["series"],
+                         round=0))
+    for r in range(1, p["repeats"]):
+        for case in target:
+            log.info("benchmark repeat %d: %s", r, case)
+            job = {key: case[key] for key in runner.CASE_KEYS}
+            rows.append(dict(runner.run_isolated(job, p["case_timeout_s"]), series=case["series"],
+                             round=r))
+    return pd.DataFrame(rows)
+
+
+def best_of_rounds(runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per case: the round with the smallest simulation time."""
+    keys = ["series", "network", "n", "engine", "threads"]
+    ok = runs[runs.get("error").isna()] if "error" in runs else runs
+    if ok.empty:
+        return ok
+    best = ok.loc[ok.groupby(keys)["sim_s"].idxmin()].copy()
+    best["rounds"] = ok.groupby(keys)["sim_s"].transform("size").loc[best.index]
+    best["label"] = best.apply(_engine_label, axis=1)
+    return best.sort_values(keys).reset_index(drop=True)
+
+
+def hardware_floor_s(row, stream_ns, scatter_ns, dt_ms=0.1) -> float:
+    """Floor of a network's simulation time from measured per-operation costs."""
+    steps = row["duration_s"] * 1e3 / dt_ms
+    if row["network"] == "stdp":
+        events = row["n"] * 15.0 * row["duration_s"]        # presynaptic events (15 Hz inputs)
+        return steps * STATE_VARIABLES * stream_ns * 1e-9 + events * scatter_ns * 1e-9
+    synapses_per_neuron = row["n_synapses"] / row["n"]
+    events = row["n_spikes_total"] * synapses_per_neuron
+    return (steps * row["n"] * STATE_VARIABLES * stream_ns + events * scatter_ns) * 1e-9
+
+
+def run(params: dict, outdir: Path) -> None:
+    p = dict(params)
+    from neurobench.benchmarks import _probe
+
+    with StudyWriter(outdir, p, seed=p["seed"]) as out:
+        runs = run_all(p)
+        errors = runs[runs["error"].notna()] if "error" in runs else runs.iloc[:0]
+        for _, e in errors.iterrows():
+            log.warning("failed: %s %s n=%s: %s", e["network"], e["engine"], e["n"], e["error"])
+        best = best_of_rounds(runs)
+        stream = min(_probe.stream_ns() for _ in range(3))
+        scatter = min(_probe.scatter_ns() for _ in range(3))
+        # the whole spike count (stats exclude a transient; events need every spike)
+        best["n_spikes_total"] = best["rate_hz"] * np.where(best["network"] == "stdp", 1, best["n"]) \
+            * best["duration_s"]
+        best["floor_s"] = best.apply(hardware_floor_s, axis=1, args=(stream, scatter))
+        ref = best[best["engine"] == "brian2_cpp"].set_index(["series", "network", "n"])["sim_s"]
+        key = list(zip(best["series"], best["network"], best["n"]))
+        best["vs_brian2_cpp"] = [ref.get(k, np.nan) / s for k, s in zip(key, best["sim_s"])]
+        cols = ["series", "network", "n", "duration_s", "label", "sim_s", "compile_s", "build_s",
+                "realtime_ratio", "peak_rss_mib", "rate_hz", "cv_isi", "vs_brian2_cpp",
+                "floor_s", "rounds"]
+        table = best[cols].rename(columns={"vs_brian2_cpp": "speedup_vs_brian2_cpp",
+                                           "label": "engine"})
+        main = table[table["series"] == "main"].drop(columns="series")
+        out.table(main, "benchmarks", latex=True,
+                  caption="Simulation time (s), biological/wall ratio, peak memory, statistics")
+        out.table(table[table["series"] == "scaling"].drop(columns="series"), "scaling")
+        runs.drop(columns=[c for c in ("w_final",) if c in runs]).to_csv(
+            out.path / "tables" / "runs.csv", index=False)
+        out.table(pd.DataFrame([dict(stream_ns=stream, scatter_ns=scatter,
+                                     state_variables=STATE_VARIABLES)]), "hardware_probe")
+        if not errors.empty:
+            out.table(errors[["network", "n", "engine", "threads", "error"]], "errors")
+        _claims(out, best, p)
+        _figures(out, best)
+        # keep the per-rule Snakemake benchmark files that live beside this study's outputs
+        rules_dir = Path(outdir) / "rules"
+        if rules_dir.is_dir():
+            shutil.copytree(rules_dir, out.path / "rules", dirs_exist_ok=True)
+
+
+def _claims(out, best, p):
+    main = best[best["series"] == "main"]
+    for net in ("cuba", "coba", "stdp"):
+        rows = main[main["network"] == net]
+        ref_rows = rows[rows["engine"] == p["stats_reference"]]
+        if ref_rows.empty:
+            ref_rows = rows[(rows["engine"] == "core") & (rows["threads"] == 1)]
+        if ref_rows.empty:
+            continue
+        ref = ref_rows.iloc[0]
+        src = f"{ref['label']} run in the same job ({BRETTE if net != 'stdp' else SONG})"
+        others = rows.drop(ref_rows.index[:1])
+        if others.empty:
+            continue
+        dr = (others["rate_hz"] / ref["rate_hz"] - 1).abs().fillna(np.inf)
+        worst = others.loc[dr.idxmax()]
+        out.claim(claim_within(
+            f"{net}_rate_agree", f"{net.upper()}: every engine fires at the same mean rate",
+            f"mean rate of {worst['label']} (worst engine)", ref["rate_hz"], worst["rate_hz"],
+            rel_tol=p["rate_rel_tol"], unit="Hz", source=src))
+        if net != "stdp":
+            dcv = (others["cv_isi"] - ref["cv_isi"]).abs().fillna(np.inf)
+            worst = others.loc[dcv.idxmax()]
+            out.claim(claim_within(
+                f"{net}_cv_agree", f"{net.upper()}: every engine has the same ISI irregularity",
+                f"mean CV of ISIs of {worst['label']} (worst engine)", ref["cv_isi"],
+                worst["cv_isi"], abs_tol=p["cv_abs_tol"], unit="", source=src))
+    for net in ("cuba", "stdp"):
+        rows = main[main["network"] == net]
+        core = rows[(rows["engine"] == "core") & (rows["threads"] == 1)]
+        b2 = rows[rows["engine"] == "brian2_cpp"]
+        if core.empty or b2.empty:
+            continue
+        c, b = core.iloc[0], b2.iloc[0]
+        out.claim(claim_at_least(
+            f"{net}_speedup_vs_brian2_cpp",
+            f"{net.upper()} {int(c['n'])} × {c['duration_s']:g} s: the core (1 thread) is at least "
+            f"{p['speedup_target']:g}× faster than Brian2 cpp_standalone",
+            f"Brian2 cpp_standalone simulation time / core time (best of {int(c['rounds'])} rounds)",
+            p["speedup_target"], b["sim_s"] / c["sim_s"], unit="×", source=ISSUE))
+        out.claim(claim_at_most(
+            f"{net}_distance_to_floor", f"{net.upper()}: core time relative to the hardware floor "
+            "(measured per-operation costs × operation counts)",
+            "core time / floor", p["floor_ratio_max"], c["sim_s"] / c["floor_s"], unit="×",
+            source="hardware probe in the same job: 4 streamed read-modify-writes per neuron-step "
+                   "+ 1 random read-modify-write per synaptic event"))
+    thr = main[(main["engine"] == "core")]
+    for net in ("cuba", "coba"):
+        t = thr[thr["network"] == net].set_index("threads")
+        if {1, 2} <= set(t.index):
+            out.claim(claim_within(
+                f"{net}_threads_same_spikes", f"{net.upper()}: 1 and 2 threads give the same spikes",
+                "spike count with 2 threads", t.loc[1, "n_spikes"], t.loc[2, "n_spikes"],
+                abs_tol=0, unit="spikes", source="the core with 1 thread, same job"))
+
+
+def _figures(out, best):
+    import matplotlib.pyplot as plt
+
+    scal = best[best["series"] == "scaling"]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for label, g in scal.groupby("label"):
+        g = g.sort_values("n")
+        axes[0].loglog(g["n"], g["sim_s"], "o-", label=label)
+        axes[1].semilogx(g["n"], g["realtime_ratio"], "o-", label=label)
+    if not scal.empty:
+        core1 = scal[(scal["engine"] == "core") & (scal["threads"] == 1)].sort_values("n")
+        axes[0].loglog(core1["n"], core1["floor_s"], "k--", label="hardware floor (probe)")
+    axes[0].set_xlabel("neurons N (fixed in-degree)")
+    axes[0].set_ylabel("simulation time (s)")
+    axes[1].set_xlabel("neurons N")
+    axes[1].set_ylabel("biological time / wall time")
+    axes[0].legend(fontsize=8)
+    axes[0].set_title("CUBA scaling")
+    out.figure(fig, "scaling")
+    main = best[best["series"] == "main"]
+    fig, ax = plt.subplots(figsize=(8, 4))
+    nets = list(dict.fromkeys(main["network"]))
+    labels = list(dict.fromkeys(main["label"]))
+    width = 0.8 / max(1, len(labels))
+    for k, lab in enumerate(labels):
+        g = main[main["label"] == lab].set_index("network")
+        x = [nets.index(nm) + k * width for nm in g.index]
+        ax.bar(x, g["sim_s"], width, label=lab)
+    ax.set_yscale("log")
+    ax.set_xticks([i + 0.4 - width / 2 for i in range(len(nets))], [nm.upper() for nm in nets])
+    ax.set_ylabel("simulation time (s)")
+    ax.legend(fontsize=8)
+    out.figure(fig, "engines")
