@@ -1,0 +1,193 @@
+"""Hybrid SNN–ANN detection: metrics (COCO mAP via pycocotools, energy, bandwidth), models,
+target encoding/decoding, operation counts, the Gen1 data path of the study, and the study's
+outputs in the quick workflow."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import claims_of
+from neurobench.data import gen1
+from neurobench.metrics import detection as M
+from neurobench.metrics.synops import SynapticOperations
+from neurobench.nn import detection as D
+from neurobench.studies import detection as S
+
+
+# -- metrics -----------------------------------------------------------------------------------
+def test_coco_map_perfect_and_shifted_boxes():
+    gt = [np.array([[10, 10, 10, 10, 0]], float), np.array([[30, 5, 10, 10, 1]], float)]
+    perfect = [(g[:, :4], np.ones(1), g[:, 4].astype(int)) for g in gt]
+    assert M.coco_map(gt, perfect, 2, 48, 64) == pytest.approx({"map": 1.0, "map50": 1.0, "map75": 1.0})
+    # a 2 px shift of a 10×10 box: IoU = 80/120 = 0.667 ≥ 0.50, 0.55, 0.60, 0.65 only → 4/10
+    shifted = [(g[:, :4] + [2, 0, 0, 0], np.ones(1), g[:, 4].astype(int)) for g in gt]
+    r = M.coco_map(gt, shifted, 2, 48, 64)
+    assert r["map50"] == pytest.approx(1.0) and r["map75"] == 0.0
+    assert r["map"] == pytest.approx(0.4)
+    wrong_class = [(g[:, :4], np.ones(1), 1 - g[:, 4].astype(int)) for g in gt]
+    assert M.coco_map(gt, wrong_class, 2, 48, 64)["map50"] == 0.0
+    with pytest.raises(ValueError, match="no ground-truth"):
+        M.coco_map([np.zeros((0, 5))], [(np.zeros((0, 4)), [], [])], 2, 48, 64)
+
+
+def test_energy_and_bandwidth_formulas():
+    assert M.energy_joules(1e12, 0) == pytest.approx(0.9)       # Horowitz 2014: 0.9 pJ / add
+    assert M.energy_joules(0, 1e12) == pytest.approx(4.6)       # 0.9 + 3.7 pJ / MAC
+    with pytest.raises(ValueError):
+        M.energy_joules(-1, 0)
+    assert M.aer_bits_per_s(100, 1024, 0.05) == pytest.approx(100 * 10 / 0.05)
+    assert M.dense_bits_per_s(1024, 5, 0.05) == pytest.approx(1024 * 3 / 0.05)
+
+
+# -- targets, decoding, NMS ----------------------------------------------------------------------
+GRID = D.GridSpec(stride=8, anchor_px=12.0, rows=6, cols=8)
+
+
+def _logits_from_targets(tgt, n_classes):
+    """Head outputs that decode exactly to the encoded targets."""
+    B, _, R, C = tgt.shape
+    out = torch.full((B, 5 + n_classes, R, C), -20.0)
+    obj = tgt[:, 0] > 0
+    out[:, 0][obj] = 20.0
+    off = tgt[:, 1:3].clamp(1e-6, 1 - 1e-6)
+    out[:, 1:3] = torch.log(off / (1 - off))
+    out[:, 3:5] = tgt[:, 3:5]
+    for k in range(n_classes):
+        out[:, 5 + k] = torch.where(tgt[:, 5] == k, 20.0, -20.0)
+    return out
+
+
+def test_encode_decode_round_trip_scores_map_one():
+    gt = [np.array([[3, 4, 10, 14, 0], [30, 20, 16, 8, 2]], float), np.array([[50, 30, 9, 9, 1]], float)]
+    tgt = D.encode_targets(gt, GRID, 3)
+    assert tgt[:, 0].sum() == 3
+    assert tgt[0, 0, (4 + 7) // 8, (3 + 5) // 8] == 1
+    dets = D.decode(_logits_from_targets(tgt, 3), GRID, score_min=0.5)
+    for g, (boxes, scores, cls) in zip(gt, dets):
+        order = np.argsort(cls)
+        np.testing.assert_allclose(boxes[order], g[np.argsort(g[:, 4]), :4], atol=1e-3)
+    assert M.coco_map(gt, dets, 3, 48, 64)["map"] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="class id"):
+        D.encode_targets([np.array([[0, 0, 4, 4, 5]])], GRID, 3)
+
+
+def test_iou_and_nms():
+    a = np.array([[0, 0, 10, 10], [2, 0, 10, 10], [50, 50, 5, 5]], float)
+    iou = D.box_iou(a, a)
+    assert iou[0, 1] == pytest.approx(80 / 120) and iou[0, 2] == 0 and iou[2, 2] == 1
+    assert D.nms(a, np.array([0.9, 0.95, 0.1]), iou_max=0.5) == [1, 2]
+    assert D.nms(a, np.array([0.9, 0.95, 0.1]), iou_max=0.7) == [1, 0, 2]
+
+
+# -- models and costs ------------------------------------------------------------------------------
+def _input(T=4, B=3, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return (torch.rand(T, B, 2, 48, 64, generator=g) < 0.1).float()
+
+
+def test_hybrid_spikes_are_binary_and_gradients_reach_the_first_layer():
+    torch.manual_seed(0)
+    net = D.build("detection", spiking=True, n_classes=3)
+    out, acts, feats = net(_input(), record=True)
+    assert out.shape == (3, 8, 6, 8) and feats.shape == (3, 32, 6, 8)
+    assert all(bool(((a == 0) | (a == 1)).all()) for a in acts)
+    assert 0 < float(acts[0].mean()) < 1
+    net(_input()).square().mean().backward()
+    assert float(net.backbone.convs[0].weight.grad.abs().sum()) > 0      # surrogate gradient
+    ann = D.build("detection", spiking=False, n_classes=3)
+    _, acts_ann, _ = ann(_input(), record=True)
+    assert not bool(((acts_ann[1] == 0) | (acts_ann[1] == 1)).all())
+    assert D.build("classification", True, 3)(_input()).shape == (3, 3)
+    with pytest.raises(ValueError, match="multiples of 8"):
+        net(torch.zeros(2, 1, 2, 20, 64))
+    with pytest.raises(ValueError, match="task"):
+        D.build("segmentation", True, 3)
+
+
+def test_operations_split_into_backbone_acs_and_head_macs():
+    torch.manual_seed(0)
+    x = _input(B=2)
+    hybrid = D.build("detection", True, 3).eval()
+    ann = D.build("detection", False, 3).eval()
+    with torch.no_grad():
+        with SynapticOperations(hybrid.backbone) as hb, SynapticOperations(hybrid.head) as hh:
+            hybrid(x)
+        with SynapticOperations(ann.backbone) as ab:
+            ann(x)
+    hb, hh, ab = hb.result(2), hh.result(2), ab.result(2)
+    assert hb.effective_acs > 0 and hb.effective_macs == 0      # every backbone input is a spike
+    assert hh.effective_macs > 0                                # accumulated counts are not binary
+    assert ab.effective_macs > 0                                # ReLU outputs feed layers 2, 3
+    # dense operations are identical (same graph): conv1 2→8 on 24×32, 8→16 on 12×16, 16→32 on 6×8
+    dense_conv = 4 * (24 * 32 * 8 * 2 * 9 + 12 * 16 * 16 * 8 * 9 + 6 * 8 * 32 * 16 * 9)
+    assert ab.dense == hb.dense and hb.dense < dense_conv + 1     # ≤ (padding removes some)
+    assert hb.dense > 0.8 * dense_conv
+
+
+def test_blob_detector_finds_a_square_of_events():
+    X = torch.zeros(1, 3, 2, 48, 64, dtype=torch.uint8)
+    X[0, 1, 1, 10:20, 30:36] = 1
+    boxes, scores, cls = S.blob_detector(X, class_prior=np.array([1.0, 3.0]))[0]
+    # one component, dilated by one pixel, proposed once per class with the prior as score
+    np.testing.assert_allclose(boxes, [[29, 9, 8, 12]] * 2)
+    np.testing.assert_allclose(scores, [0.25, 0.75])
+    assert cls.tolist() == [0, 1]
+
+
+# -- the study's data path ---------------------------------------------------------------------------
+def _tiny_gen1(root, h=48, w=64):
+    rng = np.random.default_rng(0)
+    for split in ("train", "val"):
+        (root / split).mkdir(parents=True)
+        ev = np.zeros(400, dtype=gen1.EVENT_DTYPE)
+        ev["t"] = np.sort(rng.integers(0, 900_000, 400))
+        ev["x"], ev["y"], ev["p"] = rng.integers(0, w, 400), rng.integers(0, h, 400), rng.integers(0, 2, 400)
+        gen1.write_dat(root / split / f"rec_{split}_td.dat", ev, h, w)
+        b = np.zeros(3, dtype=gen1.BBOX_DTYPE)
+        b["t"] = [600_000, 700_000, 800_000]
+        b["x"], b["y"], b["w"], b["h"], b["class_id"] = 5, 6, 30, 25, [0, 1, 0]
+        gen1.write_bbox(root / split / f"rec_{split}_bbox.npy", b)
+
+
+PARAMS = {"data_source": "gen1", "gen1_dir": "", "val_split": "val", "gen1_min_diag_px": 30.0,
+          "gen1_skip_ms": 500.0, "max_windows_per_recording": 2, "window_ms": 50.0, "n_bins": 5}
+
+
+def test_study_reads_gen1_layout(tmp_path):
+    _tiny_gen1(tmp_path)
+    Xtr, Ttr, Xva, Tva, size, classes, _ = S.load_data(dict(PARAMS, gen1_dir=str(tmp_path)), None)
+    assert classes == list(gen1.GEN1_CLASSES) and size == (48, 64)
+    assert Xtr.shape == (2, 5, 2, 48, 64) and Xtr.dtype == torch.uint8      # capped at 2 windows
+    assert [t[0, 4] for t in Ttr] == [0, 0]          # first and last label time (evenly spaced)
+    with pytest.raises(ValueError, match="gen1_dir"):
+        S.load_data(PARAMS, None)
+    with pytest.raises(ValueError, match="does not exist"):
+        S.load_data(dict(PARAMS, gen1_dir=str(tmp_path / "nope")), None)
+
+
+# -- the quick workflow ----------------------------------------------------------------------------
+def test_detection_outputs_and_claims(quick_results):
+    d = quick_results / "detection"
+    for name in ("map_vs_energy", "learning_curves", "example_detections"):
+        assert (d / "figures" / f"{name}.png").stat().st_size > 1000
+        assert (d / "figures" / f"{name}.pdf").stat().st_size > 1000
+    for name in ("runs", "learning_curves", "summary", "blob_baseline", "bandwidth",
+                 "neurobench_context"):
+        assert (d / "tables" / f"{name}.csv").exists() and (d / "tables" / f"{name}.md").exists()
+    assert (d / "tables" / "summary.tex").exists()
+    assert (quick_results.parent / "resources/detection_events/train/seq_0000_td.dat").exists()
+    claims = claims_of(quick_results, "detection").set_index("claim_id")
+    assert {"hybrid_map_vs_ann", "hybrid_energy_vs_ann", "hybrid_classification_vs_ann",
+            "hybrid_beats_blobs", "ann_beats_blobs", "neurobench_map_ratio",
+            "neurobench_energy_ratio", "bandwidth_aer_vs_dense"} <= set(claims.index)
+    # sparse spikes make the hybrid cheaper than the ANN even after two epochs
+    assert claims.loc["hybrid_energy_vs_ann", "status"] == "PASS"
+    assert claims.loc["neurobench_map_ratio", "reference"] == pytest.approx(0.271 / 0.429)
+    assert claims.status.isin(["PASS", "FAIL", "INFO"]).all()
+    import pandas as pd
+    runs = pd.read_csv(d / "tables" / "runs.csv")
+    hyb = runs[runs.model == "hybrid"].iloc[0]
+    assert hyb.backbone_macs == 0 and hyb.head_macs > 0
+    assert math.isclose(hyb.energy_j, M.energy_joules(hyb.effective_acs, hyb.effective_macs))
