@@ -9,6 +9,7 @@ packages as root); skipped in ``make test``. Targets: NEUROBENCH_SLURM_TARGETS (
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -19,11 +20,30 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.skipif(
+needs_cluster = pytest.mark.skipif(
     os.environ.get("NEUROBENCH_SLURM_TEST") != "1",
     reason="SLURM test: run `make test-slurm` (starts a local SLURM cluster; needs root)")
 
 CLUSTER = REPO / "tests" / "slurm" / "local_cluster.sh"
+
+
+def _cluster(*args, user=None):
+    cmd = ["bash", str(CLUSTER), *args]
+    if user is not None:
+        cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *cmd]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+
+
+def test_cluster_script_explains_bad_use(tmp_path):
+    """Set-up failures say what is wrong (cheap: runs in `make test`)."""
+    r = _cluster()
+    assert r.returncode != 0 and "usage" in r.stderr
+    r = _cluster("restart", str(tmp_path))
+    assert r.returncode != 0 and "unknown command 'restart'" in r.stderr
+    if os.geteuid() == 0 and shutil.which("setpriv"):
+        tmp_path.chmod(0o777)
+        r = _cluster("start", str(tmp_path / "state"), user=65534)
+        assert r.returncode != 0 and "must run as root" in r.stderr, r.stderr
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +65,7 @@ def slurm_env(tmp_path_factory):
         subprocess.run(["bash", str(CLUSTER), "stop", str(state)], timeout=120)
 
 
+@needs_cluster
 def test_quick_workflow_runs_through_slurm(slurm_env, repo_copy):
     targets = os.environ.get("NEUROBENCH_SLURM_TARGETS", "lif_fi").split()
     snakemake = Path(sys.executable).with_name("snakemake")

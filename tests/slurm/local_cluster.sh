@@ -29,7 +29,9 @@ if [ "$cmd" = install ]; then
   [ -n "$own_policy" ] && rm -f "$policy"
   exit 0
 fi
-[ -n "$cmd" ] && [ -n "$dir" ] || die "usage: $0 start|stop DIR"
+[ -n "$cmd" ] && [ -n "$dir" ] || die "usage: $0 install | start DIR | stop DIR"
+case "$cmd" in start|stop) ;; *) die "unknown command '$cmd' (install, start or stop)";; esac
+[ "$cmd" = stop ] || [ "$(id -u)" = 0 ] || die "must run as root (slurmd starts jobs as their owner)"
 dir=$(mkdir -p "$dir" && cd "$dir" && pwd)
 
 stop() {
@@ -44,14 +46,12 @@ stop() {
 }
 
 if [ "$cmd" = stop ]; then stop; exit 0; fi
-[ "$cmd" = start ] || die "unknown command '$cmd' (start|stop)"
 
-[ "$(id -u)" = 0 ] || die "must run as root (slurmd starts jobs as their owner)"
 for exe in munged munge unmunge mungekey mariadb-install-db mariadbd mariadb slurmdbd slurmctld slurmd sbatch sacct sacctmgr srun; do
   command -v "$exe" >/dev/null || die "'$exe' not found: install the Debian packages in requirements/apt-slurm.txt (make test-slurm does, as root)"
 done
 
-host=$(hostname -s)
+host=$(hostname -s 2>/dev/null || uname -n | cut -d. -f1)
 cpus=$(nproc)
 mem_mb=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 - 512 ))
 mkdir -p "$dir/state" "$dir/spool" "$dir/log"
