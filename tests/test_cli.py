@@ -218,7 +218,7 @@ def test_front_page_holds_the_scorecard(tmp_path):
     rows.to_csv(card, index=False)
     page = Template(front_page(card, REPO / "workflow" / "report" / "workflow.rst")).render()
     html = publish_parts(page, writer="html", settings_overrides={"halt_level": 2})["body"]
-    assert html.count("<tr>") == 301
+    assert html.count("<tr>") == 301 and "<style>" in html
     bad = tmp_path / "t.rst"
     bad.write_text("no marker")
     with pytest.raises(ValueError, match="marker"):

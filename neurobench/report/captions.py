@@ -100,7 +100,9 @@ def scorecard_html(card: pd.DataFrame) -> str:
             tds.append(f"<td style='{style}'>{html.escape(c)}</td>")
         rows.append("<tr>" + "".join(tds) + "</tr>")
     # one row per line: docutils refuses lines longer than 10 000 characters
-    return "\n".join(["<table class='neurobench-scorecard' style='border-collapse:collapse;"
+    # the report's text column is narrow; the scorecard needs the page's width
+    return "\n".join(["<style>div.prose { max-width: none !important; }</style>",
+                      "<table class='neurobench-scorecard' style='border-collapse:collapse;"
                       "font-size:90%'>", f"<thead><tr>{head}</tr></thead><tbody>", *rows,
                       "</tbody></table>"])
 
