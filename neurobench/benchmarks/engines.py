@@ -28,7 +28,9 @@ NEST_C_PF = 250.0   # membrane capacitance used for NEST's current-based model (
 
 # -- this core ------------------------------------------------------------------------------
 def run_core(net: BrettNetwork | SongNetwork, duration_ms: float, seed: int = 0,
-             n_threads: int = 1) -> dict:
+             n_threads: int = 1, weight_every_ms: float | None = None) -> dict:
+    """``weight_every_ms`` (STDP network): also return the weights sampled at that interval
+    (``w_t_ms``, ``w_trace`` [samples × synapses])."""
     from neurobench.core import STDP, LIFParameters, Network
 
     t0 = time.perf_counter()
@@ -47,6 +49,7 @@ def run_core(net: BrettNetwork | SongNetwork, duration_ms: float, seed: int = 0,
         proj = sim.connect(inputs, post, "exc", weight=net.w0, stdp=rule,
                            pre=np.arange(net.n_inputs), post=np.zeros(net.n_inputs, int))
         rec = sim.record_spikes(post)
+        wmon = sim.record_weights(proj, every_ms=weight_every_ms) if weight_every_ms else None
     else:
         p = net.params
         cond = net.kind == "coba"
@@ -79,6 +82,8 @@ def run_core(net: BrettNetwork | SongNetwork, duration_ms: float, seed: int = 0,
     out = dict(t_ms=rec.t(), i=rec.i(), sim_s=sim_s, build_s=build, compile_s=0.0)
     if proj is not None:
         out["w"] = proj.weights
+        if wmon is not None:
+            out.update(w_t_ms=wmon.t, w_trace=wmon.w)
     return out
 
 

@@ -18,6 +18,8 @@ rule benchmarks:
         table="results/benchmarks/tables/benchmarks.csv",
     params:
         study=params_of("benchmarks"),
+    conda:
+        "../envs/neurobench.yaml"
     log:
         "results/logs/benchmarks.log",
     benchmark:

@@ -1,0 +1,27 @@
+register_study(
+    "stdp",
+    [
+        "results/stdp/comparison.csv",
+        "results/stdp/provenance.json",
+        "results/stdp/figures/song_weights.png",
+    ],
+)
+
+
+rule stdp:
+    """STDP window (eq. 19.10) and Song, Miller & Abbott 2000 on the core and Brian2."""
+    output:
+        comparison="results/stdp/comparison.csv",
+        provenance="results/stdp/provenance.json",
+        figure="results/stdp/figures/song_weights.png",
+    params:
+        study=params_of("stdp"),
+    conda:
+        "../envs/neurobench.yaml"
+    log:
+        "results/logs/stdp.log",
+    benchmark:
+        "results/benchmarks/rules/stdp.tsv"
+    threads: 1
+    script:
+        "../scripts/run_study.py"

@@ -1,0 +1,27 @@
+register_study(
+    "synapses",
+    [
+        "results/synapses/comparison.csv",
+        "results/synapses/provenance.json",
+        "results/synapses/figures/stp.png",
+    ],
+)
+
+
+rule synapses:
+    """PSC/PSP of current- and conductance-based synapses; Tsodyks-Markram STP."""
+    output:
+        comparison="results/synapses/comparison.csv",
+        provenance="results/synapses/provenance.json",
+        figure="results/synapses/figures/stp.png",
+    params:
+        study=params_of("synapses"),
+    conda:
+        "../envs/neurobench.yaml"
+    log:
+        "results/logs/synapses.log",
+    benchmark:
+        "results/benchmarks/rules/synapses.tsv"
+    threads: 1
+    script:
+        "../scripts/run_study.py"
