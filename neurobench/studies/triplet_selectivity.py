@@ -1,0 +1,279 @@
+"""Spike-triplet selectivity and spatiotemporal receptive fields of single DYNAP-SE neurons.
+
+Sources: Nilsson, Liwicki & Sandin, "Synaptic Integration of Spatiotemporal Features with a
+Dynamic Neuromorphic Processor", IJCNN 2020, arXiv 2002.04924 (several E–I pairs, one inhibitory
+synapse shared by several excitatory ones, one neuron selective to a spatiotemporal pattern);
+"Spatiotemporal Spike-Pattern Selectivity in Single Mixed-Signal Neurons with Balanced Synapses"
+(2021 preprint; attribution to the talk's ICONS 2022 citation unverified): 5-dimensional receptive
+fields mapped with uniformly sampled input patterns; re-tuning by activating another subset of
+synapse circuits.
+
+Triplet detector. Inputs A and B drive delay elements, input C excites directly (AMPA). On
+DYNAP-SE1 both elements use the neuron's one GABA_B circuit (the shared inhibitory synapse) and
+its one NMDA circuit, each with its own CAM multiplicities. For the pattern A at 0, B at Δ1,
+C at Δ1 + Δ2 the delayed excitations of A and B peak together when C arrives if
+t_p,A = Δ1* + Δ2* + lead and t_p,B = Δ2* + lead. Tuning (``_selectivity``): bisection of m_inh
+of A and of B on their measured peaks, then bisection of the direct weight m_C for the smallest
+drive that fires on the tuned triplet. The response is mapped over a grid of (Δ1, Δ2).
+
+Receptive fields. Neurons with ``rf_inputs`` delay-element inputs whose inhibitory multiplicities
+are drawn at random (a random choice of synapse circuits / CAM entries) receive uniformly sampled
+patterns (one spike per input in ``rf_window_ms``). A neuron's receptive field is the mean
+pattern (times relative to their mean) of the patterns it fired on minus that of the others. Distinctness: the RF distance
+between different neurons vs the split-half distance of one neuron's RF (sampling noise).
+Re-tuning: the same neurons (same mismatch) with a new random draw of multiplicities.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from neurobench.data import pulse_trains as pt
+from neurobench.dynapse import BiasSet
+from neurobench.report import Claim, StudyWriter, claim_at_least, claim_within
+from neurobench.studies import _selectivity as sel
+
+log = logging.getLogger("neurobench")
+
+T0_MS = 5.0
+SOURCE = sel.NILSSON2020
+RF_SOURCE = ("Spatiotemporal Spike-Pattern Selectivity in Single Mixed-Signal Neurons with Balanced "
+             "Synapses (2021 preprint; attribution unverified)")
+
+
+def core_biases(p, n_cores, tau_e, tau_i) -> dict:
+    base = BiasSet.default().replace(**sel.biases_from_config(p))
+    return {(0, c): sel.delay_biases(base, tau_e[c], tau_i[c], p["w_exc"], p["w_inh"])
+            for c in range(n_cores)}
+
+
+def triplet_inputs(p, m_inh_a, m_inh_b, m_c):
+    n = np.size(m_inh_a)
+    return [{"kind": "delay", "m_exc": np.full(n, p["m_exc"]), "m_inh": m_inh_a},
+            {"kind": "delay", "m_exc": np.full(n, p["m_exc"]), "m_inh": m_inh_b},
+            {"kind": "direct", "m": m_c}]
+
+
+def triplet_times(d1, d2, starts):
+    """(neurons, 3, trials) spike times of A, B, C for per-neuron intervals d1, d2 (arrays
+    (neurons, trials)) in trials starting at ``starts``."""
+    a = starts + T0_MS
+    return np.stack([a, a + d1, a + d1 + d2], axis=1)
+
+
+def tune(p, seed, gids, biases, d1_t, d2_t):
+    n = gids.size
+    gap = p["tuning_gap_ms"]
+    hi = (64 - 2 * p["m_exc"] - p["m_c_max"]) // 2
+    zero = np.zeros(n, np.int64)
+    nan = np.full((n, 1), np.nan)
+
+    def peaks(m):                      # m: (2n,) = m_inh of A ; of B
+        times = np.concatenate([np.full((n, 1, 1), T0_MS), np.full((n, 1, 1), T0_MS + gap),
+                                nan[:, :, None]], axis=1)
+        _, _, pr = sel.run_inputs(p, seed, biases, gids, triplet_inputs(p, m[:n], m[n:], zero),
+                                  times, 2 * gap, probe=True, leak=p["membrane_leak"])
+        lp = sel.lobe_peaks(pr, [T0_MS, T0_MS + gap], gap - T0_MS)
+        return np.concatenate([lp[0], lp[1]])
+
+    targets = np.concatenate([d1_t + d2_t + p["lead_ms"], d2_t + p["lead_ms"]])
+    log.info("triplet_selectivity: delay stage, chip seed %d", seed)
+    m_inh, lat, _ = sel.bisect_multiplicity(peaks, targets, 1, hi, max_iter=p["tuning_iterations"])
+    m_a, m_b = m_inh[:n], m_inh[n:]
+
+    def fires(m_c):
+        times = triplet_times(d1_t[:, None], d2_t[:, None], np.zeros((n, 1)))
+        _, ev, _ = sel.run_inputs(p, seed, biases, gids, triplet_inputs(p, m_a, m_b, m_c),
+                                  times, gap, leak=p["membrane_leak"])
+        return ev.counts(gids.max() + 1)[gids] > 0
+
+    log.info("triplet_selectivity: balance stage (direct weight of C)")
+    m_c, ok = sel.bisect_threshold(fires, np.ones(n, np.int64), np.full(n, p["m_c_max"]),
+                                   max_iter=p["tuning_iterations"])
+    return m_a, m_b, m_c, lat[:n], lat[n:], ok
+
+
+def response_map(p, seed, gids, biases, m_a, m_b, m_c):
+    grid = np.asarray(p["map_intervals_ms"], float)
+    d1, d2 = np.meshgrid(grid, grid, indexing="ij")
+    d1, d2 = d1.ravel(), d2.ravel()
+    trial = p["trial_ms"]
+    starts = np.arange(d1.size) * trial
+    n = gids.size
+    times = triplet_times(np.broadcast_to(d1, (n, d1.size)), np.broadcast_to(d2, (n, d1.size)),
+                          np.broadcast_to(starts, (n, d1.size)))
+    board, ev, _ = sel.run_inputs(p, seed, biases, gids, triplet_inputs(p, m_a, m_b, m_c), times,
+                                  d1.size * trial, leak=p["membrane_leak"])
+    return d1, d2, sel.window_counts(ev, gids, starts, trial), board
+
+
+def receptive_fields(p, seed, rng, m_inh, patterns):
+    """Responses of the RF neurons (one core) to the patterns; m_inh (neurons, inputs)."""
+    n, k = m_inh.shape
+    per_core = 1024 // k if k > 4 else 256          # CAM tags: k per neuron, unique per core
+    gids = (np.arange(n) // per_core) * 256 + np.arange(n) % per_core
+    if n > 4 * per_core:
+        raise ValueError(f"triplet_selectivity: rf_neurons must be ≤ {4 * per_core} for {k} inputs")
+    biases = core_biases(p, 4, [p["rf_tau_e_ms"]] * 4, [p["rf_tau_i_ms"]] * 4)
+    biases = {key: b.replace(PS_WEIGHT_EXC_S_N=tuple(p["rf_w_exc"]), PS_WEIGHT_INH_S_N=tuple(p["rf_w_inh"]))
+              for key, b in biases.items()}
+    inputs = [{"kind": "delay", "m_exc": np.full(n, p["rf_m_exc"]), "m_inh": m_inh[:, i]}
+              for i in range(k)]
+    trial = p["rf_trial_ms"]
+    starts = np.arange(len(patterns)) * trial
+    times = np.broadcast_to((starts[:, None] + T0_MS + patterns).T[None], (n, k, len(patterns)))
+    board, ev, _ = sel.run_inputs(p, seed, biases, gids, inputs, times, len(patterns) * trial,
+                                  leak=p["membrane_leak"])
+    return sel.window_counts(ev, gids, starts, trial), board      # (patterns, neurons)
+
+
+def rf_vectors(counts, patterns, min_responses):
+    """Receptive field of each neuron: mean centred pattern of the patterns it fired on minus
+    that of the patterns it did not fire on (ms per input); NaN rows where either group has
+    fewer than ``min_responses`` patterns (a silent or saturated neuron shows no preference)."""
+    centred = patterns - patterns.mean(axis=1, keepdims=True)
+    w = (counts > 0).astype(float)                       # (patterns, neurons)
+    nres = w.sum(axis=0)
+    nnot = w.shape[0] - nres
+    mean_on = (w.T @ centred) / np.where(nres > 0, nres, 1)[:, None]
+    mean_off = ((1 - w).T @ centred) / np.where(nnot > 0, nnot, 1)[:, None]
+    rf = mean_on - mean_off
+    rf[(nres < min_responses) | (nnot < min_responses)] = np.nan
+    return rf, nres
+
+
+def run(params: dict, outdir: Path) -> None:
+    p = dict(params)
+    seed = int(p["seed"])
+    rng = np.random.default_rng(seed)
+    pairs = np.asarray(p["target_pairs_ms"], float).reshape(-1, 2)
+    if not 1 <= len(pairs) <= 4:
+        raise ValueError("triplet_selectivity: target_pairs_ms needs 1–4 (Δ1, Δ2) pairs (one core each)")
+    n_cores = len(pairs)
+    gids = np.arange(256 * n_cores)
+    d1_t, d2_t = pairs[gids // 256, 0], pairs[gids // 256, 1]
+    biases = core_biases(p, n_cores, p["tau_e_ms"], p["tau_i_ms"])
+    with StudyWriter(outdir, params, seed=seed) as out:
+        m_a, m_b, m_c, p_a, p_b, ok = tune(p, seed, gids, biases, d1_t, d2_t)
+        tuning = pd.DataFrame({"gid": gids, "delta1_ms": d1_t, "delta2_ms": d2_t, "m_inh_a": m_a,
+                               "m_inh_b": m_b, "m_direct_c": m_c, "peak_a_ms": p_a, "peak_b_ms": p_b,
+                               "balanced": ok})
+        out.table(tuning, "tuning")
+        log.info("triplet_selectivity: response map")
+        d1, d2, counts, board = response_map(p, seed, gids, biases, m_a, m_b, m_c)
+        board.save_biases(out.path / "biases.json")
+        rows = []
+        for c in range(n_cores):
+            cols = gids // 256 == c
+            for k in range(d1.size):
+                rows.append({"target_delta1_ms": pairs[c, 0], "target_delta2_ms": pairs[c, 1],
+                             "delta1_ms": d1[k], "delta2_ms": d2[k],
+                             "mean_spikes": counts[k, cols].mean(),
+                             "p_spike": (counts[k, cols] > 0).mean()})
+        rmap = pd.DataFrame(rows)
+        out.table(rmap, "response_map")
+        grid_step = float(np.min(np.diff(np.unique(d1)))) if np.unique(d1).size > 1 else 0.0
+        for c in range(n_cores):
+            g = rmap[(rmap["target_delta1_ms"] == pairs[c, 0]) & (rmap["target_delta2_ms"] == pairs[c, 1])]
+            best = g.loc[g["mean_spikes"].idxmax()]
+            dist = float(np.hypot(best["delta1_ms"] - pairs[c, 0], best["delta2_ms"] - pairs[c, 1]))
+            tag = f"{pairs[c, 0]:g}_{pairs[c, 1]:g}ms"
+            out.claim(claim_within(
+                f"map_peak_{tag}", f"the (Δ1, Δ2) response map peaks at the tuned pair "
+                f"({pairs[c, 0]:g}, {pairs[c, 1]:g}) ms", "distance of the map's maximum from the "
+                "tuned pair", 0.0, dist, abs_tol=max(p["peak_tol_ms"], grid_step), unit="ms",
+                source=SOURCE + " (tuning target)"))
+            at = g[np.isclose(g["delta1_ms"], pairs[c, 0]) & np.isclose(g["delta2_ms"], pairs[c, 1])]
+            off = g[np.hypot(g["delta1_ms"] - pairs[c, 0], g["delta2_ms"] - pairs[c, 1])
+                    >= p["off_distance_ms"]]["mean_spikes"].mean()
+            if len(at):
+                out.claim(claim_at_least(
+                    f"selectivity_{tag}", "the neuron is selective to its triplet (peak vs off-peak)",
+                    f"SI, off: ≥ {p['off_distance_ms']:g} ms from the tuned pair in (Δ1, Δ2)",
+                    p["si_bar"], float(sel.selectivity_index(at["mean_spikes"].iloc[0], off)),
+                    source=SOURCE + "; bar: project choice"))
+        out.claim(Claim("tuning_balanced", "share of neurons the balance search made fire on their "
+                        "triplet", "fraction", np.nan, float(ok.mean()), "–", "", "INFO",
+                        "tuning search"))
+
+        # receptive fields over rf_inputs inputs, then re-tuned with another random CAM subset
+        n_rf, k = int(p["rf_neurons"]), int(p["rf_inputs"])
+        patterns = pt.random_patterns(int(p["rf_patterns"]), k, p["rf_window_ms"], rng)
+        lo, hi = p["rf_m_inh_range"]
+        rfs = []
+        for draw in range(2):
+            m_inh = rng.integers(lo, hi + 1, size=(n_rf, k))
+            log.info("triplet_selectivity: receptive fields, configuration %d", draw)
+            cnt, rf_board = receptive_fields(p, seed, rng, m_inh, patterns)
+            if draw == 0:
+                rf_board.save_biases(out.path / "biases_receptive_fields.json")
+            rf, nres = rf_vectors(cnt, patterns, p["rf_min_responses"])
+            half = np.arange(len(patterns)) % 2 == 0
+            rf_a, _ = rf_vectors(cnt[half], patterns[half], max(1, p["rf_min_responses"] // 2))
+            rf_b, _ = rf_vectors(cnt[~half], patterns[~half], max(1, p["rf_min_responses"] // 2))
+            rfs.append((m_inh, cnt, rf, nres, np.linalg.norm(rf_a - rf_b, axis=1)))
+        (m0, c0, rf0, n0, split0), (m1, c1, rf1, n1, _) = rfs
+        good = np.isfinite(rf0).all(axis=1)
+        idx = np.flatnonzero(good)
+        between = [np.linalg.norm(rf0[i] - rf0[j]) for a, i in enumerate(idx) for j in idx[a + 1:]]
+        split = split0[good & np.isfinite(split0)]
+        out.table(pd.DataFrame({"neuron": np.arange(n_rf), "responses": n0, "responses_retuned": n1,
+                                **{f"rf_input{i}_ms": rf0[:, i] for i in range(k)},
+                                **{f"rf_retuned_input{i}_ms": rf1[:, i] for i in range(k)},
+                                **{f"m_inh_input{i}": m0[:, i] for i in range(k)},
+                                **{f"m_inh_retuned_input{i}": m1[:, i] for i in range(k)}}),
+                  "receptive_fields")
+        ratio = float(np.median(between) / np.median(split)) if len(between) and split.size else np.nan
+        out.claim(claim_at_least(
+            "rf_distinct", "randomly configured neurons have distinct receptive fields",
+            "median RF distance between neurons / median split-half distance within a neuron",
+            p["rf_distinct_bar"], ratio, source=RF_SOURCE + "; bar: project choice",
+            note=f"{idx.size} neurons with ≥ {p['rf_min_responses']} responses"))
+        both = good & np.isfinite(rf1).all(axis=1) & np.isfinite(split0)
+        moved = np.linalg.norm(rf1[both] - rf0[both], axis=1)
+        ratio_m = float(np.median(moved) / np.median(split0[both])) if both.any() else np.nan
+        out.claim(claim_at_least(
+            "rf_retuning_moves", "re-tuning (another random subset of CAM entries on the same "
+            "neuron) moves its preferred pattern", "median |RF_retuned − RF| / median split-half "
+            "distance (same neurons)", p["rf_distinct_bar"], ratio_m,
+            source=RF_SOURCE + "; bar: project choice", note=f"{int(both.sum())} neurons"))
+        _figures(out, p, rmap, pairs, tuning, rf0, rf1, both)
+
+
+def _figures(out, p, rmap, pairs, tuning, rf0, rf1, both):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = len(pairs)
+    fig, axes = plt.subplots(1, n, figsize=(4.5 * n, 4), squeeze=False)
+    for c in range(n):
+        g = rmap[(rmap["target_delta1_ms"] == pairs[c, 0]) & (rmap["target_delta2_ms"] == pairs[c, 1])]
+        piv = g.pivot(index="delta2_ms", columns="delta1_ms", values="mean_spikes")
+        ax = axes[0, c]
+        im = ax.imshow(piv.values, origin="lower", aspect="auto", cmap="magma",
+                       extent=[piv.columns.min(), piv.columns.max(), piv.index.min(), piv.index.max()])
+        ax.plot(pairs[c, 0], pairs[c, 1], "c+", ms=14, mew=2)
+        ax.set(xlabel="Δ1 (A → B, ms)", ylabel="Δ2 (B → C, ms)",
+               title=f"tuned to ({pairs[c, 0]:g}, {pairs[c, 1]:g}) ms")
+        fig.colorbar(im, ax=ax, label="mean spikes")
+    out.figure(fig, "triplet_map")
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    idx = np.flatnonzero(both)[:8]
+    for i in idx:
+        line, = axes[0].plot(rf0[i], "o-")
+        axes[0].plot(rf1[i], "s--", color=line.get_color())
+    axes[0].set(xlabel="input", ylabel="preferred spike time − mean (ms)",
+                title="receptive fields (solid) and after re-tuning (dashed)")
+    axes[1].scatter(rf0[both, 0], rf0[both, -1], s=8, label="configuration 1")
+    axes[1].scatter(rf1[both, 0], rf1[both, -1], s=8, label="re-tuned")
+    axes[1].set(xlabel="RF of input 0 (ms)", ylabel=f"RF of input {rf0.shape[1] - 1} (ms)",
+                title="receptive fields over neurons")
+    axes[1].legend(frameon=False)
+    out.figure(fig, "receptive_fields")

@@ -1,0 +1,74 @@
+"""cricket: the stimulus generators, the circuit wiring on the emulated chip, and the study's
+claims in the quick workflow."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import yaml
+
+from conftest import REPO, claims_of
+from neurobench.data import pulse_trains as pt
+from neurobench.studies import cricket as cr
+
+
+def test_pulse_trains():
+    assert pt.pulse_train(40, 3, 5).tolist() == [5, 45, 85]
+    c = pt.chirp_train(40, 3, 500, 2)
+    assert c.tolist() == [0, 40, 80, 500, 540, 580]
+    with pytest.raises(ValueError, match="chirp_period_ms"):
+        pt.chirp_train(40, 3, 100, 2)
+    s = pt.pulses_to_spikes([0, 40], 20, 4)
+    assert s.tolist() == [0, 4, 8, 12, 16, 40, 44, 48, 52, 56]
+    assert pt.spike_pattern([10, 25], 3).tolist() == [3, 13, 38]
+    r = pt.reversed_train([0, 10, 40])
+    assert r.tolist() == [0, 30, 40]                  # intervals (10, 30) → (30, 10)
+    with pytest.raises(ValueError, match="period_ms"):
+        pt.pulse_train(-1, 3)
+
+
+def test_irregular_train_and_jitter_statistics():
+    rng = np.random.default_rng(3)
+    t = pt.irregular_train(40, 20001, 0.3, rng, min_gap_ms=20)
+    d = np.diff(t)
+    assert d.mean() == pytest.approx(40, rel=0.01)
+    assert d.min() >= 20
+    assert d.std() / (d.mean() - 20) == pytest.approx(0.3, rel=0.05)   # CV of the part above the gap
+    j = pt.jitter(np.full(20000, 100.0), 5.0, rng)
+    assert j.std() == pytest.approx(5.0, rel=0.03)
+    assert pt.jitter([1.0, 2.0], 0.0, rng).tolist() == [1.0, 2.0]
+    p = pt.random_patterns(1000, 5, 50, rng)
+    assert p.shape == (1000, 5) and 0 <= p.min() and p.max() < 50
+
+
+def test_circuit_wiring():
+    p = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["cricket"]
+    n = 3
+    m = cr.default_multiplicities(p, n)
+    m["an1_ln3"][:] = 5
+    m["ln2_ln3_inh"][:] = 7
+    m["ln3_ln4"][:] = 9
+    board, stim, conns = cr.build(p, 1, m, [np.array([1.0, 5.0])] * n)
+    from neurobench.studies import _selectivity as sel
+    sel.simulate(board, stim, conns, 1.0)
+    ln2, ln3, ln4 = cr.instance_gids(n)
+    cam = board.cam_usage()
+    assert cam[ln2].tolist() == [p["m_an1_ln2"]] * n                         # AN1 → LN2
+    assert cam[ln3].tolist() == [5 + 7 + p["m_ln2_ln3_exc"]] * n              # AN1 + delay element
+    assert cam[ln4].tolist() == [9 + p["m_ln2_ln4"]] * n                      # LN3 exc + LN2 inh
+    assert board.sram(ln2[0]) == [(0, (1 << cr.LN3) | (1 << cr.LN4))]       # LN2 → LN3, LN4 cores
+    assert board.sram(ln3[0]) == [(0, 1 << cr.LN4)]
+    assert board.sram(ln4[0]) == []
+    assert board.aliasing() == []                                            # AN1 tags never alias
+    assert board.biases(0, cr.LN3)["NPDPII_TAU_S_P"] != board.biases(0, cr.LN2)["NPDPII_TAU_S_P"]
+
+
+def test_quick_workflow_claims(quick_results):
+    study = quick_results / "cricket"
+    for f in ("comparison.csv", "provenance.json", "figures/tuning_curve.png", "figures/circuit.png",
+              "figures/raster.png", "tables/ln4_tuning.tex"):
+        assert (study / f).exists(), f
+    assert list(study.glob("biases_seed*.json"))
+    claims = claims_of(quick_results, "cricket").set_index("claim_id")
+    for cid in ("ln4_band_pass", "ln3_coincidence"):
+        assert claims.loc[cid, "status"] == "PASS", (cid, claims.loc[cid].to_dict())
