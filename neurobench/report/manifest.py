@@ -30,7 +30,9 @@ TIMING_NAMES = r"(^|_)(wall|walltime|elapsed|runtime|cpu_time|speedup|throughput
 
 #: Files that are records of the run itself, not results.
 _NOT_RESULTS = {"provenance.json", "MANIFEST.tsv"}
-_SKIP_DIRS = {"logs", "benchmarks", "report"}
+#: Top-level folders of a results tree that hold no study: logs and the report's copies.
+#: (``benchmarks/`` is a study's folder and also holds Snakemake's per-rule timings, rules/.)
+_SKIP_DIRS = {"logs", "report"}
 
 
 def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
@@ -51,6 +53,8 @@ def _kind(rel: Path) -> str:
         return "scorecard"
     if len(rel.parts) > 2 and rel.parts[1] in ("figures", "tables"):
         return rel.parts[1][:-1]  # figure / table
+    if rel.parts[:2] == ("benchmarks", "rules"):
+        return "rule_timing"      # Snakemake's benchmark: file of a rule
     return "data"
 
 
