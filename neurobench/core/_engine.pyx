@@ -92,16 +92,20 @@ cdef inline void _arrive(double *ring, unsigned char *mark, int *touched, int *n
                          double w) noexcept nogil:
     """Add w to ring entry idx (= slot·2n + 2·neuron + receptor, before wrapping) and list
     the neuron among the slot's receivers on its first arrival."""
-    cdef long long m, slot
     if idx >= ring_size:
         idx = idx - ring_size
     ring[idx] += w
-    m = idx >> 1
-    if mark[m] == 0:
-        mark[m] = 1
-        slot = m // n_neurons
-        touched[slot * n_neurons + n_touched[slot]] = <int> (m - slot * n_neurons)
-        n_touched[slot] += 1
+    if mark[idx >> 1] == 0:
+        _mark(mark, touched, n_touched, idx >> 1, n_neurons)
+
+
+cdef void _mark(unsigned char *mark, int *touched, int *n_touched, long long m,
+                Py_ssize_t n_neurons) noexcept nogil:
+    """First arrival at (slot, neuron) m = slot·n + neuron: list the neuron for that slot."""
+    cdef long long slot = m // n_neurons
+    mark[m] = 1
+    touched[slot * n_neurons + n_touched[slot]] = <int> (m - slot * n_neurons)
+    n_touched[slot] += 1
 
 
 cdef inline double _clip(double w, double lo, double hi) noexcept nogil:
@@ -312,9 +316,13 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
                 else:
                     src = ext_ids[ext_ptr[s] + r - n_spk]
                 if not src_slow[src]:        # static synapses only: the common, fast path
-                    for k in range(syn_ptr[src], syn_ptr[src + 1]):
-                        _arrive(pring, pmark, ptouched, pn_touched, slot_base + syn_off[k],
-                                ring_size, n_neurons, syn_w[k])
+                    for k in range(syn_ptr[src], syn_ptr[src + 1]):   # _arrive, inlined
+                        idx = slot_base + syn_off[k]
+                        if idx >= ring_size:
+                            idx = idx - ring_size
+                        pring[idx] += syn_w[k]
+                        if pmark[idx >> 1] == 0:
+                            _mark(pmark, ptouched, pn_touched, idx >> 1, n_neurons)
                     continue
                 for k in range(syn_ptr[src], syn_ptr[src + 1]):
                     w = syn_w[k]
