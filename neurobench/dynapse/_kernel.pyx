@@ -10,12 +10,12 @@ Equations: ``neurobench/dynapse/circuits.py``. Order within step s (t_s = s·dt)
 3. each DPI is advanced exactly over [t_s, t_s + dt] with the pulse on for min(P, dt):
    I ← I e^{−dt/τ} + I_∞ (e^{−(dt − t_on)/τ} − e^{−dt/τ}), and its exact mean over the step
    (the integral of the current / dt) is what drives the membrane in that step;
-4. the membrane, dI/dt = A(I) − B(I)·I, is advanced by the exponential midpoint rule (second
-   order): coefficients frozen at I, exact step to the half step, coefficients re-evaluated
-   there, exact full step from I with them; the synaptic currents enter as their step means.
-   Where ln I_mem would change by more than ``max_dlog``, or by more than 0.5 I_pfb,norm·
-   (max_dlog/0.05) near the feedback onset, the step is split into sub-steps. A refractory neuron is held at I_reset; the refractory period runs in
-   continuous time from the interpolated spike time, so a neuron may resume within a step;
+4. the membrane is advanced in y = ln I_mem by one exponential Rosenbrock–Euler step (second
+   order, see ``_logstep``); the synaptic currents enter as their step means.
+   Where ln I_mem would change by more than ``max_dlog``, or I_mem by more than ``pfb_step``
+   above the feedback onset, the step is split into equal sub-steps. A refractory neuron is
+   held at I_reset; the refractory period runs in continuous time from the interpolated spike
+   time, so a neuron may resume within a step;
 5. I_mem ≥ I_spk → spike, its time interpolated in log I_mem within the step, I_mem ← I_reset,
    the AHP pulse is extended;
 6. the spikes of step s extend the pulses of their CAM targets, effective from step s + 1
@@ -72,50 +72,57 @@ cdef inline void _deliver(Py_ssize_t src, Py_ssize_t n, long long[::1] src_ptr, 
 
 
 cdef inline double _logstep(double im, double T, double iexc, double inmda, double ifn,
-                            double ileak, double itau, double ig, double taum, double i0,
-                            double pfb_gain, double pfb_th, double pfb_norm,
+                            double ileak, double alpha, double inv_itau, double ig, double taum,
+                            double i0, double pfb_gain, double pfb_th, double pfb_norm,
                             double pfb_skip) noexcept nogil:
-    """One exponential Rosenbrock–Euler step (second order) of the membrane in y = ln I_mem.
+    """The change of ln I_mem in one exponential Rosenbrock–Euler step (second order).
 
     dI/dt = N(I)/D(I), N = α (I_in − I_Σ) − (I_Σ − I_0) I / I_τ, D = τ (I + I_g)  (circuits.py),
-    so dy/dt = F(y) = N/D and J = dF/dy = I (N' − F τ)/D; y ← y + T·F·(e^{JT} − 1)/(JT).
+    so dy/dt = F(y) = N/D and J = dF/dy = I (N' − F τ)/D; Δy = T·F·(e^{JT} − 1)/(JT).
     In y the growth from I_0 after a reset is nearly linear in time, and J carries the
-    stiffness of the leak and of the positive feedback. Returns the new I_mem (≥ I_0)."""
-    cdef double alpha = ig / itau
-    cdef double gate = im / (im + ifn)
-    cdef double iin = iexc + inmda * gate               # NMDA gate I_nmda / (1 + I_f/I_mem)
-    cdef double din = inmda * ifn / ((im + ifn) * (im + ifn))
+    stiffness of the leak and of the positive feedback. Returns Δy (I_new = I·e^{Δy})."""
+    cdef double iin = iexc
+    cdef double din = 0.0
     cdef double pfb = 0.0
     cdef double dpfb = 0.0
-    cdef double sg, e, z, phi, F, N, dN, D, y
+    cdef double sg, e, z, phi, F, N, dN, invD, y, q
+    if inmda > 0.0:
+        q = 1.0 / (im + ifn)
+        iin = iexc + inmda * im * q                     # NMDA gate I_nmda / (1 + I_f/I_mem)
+        din = inmda * ifn * q * q
     if im > pfb_skip:
         e = exp(-(im - pfb_th) / pfb_norm)
         sg = 1.0 / (1.0 + e)
         pfb = pfb_gain * sg
         dpfb = pfb_gain * sg * (1.0 - sg) / pfb_norm
     cdef double isig = ileak - pfb
-    N = alpha * (iin - isig) - (isig - i0) * im / itau
+    N = alpha * (iin - isig) - (isig - i0) * im * inv_itau
     # dI_Σ/dI = −dpfb
-    dN = alpha * (din + dpfb) + dpfb * im / itau - (isig - i0) / itau
-    D = taum * (im + ig)
-    F = N / D
-    z = im * (dN - F * taum) / D * T
+    dN = alpha * (din + dpfb) + (dpfb * im - (isig - i0)) * inv_itau
+    invD = 1.0 / (taum * (im + ig))
+    F = N * invD
+    z = im * (dN - F * taum) * invD * T
     if z > 50.0:
         z = 50.0
-    if fabs(z) < 1e-12:
-        phi = 1.0
+    if fabs(z) < 0.05:
+        phi = 1.0 + z * (0.5 + z * (1.0 / 6.0 + z * (1.0 / 24.0)))   # (e^z − 1)/z, error < 1e-7
     else:
         phi = expm1(z) / z
-    y = log(im) + T * F * phi
-    if y > 0.0:
-        y = 0.0                                          # 1 A: far above any threshold
-    y = exp(y)
-    return y if y > i0 else i0
+    y = T * F * phi
+    return y if y < 50.0 else 50.0
+
+
+cdef inline double _exp_small(double x) noexcept nogil:
+    """e^x: Taylor series to x⁵ for |x| < 0.05 (relative error < 3e-11), libm otherwise."""
+    if fabs(x) < 0.05:
+        return 1.0 + x * (1.0 + x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0)))))
+    return exp(x)
 
 
 def run_kernel(long long step0, long long n_steps, double dt,
                double[::1] imem, double[::1] isyn, double[::1] prem, double[::1] ref_rem,
-               double[::1] itau, double[::1] igain, double[::1] tau_mem, double[::1] idc,
+               double[::1] itau, double[::1] alpha, double[::1] inv_itau, double[::1] igain,
+               double[::1] tau_mem, double[::1] idc,
                double[::1] ifnmda, double[::1] tref,
                double[::1] decay, double[::1] gavg, double[::1] inv_tau, double[::1] iinf,
                double[::1] tpulse,
@@ -140,7 +147,7 @@ def run_kernel(long long step0, long long n_steps, double dt,
     cdef double T, iexc, ileak, frac, tin, sub, t_done, e_on, e_off, i_on
     cdef double qmax = exp(max_dlog)
     cdef int m, m2
-    cdef double itrial
+    cdef double itrial, dy
     cdef double pfb_skip = pfb_th - 40.0 * pfb_norm
     cdef double avg[5]
     cdef int *spiking = <int *> malloc((n if n > 0 else 1) * sizeof(int))
@@ -189,9 +196,14 @@ def run_kernel(long long step0, long long n_steps, double dt,
                                       + i_on * (1.0 - e_off)) / inv_tau[j]) / dt
                             rem = 0.0
                         prem[j] = rem
-                    else:
+                    elif iold != 0.0:
                         inew = iold * decay[j]
                         avg[c] = iold * gavg[j]
+                        if inew < 1e-21:
+                            inew = 0.0                   # below 1 zA: flushed (idle circuit)
+                    else:
+                        inew = 0.0
+                        avg[c] = 0.0
                     isyn[j] = inew
                 # membrane: held at I_reset while refractory (continuous time), then integrated
                 T = dt
@@ -206,15 +218,16 @@ def run_kernel(long long step0, long long n_steps, double dt,
                     im = ireset
                 iexc = idc[i] + avg[0] - avg[3]
                 ileak = itau[i] + avg[4] + avg[2]
-                # one midpoint step over T; if I_mem changes by more than a factor e^{±max_dlog},
-                # redo it in m sub-steps (fast phases: growth after reset, spike upswing)
-                im_new = _logstep(im, T, iexc, avg[1], ifnmda[i], ileak, itau[i], igain[i],
-                                   tau_mem[i], i0, pfb_gain, pfb_th, pfb_norm, pfb_skip)
+                dy = _logstep(im, T, iexc, avg[1], ifnmda[i], ileak, alpha[i], inv_itau[i],
+                              igain[i], tau_mem[i], i0, pfb_gain, pfb_th, pfb_norm, pfb_skip)
+                im_new = im * _exp_small(dy)
+                # split the step where ln I_mem changes by more than max_dlog, or where I_mem
+                # moves by more than pfb_step above the feedback onset (fast phases: growth
+                # after reset, spike upswing)
                 m = 1
+                if fabs(dy) > max_dlog:
+                    m = 1 + <int> (fabs(dy) / max_dlog)
                 itrial = im_new if im_new < 2.0 * ispk else 2.0 * ispk
-                if itrial > im * qmax or itrial * qmax < im:
-                    m = 1 + <int> (fabs(log(itrial / im)) / max_dlog)
-                # near the feedback onset the sigmoid's scale I_pfb,norm sets the resolution
                 if pfb_step > 0.0 and itrial > pfb_skip and fabs(itrial - im) > pfb_step:
                     m2 = 1 + <int> (fabs(itrial - im) / pfb_step)
                     if m2 > m:
@@ -225,9 +238,12 @@ def run_kernel(long long step0, long long n_steps, double dt,
                 t_done = dt - T
                 for k in range(m):
                     if m > 1:
-                        im_new = _logstep(im, sub, iexc, avg[1], ifnmda[i], ileak, itau[i],
-                                           igain[i], tau_mem[i], i0, pfb_gain, pfb_th, pfb_norm,
-                                           pfb_skip)
+                        dy = _logstep(im, sub, iexc, avg[1], ifnmda[i], ileak, alpha[i],
+                                      inv_itau[i], igain[i], tau_mem[i], i0, pfb_gain, pfb_th,
+                                      pfb_norm, pfb_skip)
+                        im_new = im * _exp_small(dy)
+                    if im_new < i0:
+                        im_new = i0
                     if im_new >= ispk:
                         # crossing time: log-linear interpolation of I_mem within the sub-step
                         if im_new > im and im > 0.0:

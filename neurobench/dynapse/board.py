@@ -540,7 +540,7 @@ class Board:
         dt = self.dt_us * 1e-6
         tau = p["syn_tau_s"]
         kp = dict(
-            itau=p["leak_A"], igain=p["gain_A"], tau_mem=p["tau_mem_s"], idc=p["dc_A"],
+            itau=p["leak_A"], alpha=p["alpha"], inv_itau=1.0 / p["leak_A"], igain=p["gain_A"], tau_mem=p["tau_mem_s"], idc=p["dc_A"],
             ifnmda=p["nmda_gate_A"],
             tref=p["t_ref_s"],
             decay=np.exp(-dt / tau).ravel(), gavg=(-np.expm1(-dt / tau) * tau / dt).ravel(),
@@ -613,7 +613,7 @@ class Board:
         steps, ids, frac, rows = _kernel.run_kernel(
             self.step, n_steps, self.dt_us * 1e-6,
             S["imem"], S["isyn"], S["prem"], S["ref_rem"],
-            kp["itau"], kp["igain"], kp["tau_mem"], kp["idc"], kp["ifnmda"], kp["tref"],
+            kp["itau"], kp["alpha"], kp["inv_itau"], kp["igain"], kp["tau_mem"], kp["idc"], kp["ifnmda"], kp["tref"],
             kp["decay"], kp["gavg"], kp["inv_tau"], kp["iinf"], kp["tpulse"],
             C.dark_current_A, C.spike_threshold_A, C.reset_A,
             C.pfb_gain_A, C.pfb_threshold_A, C.pfb_norm_A, self.max_dlog,
