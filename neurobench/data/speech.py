@@ -1,0 +1,311 @@
+"""An offline spoken-word corpus synthesised with espeak-ng, and the corpus container that the
+real-data loaders (:mod:`neurobench.data.speech_commands`, :mod:`neurobench.data.tidigits`) share.
+
+Why synthetic: TIDIGITS (LDC93S10) is licensed and Google Speech Commands is a download; neither
+can be fetched on an offline machine, so the keyword-spotting study (Nilsson et al., "A Comparison
+of Temporal Encoders for Neuromorphic Keyword Spotting with Few Neurons", arXiv 2301.09962) runs
+on words spoken by espeak-ng (a formant synthesiser, Debian package ``espeak-ng``), with:
+
+- vocabulary: the TIDIGITS words (zero … nine, "oh") and the ten Google Speech Commands keywords
+  (yes, no, up, down, left, right, on, off, stop, go; Warden 2018, arXiv 1804.03209);
+- speakers: an English accent (espeak-ng voice, e.g. ``en-us``, ``en-gb-scotland``) × a voice
+  variant (``+m3``, ``+f2``, ``+croak`` …), each with its own base speaking rate (words/min) and
+  base pitch (espeak-ng's 0–99 scale); every utterance jitters rate and pitch around the base;
+- background noise (white or pink) at an SNR drawn from a list (``None`` = clean);
+- each word is trimmed of silence and placed at a random offset in a fixed-length clip
+  (1 s at 16 kHz, like Speech Commands);
+- a split by speaker: no speaker has utterances in both the training and the test set.
+
+Every random draw comes from ``numpy.random.default_rng(seed)`` (speakers) and from one child
+generator per utterance (``SeedSequence.spawn``), so the corpus does not depend on the order in
+which the parallel synthesis jobs finish.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import shutil
+import subprocess
+import wave
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+log = logging.getLogger("neurobench")
+
+TIDIGITS_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "oh")
+GSC_KEYWORDS = ("yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go")
+VOCABULARY = TIDIGITS_WORDS + GSC_KEYWORDS
+ESPEAK_RATE_HZ = 22050            # espeak-ng's output sample rate
+NOISE_KINDS = ("white", "pink")
+MANIFEST_COLUMNS = ["utterance", "word", "speaker", "split"]
+
+
+class DatasetError(ValueError):
+    """A dataset is missing, incomplete or malformed (the message names the file or key)."""
+
+
+# -- the corpus container -------------------------------------------------------------------
+@dataclass
+class SpeechCorpus:
+    """Fixed-length clips of spoken words.
+
+    audio : float32 [N, L], samples in [−1, 1]
+    sample_rate : Hz
+    meta : DataFrame with at least ``utterance, word, speaker, split`` (split: train/test, or
+        train/validation/test for Speech Commands), one row per clip, in the order of ``audio``
+    """
+
+    audio: np.ndarray
+    sample_rate: int
+    meta: pd.DataFrame
+
+    def __post_init__(self):
+        if self.audio.ndim != 2 or self.audio.shape[0] != len(self.meta):
+            raise DatasetError(f"corpus: audio shape {self.audio.shape} does not match "
+                               f"{len(self.meta)} manifest rows")
+        missing = [c for c in MANIFEST_COLUMNS if c not in self.meta.columns]
+        if missing:
+            raise DatasetError(f"corpus manifest lacks column(s) {missing}")
+
+    def subset(self, mask) -> "SpeechCorpus":
+        mask = np.asarray(mask, bool)
+        return SpeechCorpus(self.audio[mask], self.sample_rate, self.meta[mask].reset_index(drop=True))
+
+
+def fit_clip(x: np.ndarray, length: int, offset: int | None = None) -> np.ndarray:
+    """Place ``x`` in a zero clip of ``length`` samples starting at ``offset`` (centred when
+    None); a longer ``x`` is cropped around its centre."""
+    x = np.asarray(x, np.float32)
+    if x.size >= length:
+        start = (x.size - length) // 2
+        return x[start:start + length].copy()
+    out = np.zeros(length, np.float32)
+    free = length - x.size
+    off = free // 2 if offset is None else int(np.clip(offset, 0, free))
+    out[off:off + x.size] = x
+    return out
+
+
+def read_wav(data) -> tuple[np.ndarray, int]:
+    """16-bit PCM WAV (path or bytes) → (float32 mono samples in [−1, 1], sample rate)."""
+    name = data if isinstance(data, (str, Path)) else "<bytes>"
+    try:
+        with wave.open(str(data) if isinstance(data, (str, Path)) else io.BytesIO(data)) as w:
+            if w.getsampwidth() != 2:
+                raise DatasetError(f"{name}: only 16-bit PCM WAV is supported, got "
+                                   f"{8 * w.getsampwidth()}-bit")
+            n_ch, rate = w.getnchannels(), w.getframerate()
+            raw = w.readframes(w.getnframes())
+    except (wave.Error, EOFError) as exc:
+        raise DatasetError(f"{name}: not a readable WAV file ({exc})") from exc
+    x = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
+    if n_ch > 1:
+        x = x.reshape(-1, n_ch).mean(axis=1)
+    return x, rate
+
+
+def resample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
+    """Polyphase resampling (scipy.signal.resample_poly) of x [..., L] along the last axis by the
+    exact rational factor rate_out/rate_in."""
+    if rate_in == rate_out:
+        return x.astype(np.float32)
+    from scipy.signal import resample_poly
+
+    f = Fraction(int(rate_out), int(rate_in))
+    return resample_poly(x, f.numerator, f.denominator, axis=-1).astype(np.float32)
+
+
+# -- noise ------------------------------------------------------------------------------------
+def noise(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Unit-RMS noise: ``white`` (flat spectrum) or ``pink`` (power ∝ 1/f, shaped in frequency)."""
+    w = rng.standard_normal(n)
+    if kind == "pink":
+        spec = np.fft.rfft(w)
+        f = np.arange(spec.size, dtype=float)
+        f[0] = 1.0
+        w = np.fft.irfft(spec / np.sqrt(f), n)
+    elif kind != "white":
+        raise ValueError(f"noise kind must be one of {NOISE_KINDS}, got {kind!r}")
+    return (w / np.sqrt(np.mean(w ** 2))).astype(np.float32)
+
+
+def add_noise(x: np.ndarray, snr_db: float, kind: str, rng: np.random.Generator) -> np.ndarray:
+    """x + noise scaled so that 10·log10(P_signal/P_noise) = snr_db, P over the non-silent part."""
+    voiced = np.abs(x) > 1e-4
+    p_sig = float(np.mean(x[voiced] ** 2)) if voiced.any() else 0.0
+    if p_sig == 0.0:
+        raise ValueError("add_noise: the signal is silent; the SNR is undefined")
+    scale = np.sqrt(p_sig / 10 ** (snr_db / 10))
+    return (x + scale * noise(kind, x.size, rng)).astype(np.float32)
+
+
+# -- espeak-ng ------------------------------------------------------------------------------
+def espeak_binary() -> str:
+    exe = shutil.which("espeak-ng")
+    if exe is None:
+        raise RuntimeError("espeak-ng not found: install the Debian package 'espeak-ng' "
+                           "(listed in requirements/apt.txt; `make env` installs it as root)")
+    return exe
+
+
+def espeak_version() -> str:
+    out = subprocess.run([espeak_binary(), "--version"], capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def speak(word: str, voice: str, rate_wpm: int, pitch: int) -> tuple[np.ndarray, int]:
+    """One word from espeak-ng: (float32 samples, 22050 Hz)."""
+    if not 80 <= rate_wpm <= 450:
+        raise ValueError(f"rate_wpm must lie in [80, 450] (espeak-ng -s), got {rate_wpm}")
+    if not 0 <= pitch <= 99:
+        raise ValueError(f"pitch must lie in [0, 99] (espeak-ng -p), got {pitch}")
+    cmd = [espeak_binary(), "-v", voice, "-s", str(int(rate_wpm)), "-p", str(int(pitch)),
+           "--stdout", word]
+    proc = subprocess.run(cmd, capture_output=True)
+    if proc.returncode != 0 or not proc.stdout:
+        raise RuntimeError(f"espeak-ng failed for voice {voice!r}, word {word!r}: "
+                           f"{proc.stderr.decode(errors='replace').strip()}")
+    # espeak-ng writes an unfinished WAV header on --stdout (sizes 0x7fffffff); fix the sizes.
+    buf = bytearray(proc.stdout)
+    buf[4:8] = (len(buf) - 8).to_bytes(4, "little")
+    buf[40:44] = (len(buf) - 44).to_bytes(4, "little")
+    return read_wav(bytes(buf))
+
+
+def trim_silence(x: np.ndarray, rate: int, threshold: float = 0.02, pad_ms: float = 10.0) -> np.ndarray:
+    """Cut leading and trailing samples whose |x| stays below threshold·max|x|."""
+    loud = np.flatnonzero(np.abs(x) > threshold * np.abs(x).max(initial=0.0))
+    if loud.size == 0:
+        raise ValueError("trim_silence: the signal is silent")
+    pad = int(pad_ms * 1e-3 * rate)
+    return x[max(loud[0] - pad, 0):loud[-1] + pad + 1]
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A synthetic speaker: espeak-ng voice ``accent+variant`` with a base rate and pitch."""
+
+    speaker: str
+    accent: str
+    variant: str
+    rate_wpm: float
+    pitch: float
+
+    @property
+    def voice(self) -> str:
+        return f"{self.accent}+{self.variant}" if self.variant else self.accent
+
+
+def make_speakers(p: dict, rng: np.random.Generator) -> list[Speaker]:
+    """Every accent × variant, with base rate and pitch drawn uniformly from the config ranges."""
+    out = []
+    for a in p["accents"]:
+        for v in p["variants"]:
+            out.append(Speaker(f"{a}+{v}", a, v, float(rng.uniform(*p["rate_wpm"])),
+                               float(rng.uniform(*p["pitch"]))))
+    return out
+
+
+def split_speakers(speakers: list[str], test_fraction: float, rng: np.random.Generator) -> dict:
+    """speaker → 'train' or 'test' (at least one speaker each)."""
+    if len(speakers) < 2:
+        raise ValueError(f"a speaker split needs ≥ 2 speakers, got {len(speakers)}")
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"test_fraction must lie in (0, 1), got {test_fraction}")
+    order = rng.permutation(len(speakers))
+    n_test = int(np.clip(round(test_fraction * len(speakers)), 1, len(speakers) - 1))
+    test = {speakers[i] for i in order[:n_test]}
+    return {s: ("test" if s in test else "train") for s in speakers}
+
+
+def plan_corpus(p: dict, seed: int) -> pd.DataFrame:
+    """The manifest of the synthetic corpus: one row per utterance, with every drawn setting."""
+    for w in p["words"]:
+        if w not in VOCABULARY:
+            raise ValueError(f"corpus.words: {w!r} is not in the vocabulary {VOCABULARY}")
+    rng = np.random.default_rng(seed)
+    speakers = make_speakers(p, rng)
+    split = split_speakers([s.speaker for s in speakers], p["test_fraction"], rng)
+    rows = []
+    for spk in speakers:
+        for word in p["words"]:
+            for rep in range(p["repetitions"]):
+                j = p["rate_jitter"]
+                rate = spk.rate_wpm * (1 + rng.uniform(-j, j))
+                snr = p["snr_db"][rng.integers(len(p["snr_db"]))]
+                rows.append(dict(
+                    utterance=f"{word}_{spk.speaker}_{rep}", word=word, speaker=spk.speaker,
+                    split=split[spk.speaker], accent=spk.accent, variant=spk.variant,
+                    rate_wpm=int(np.clip(round(rate), 80, 450)),
+                    pitch=int(np.clip(round(spk.pitch + rng.uniform(-1, 1) * p["pitch_jitter"]), 0, 99)),
+                    snr_db=np.nan if snr is None else float(snr),
+                    noise=p["noise"][rng.integers(len(p["noise"]))],
+                    offset=float(rng.uniform(0, 1))))
+    return pd.DataFrame(rows)
+
+
+def render(row, p: dict, seed_seq: np.random.SeedSequence) -> np.ndarray:
+    """Synthesise one manifest row into a clip (float32 [L])."""
+    rng = np.random.default_rng(seed_seq)
+    voice = f"{row.accent}+{row.variant}" if row.variant else row.accent
+    x, rate = speak(row.word, voice, row.rate_wpm, row.pitch)
+    x = trim_silence(x, rate)
+    x = resample(x, rate, p["sample_rate_hz"])
+    x = 0.5 * x / max(float(np.abs(x).max()), 1e-9)
+    length = int(round(p["clip_s"] * p["sample_rate_hz"]))
+    x = fit_clip(x, length, int(row.offset * max(length - x.size, 0)))
+    if np.isfinite(row.snr_db):
+        x = add_noise(x, row.snr_db, row.noise, rng)
+    return np.clip(x, -1.0, 1.0)
+
+
+def build_corpus(p: dict, seed: int, outdir, threads: int = 1, progress: bool = True) -> SpeechCorpus:
+    """Synthesise the corpus described by the config section ``p`` into ``outdir``:
+    ``audio.npy`` (int16 [N, L]), ``manifest.csv`` and ``corpus.json`` (settings, espeak-ng
+    version). Runs ``threads`` espeak-ng processes at once, with a progress bar."""
+    from tqdm.auto import tqdm
+
+    outdir = Path(outdir)
+    meta = plan_corpus(p, seed)
+    children = np.random.SeedSequence(seed).spawn(len(meta))
+    rows = list(meta.itertuples(index=False))
+    log.info("kws corpus: %d utterances, %d speakers, %d words", len(meta),
+             meta.speaker.nunique(), meta.word.nunique())
+    with ThreadPoolExecutor(max_workers=max(1, int(threads))) as pool:
+        clips = list(tqdm(pool.map(lambda a: render(a[0], p, a[1]), zip(rows, children)),
+                          total=len(rows), desc="espeak-ng", disable=not progress, mininterval=1.0))
+    audio = np.stack(clips)
+    outdir.mkdir(parents=True, exist_ok=True)
+    tmp = outdir / "audio.tmp.npy"
+    np.save(tmp, np.round(audio * 32767).astype(np.int16))
+    tmp.replace(outdir / "audio.npy")
+    (outdir / "corpus.json").write_text(json.dumps(
+        {"sample_rate_hz": p["sample_rate_hz"], "seed": seed, "espeak_ng": espeak_version(),
+         "settings": p}, indent=2, default=str))
+    meta.to_csv(outdir / "manifest.csv", index=False)
+    return SpeechCorpus(audio.astype(np.float32), p["sample_rate_hz"], meta)
+
+
+def load_corpus(directory) -> SpeechCorpus:
+    """Read a corpus written by :func:`build_corpus`."""
+    d = Path(directory)
+    files = {n: d / n for n in ("audio.npy", "manifest.csv", "corpus.json")}
+    for name, f in files.items():
+        if not f.is_file():
+            raise DatasetError(f"synthetic corpus: {f} is missing (run `snakemake kws_corpus`)")
+    try:
+        info = json.loads(files["corpus.json"].read_text())
+        audio = np.load(files["audio.npy"])
+        meta = pd.read_csv(files["manifest.csv"])
+    except (ValueError, OSError) as exc:
+        raise DatasetError(f"synthetic corpus in {d} is malformed: {exc}") from exc
+    if audio.dtype != np.int16:
+        raise DatasetError(f"{files['audio.npy']}: expected int16 samples, got {audio.dtype}")
+    return SpeechCorpus(audio.astype(np.float32) / 32767.0, int(info["sample_rate_hz"]), meta)
