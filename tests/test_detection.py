@@ -5,6 +5,7 @@ outputs in the quick workflow."""
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -186,8 +187,38 @@ def test_detection_outputs_and_claims(quick_results):
     assert claims.loc["hybrid_energy_vs_ann", "status"] == "PASS"
     assert claims.loc["neurobench_map_ratio", "reference"] == pytest.approx(0.271 / 0.429)
     assert claims.status.isin(["PASS", "FAIL", "INFO"]).all()
-    import pandas as pd
     runs = pd.read_csv(d / "tables" / "runs.csv")
     hyb = runs[runs.model == "hybrid"].iloc[0]
     assert hyb.backbone_macs == 0 and hyb.head_macs > 0
     assert math.isclose(hyb.energy_j, M.energy_joules(hyb.effective_acs, hyb.effective_macs))
+
+
+def test_study_generates_its_data_when_run_without_a_dataset_folder(tmp_path, monkeypatch):
+    import yaml
+    from conftest import REPO
+    p = yaml.safe_load((REPO / "config/config.yaml").read_text())["detection"]
+    p.update(seed=5, epochs=1, classification_epochs=1, seeds=[3], n_examples=1,
+             channels=[4, 8, 8], head_hidden=8)
+    p["dataset"] = dict(p["dataset"], width_px=32, height_px=24, duration_s=0.25, size_px=[6, 8],
+                        n_train=2, n_val=1)
+    monkeypatch.setattr(S, "_figures", lambda *a, **k: None)    # drawing is the workflow test's
+    S.run(p, tmp_path / "detection")
+    runs = pd.read_csv(tmp_path / "detection" / "tables" / "runs.csv")
+    assert set(runs.model) == {"hybrid", "ann"} and (runs.energy_j > 0).all()
+
+
+def test_training_is_deterministic_in_the_seed():
+    g = torch.Generator().manual_seed(1)
+    X = (torch.rand(12, 3, 2, 24, 32, generator=g) < 0.1).to(torch.uint8)
+    T = [np.array([[2.0 + k, 3.0, 8.0, 6.0, k % 2]]) for k in range(12)]
+    grid = D.GridSpec(8, 8.0, 3, 4)
+    p = {"lr": 0.01, "batch_size": 4, "hflip": True, "score_min": 0.01, "nms_iou": 0.5}
+    weights, curves = [], []
+    for _ in range(2):
+        torch.manual_seed(7)
+        m = D.build("detection", True, 2, channels=[4, 8, 8], head_hidden=8)
+        curves.append(S.train(m, "detection", X, T, X, T, grid, p, seed=7,
+                              device=torch.device("cpu"), epochs=2, label="hybrid"))
+        weights.append(m.head.out.weight.detach().clone())
+    assert [c["train_loss"] for c in curves[0]] == [c["train_loss"] for c in curves[1]]
+    assert torch.equal(weights[0], weights[1])

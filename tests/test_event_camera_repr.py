@@ -56,3 +56,13 @@ def test_labelled_windows_skip_early_labels_and_collect_boxes():
     assert list(times) == [100] and X.shape == (1, 5, 2, 3, 4)
     assert targets[0][:, 4].tolist() == [1, 2]
     assert X.sum() == 2                  # events at t = 50 and t = 99 in [50, 100)
+
+
+def test_labelled_windows_keep_evenly_spaced_label_times():
+    boxes = np.zeros(5, dtype=gen1.BBOX_DTYPE)
+    boxes["t"] = [50, 60, 70, 80, 90]
+    boxes["w"] = 1
+    _, _, times = labelled_windows(EV, boxes, 50, 2, 3, 4, max_windows=3)
+    assert list(times) == [50, 70, 90]
+    _, _, times = labelled_windows(EV, boxes, 50, 2, 3, 4, max_windows=10)
+    assert len(times) == 5

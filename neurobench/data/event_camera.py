@@ -341,3 +341,11 @@ def write_dataset(root, splits: dict, scene: SceneParameters, dvs: DVSParameters
                  stats["signal_events"] + stats["noise_events"], stats["boxes"])
     (root / "manifest.json").write_text(json.dumps(manifest, indent=2))
     return manifest
+
+
+def write_dataset_from_config(cfg: dict, root, seed: int) -> dict:
+    """:func:`write_dataset` for a config mapping: scene and pixel keys (:func:`from_config`),
+    ``n_train`` and ``n_val`` sequences, ``seed`` unless the mapping has its own."""
+    scene, dvs = from_config(cfg)
+    return write_dataset(root, {"train": cfg["n_train"], "val": cfg["n_val"]}, scene, dvs,
+                         cfg.get("seed", seed))

@@ -69,9 +69,10 @@ def voxel_grid(events: np.ndarray, t_start: float, t_end: float, n_bins: int,
 
 
 def labelled_windows(events: np.ndarray, boxes: np.ndarray, window_us: float, n_bins: int,
-                     height: int, width: int, binary: bool = True):
+                     height: int, width: int, binary: bool = True, max_windows: int | None = None):
     """Detection samples of one recording: for every distinct label time t of ``boxes``
     (Gen1 records) with t ≥ window_us, the histogram of the events in [t − window_us, t).
+    ``max_windows`` keeps at most that many label times, evenly spaced (first and last kept).
 
     Returns (X [N, n_bins, 2, height, width] float32, targets: list of arrays [n, 5] of
     (x, y, w, h, class_id), label times [N] in µs).
@@ -80,6 +81,10 @@ def labelled_windows(events: np.ndarray, boxes: np.ndarray, window_us: float, n_
         raise ValueError(f"window_us must be > 0, got {window_us}")
     times = np.unique(boxes["t"])
     times = times[times >= window_us]
+    if max_windows is not None and len(times) > max_windows:
+        if max_windows < 1:
+            raise ValueError(f"max_windows must be ≥ 1, got {max_windows}")
+        times = times[np.unique(np.linspace(0, len(times) - 1, max_windows).round().astype(int))]
     X = np.zeros((len(times), n_bins, 2, height, width), dtype=np.float32)
     targets = []
     for k, t in enumerate(times):

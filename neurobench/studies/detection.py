@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 import time
 from pathlib import Path
 
@@ -42,6 +43,7 @@ import torch
 from scipy import ndimage
 
 from neurobench.data import gen1
+from neurobench.data.event_camera import write_dataset_from_config
 from neurobench.data.event_repr import labelled_windows
 from neurobench.metrics.detection import (ENERGY_SOURCE, aer_bits_per_s, coco_map,
                                           dense_bits_per_s, energy_joules)
@@ -75,11 +77,10 @@ def load_split(root: Path, p: dict, classes, gen1_filter: bool):
         if boxes.size and boxes["class_id"].max() >= len(classes):
             raise ValueError(f"{rec.boxes_path}: class id {boxes['class_id'].max()} outside "
                              f"0..{len(classes) - 1}")
-        X, tg, _ = labelled_windows(ev, boxes, window_us, p["n_bins"], h, w, binary=True)
-        keep = np.unique(np.linspace(0, len(tg) - 1, min(len(tg), p["max_windows_per_recording"]))
-                         .astype(int)) if len(tg) else np.zeros(0, int)
-        xs.append(X[keep].astype(np.uint8))
-        targets += [tg[k] for k in keep]
+        X, tg, _ = labelled_windows(ev, boxes, window_us, p["n_bins"], h, w, binary=True,
+                                    max_windows=p["max_windows_per_recording"])
+        xs.append(X.astype(np.uint8))
+        targets += tg
     if not targets:
         raise ValueError(f"{root}: no labelled windows (labels later than window_ms)")
     return torch.from_numpy(np.concatenate(xs)), targets, size
@@ -87,8 +88,6 @@ def load_split(root: Path, p: dict, classes, gen1_filter: bool):
 
 def load_data(p: dict, data_dir: Path | None):
     if p["data_source"] == "synthetic":
-        if data_dir is None:
-            raise ValueError("data_source 'synthetic' needs the dataset directory")
         manifest = json.loads((Path(data_dir) / "manifest.json").read_text())
         root, classes, filt = Path(data_dir), manifest["classes"], False
     else:
@@ -232,6 +231,12 @@ def blob_detector(X: torch.Tensor, class_prior: np.ndarray, min_events: int = 3)
 
 # -- the study ----------------------------------------------------------------------------------
 def run(params: dict, outdir: Path, data_dir: Path | None = None, threads: int = 1) -> None:
+    """The study. ``data_dir``: the emulated recordings (rule ``detection_dataset``); when it is
+    not given and ``data_source`` is synthetic they are generated into a temporary folder."""
+    if params["data_source"] == "synthetic" and data_dir is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            write_dataset_from_config(params["dataset"], tmp, params["seed"])
+            return run(params, outdir, Path(tmp), threads)
     p = dict(params)
     torch.set_num_threads(max(1, int(threads)))
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")

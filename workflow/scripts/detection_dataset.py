@@ -1,12 +1,9 @@
-# Adapts the detection_dataset rule to neurobench.data.event_camera.write_dataset.
+# Adapts the detection_dataset rule to neurobench.data.event_camera.write_dataset_from_config.
 from pathlib import Path
 
-from neurobench.data.event_camera import from_config, write_dataset
+from neurobench.data.event_camera import write_dataset_from_config
 from neurobench.runlog import log_to
 
 with log_to(snakemake.log[0]):
-    cfg = dict(snakemake.params.dataset)
-    scene, dvs = from_config(cfg)
-    write_dataset(Path(snakemake.output.manifest).parent,
-                  {"train": cfg["n_train"], "val": cfg["n_val"]}, scene, dvs,
-                  cfg.get("seed", snakemake.params.seed))
+    write_dataset_from_config(dict(snakemake.params.dataset), Path(snakemake.output.manifest).parent,
+                              snakemake.params.seed)
