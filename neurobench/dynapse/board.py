@@ -7,7 +7,7 @@ timestamps in µs, durations in ms, AER output times in µs; currents in A.
 
 Typical use (one neuron with two inputs, as in a spike-pair selectivity experiment)::
 
-    board = Board(dt_us=50, seed=1)                         # mismatch on (cv 0.1), 300 K
+    board = Board(dt_us=100, seed=1)                        # mismatch on (cv 0.1), 300 K
     board.set_biases(BiasSet.default().replace(NPDPIE_TAU_S_P=(0, 30)), chip=0, core=0)
     gen = board.add_spike_generator(times_us=[1000, 6000], channels=[0, 1], n_channels=2)
     board.connect(gen.ids[0], board.gid(0, 0, 7), "NMDA", multiplicity=2)
@@ -44,7 +44,7 @@ from neurobench.dynapse.routing import (CAM_ENTRIES, MAX_TARGET_CHIPS, N_CHIPS, 
                                         compile_routing)
 
 #: Default step (µs), chosen by the dt-convergence study of ``neurobench.studies.dynapse``.
-DEFAULT_DT_US = 50.0
+DEFAULT_DT_US = 100.0
 ALIASING_POLICIES = ("warn", "error", "allow")
 #: Largest change of ln I_mem in one membrane sub-step; larger changes split the step.
 MAX_DLOG = 0.05
