@@ -53,5 +53,6 @@ def test_benchmarks_workflow(quick_results):
               "tables/hardware_probe.csv"):
         assert (d / f).is_file(), f
     claims = claims_of(quick_results, "benchmarks").set_index("claim_id")
-    for cid in ("cuba_rate_agree", "cuba_cv_agree"):
-        assert claims.loc[cid, "status"] == "PASS", (cid, claims.loc[cid].to_dict())
+    if engines.nest_available():      # the quick run compares the core with NEST
+        for cid in ("cuba_rate_agree", "cuba_cv_agree"):
+            assert claims.loc[cid, "status"] == "PASS", (cid, claims.loc[cid].to_dict())

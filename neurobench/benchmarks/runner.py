@@ -68,7 +68,7 @@ def run_case(case: dict) -> dict:
     # statistics after a 10 % transient (at most 1 s), the same for every engine
     skip = min(0.1 * duration_ms, 1000.0)
     stats = networks.spike_statistics(res["t_ms"], res["i"], n, duration_ms, skip_ms=skip)
-    row = dict(case, **stats, sim_s=res["sim_s"], build_s=res["build_s"],
+    row = dict(case, **stats, sim_s=res["sim_s"], cpu_s=res["cpu_s"], build_s=res["build_s"],
                compile_s=res["compile_s"],
                realtime_ratio=duration_ms * 1e-3 / res["sim_s"] if res["sim_s"] > 0 else np.nan,
                n_synapses=(net.n_inputs if case["network"] == "stdp" else net.n_synapses))

@@ -119,6 +119,12 @@ def run(params: dict, outdir: Path) -> None:
             "song_bimodal_core", "Song 2000: the final weights are bimodal (mass near 0 and near "
             "g_max, few in between)", f"fraction of weights in [{p['low_frac']}, {p['high_frac']}]·g_max "
             "(core)", p["middle_frac_max"], c["frac_middle"], unit="", source=SONG))
+        hist = np.histogram(w_core, bins=10, range=(0.0, 1.0))[0]
+        out.claim(claim_at_least(
+            "song_u_shaped_core", "Song 2000: the weights pile up at both bounds (U-shaped "
+            "histogram)", "min(first, last decile count) / mean count of the 6 central deciles "
+            "(core)", p["u_shape_min"], min(hist[0], hist[-1]) / hist[2:8].mean(), unit="",
+            source=SONG))
         out.claim(claim_at_least(
             "song_both_modes_core", "Song 2000: both modes are populated", "min(fraction near 0, "
             "fraction near g_max) (core)", p["mode_frac_min"], min(c["frac_low"], c["frac_high"]),
