@@ -19,7 +19,11 @@ Tuning (rerunnable for a new Δ* or a new chip = mismatch seed; ``_selectivity``
 2. delay: per neuron, integer bisection of m_inh so that the measured peak of the net slow
    current after a spike of A lies at Δ* + lead_ms (one board run per step, all neurons at once);
 3. balance: per neuron, bisection of the AMPA multiplicity m_B for the smallest drive at which
-   the pair at Δ* fires (E just balancing the remaining gap to threshold), plus ``drive_margin``.
+   the pair at Δ* fires (E just balancing the remaining gap to threshold), plus ``drive_margin``;
+4. centring (closed loop, when ``centering_offsets_ms`` is not empty): each neuron is probed with
+   pairs at Δ* + offsets; the centre of the offsets it fires on moves its delay target by that
+   much, and stages 2–3 are repeated (the lobe-peak target is only a proxy of where the
+   response window lies).
 
 Evaluation. One core per target Δ* (``target_intervals_ms``, ≤ 4); every neuron is one mismatch
 instance and gets its own input channels, so inside a core neurons are split over conditions:
@@ -70,7 +74,8 @@ def tune(p, seed, gids, targets_ms):
     """Delay stage (bisection of m_inh for the peak of A's delayed excitation) and balance stage
     (bisection of m_B for the smallest drive that fires on the pair at Δ*).
 
-    Returns (multiplicities, measured peak time of A's net current, ok-mask of the balance)."""
+    Returns (multiplicities, measured peak time of A's net current, ok-mask of the balance,
+    centring shift per neuron in ms)."""
     n = gids.size
     gap = p["tuning_gap_ms"]
     biases = core_biases(p)
@@ -86,21 +91,38 @@ def tune(p, seed, gids, targets_ms):
         tp, _ = sel.peak_after(t, net, T0_MS, gap - T0_MS)
         return np.where(np.isfinite(tz), tp, np.nan)
 
-    log.info("pair_selectivity: delay stage (bisection of m_inh), chip seed %d", seed)
-    hi_a = 64 - p["m_exc"] - p["m_b_max"]
-    m["i_a"], t_peak, _ = sel.bisect_multiplicity(peak_time, targets_ms + p["lead_ms"], 1, hi_a,
-                                                  max_iter=p["tuning_iterations"])
-
     def fires(m_b):
         _, ev, _ = run_pairs(p, seed, biases, gids, dict(m, b=m_b), np.full((n, 1), T0_MS),
                              T0_MS + targets_ms[:, None], gap)
         return ev.counts(gids.max() + 1)[gids] > 0
 
-    log.info("pair_selectivity: balance stage (bisection of the direct weight m_B)")
-    m_b, ok = sel.bisect_threshold(fires, np.ones(n, np.int64), np.full(n, p["m_b_max"]),
-                                   max_iter=p["tuning_iterations"])
-    m["b"] = np.minimum(m_b + p["drive_margin"], p["m_b_max"])
-    return m, t_peak, ok
+    def delay_and_balance(peak_targets):
+        log.info("pair_selectivity: delay stage (bisection of m_inh), chip seed %d", seed)
+        hi_a = 64 - p["m_exc"] - p["m_b_max"]
+        m["i_a"], t_peak, _ = sel.bisect_multiplicity(peak_time, peak_targets, 1, hi_a,
+                                                      max_iter=p["tuning_iterations"])
+        log.info("pair_selectivity: balance stage (bisection of the direct weight m_B)")
+        m_b, ok = sel.bisect_threshold(fires, np.ones(n, np.int64), np.full(n, p["m_b_max"]),
+                                       max_iter=p["tuning_iterations"])
+        m["b"] = np.minimum(m_b + p["drive_margin"], p["m_b_max"])
+        return t_peak, ok
+
+    t_peak, ok = delay_and_balance(targets_ms + p["lead_ms"])
+    shift = np.zeros(n)
+    offsets = np.asarray(p["centering_offsets_ms"], float)
+    if offsets.size:
+        # closed loop: where does each neuron respond around Δ*? Move its delay target by the
+        # centre of its response window (the lobe-peak target is only a proxy)
+        log.info("pair_selectivity: centring stage over %d intervals", offsets.size)
+        starts = np.arange(offsets.size) * gap
+        t_a = np.broadcast_to(starts + T0_MS, (n, offsets.size))
+        t_b = t_a + np.maximum(targets_ms[:, None] + offsets[None, :], 0.0)
+        _, ev, _ = run_pairs(p, seed, biases, gids, m, t_a, t_b, offsets.size * gap)
+        hit = sel.window_counts(ev, gids, starts, gap) > 0                  # (offsets, n)
+        n_hit = hit.sum(axis=0)
+        shift = np.where(n_hit > 0, (offsets[:, None] * hit).sum(axis=0) / np.maximum(n_hit, 1), 0.0)
+        t_peak, ok = delay_and_balance(targets_ms + p["lead_ms"] - shift)
+    return m, t_peak, ok, shift
 
 
 def preferred_interval(intervals, response, top=0.9):
@@ -165,11 +187,11 @@ def run_chip(params: dict, index: int) -> dict:
     p = dict(params)
     gids, target_of = targets_of(p)
     chip = sel.chip_seed(p, index)
-    m, t_peak, ok = tune(p, chip, gids, target_of)
+    m, t_peak, ok, shift = tune(p, chip, gids, target_of)
     tuning = pd.DataFrame({
         "seed": chip, "gid": gids, "target_ms": target_of, "m_exc": m["e_a"],
-        "m_inh": m["i_a"], "m_direct": m["b"], "peak_a_ms": t_peak,
-        "peak_error_ms": t_peak - target_of - p["lead_ms"], "balanced": ok})
+        "m_inh": m["i_a"], "m_direct": m["b"], "centring_shift_ms": shift, "peak_a_ms": t_peak,
+        "peak_error_ms": t_peak - (target_of + p["lead_ms"] - shift), "balanced": ok})
     log.info("pair_selectivity: evaluation, chip seed %d", chip)
     resp, board = evaluate(p, chip, gids, m, target_of, sel.chip_rng(p, index))
     return {"chip": chip, "tuning": tuning, "responses": resp, "biases": sel.board_biases(board)}
@@ -236,8 +258,9 @@ def run(params: dict, outdir: Path, chunks=None) -> None:
                     source=SOURCE + "; bar: project choice"))
         err = tuning["peak_error_ms"].abs()
         out.claim(claim_at_most(
-            "tuning_delay_error", "the automatic search places A's delayed excitation at Δ* + lead "
-            "on every chip instance", "median over neurons |t_p,A − (Δ* + lead)|",
+            "tuning_delay_error", "the automatic search places A's delayed excitation at its "
+            "target (Δ* + lead − centring shift) on every chip instance",
+            "median over neurons |t_p,A − target|",
             p["tuning_tol_ms"], float(err.median()), unit="ms",
             source="tuning target (integer CAM multiplicities limit the resolution)"))
         out.claim(Claim("tuning_coverage", "share of neurons the balance search could make fire "
