@@ -12,8 +12,9 @@ Equations: ``neurobench/dynapse/circuits.py``. Order within step s (t_s = s·dt)
    (the integral of the current / dt) is what drives the membrane in that step;
 4. the membrane is advanced in y = ln I_mem by one exponential Rosenbrock–Euler step (second
    order, see ``_logstep``); the synaptic currents enter as their step means.
-   Where ln I_mem would change by more than ``max_dlog``, or I_mem by more than ``pfb_step``
-   above the feedback onset, the step is split into equal sub-steps. A refractory neuron is
+   Where ln I_mem would change by more than ``max_dlog`` (by more than max_dlog/10 above
+   I_pfb,th − 40 I_pfb,norm), or I_mem by more than ``pfb_step`` within I_pfb,th ± 5 I_pfb,norm
+   (where the feedback sigmoid bends), the step is split into equal sub-steps. A refractory neuron is
    held at I_reset; the refractory period runs in continuous time from the interpolated spike
    time, so a neuron may resume within a step;
 5. I_mem ≥ I_spk → spike, its time interpolated in log I_mem within the step, I_mem ← I_reset,
@@ -147,8 +148,10 @@ def run_kernel(long long step0, long long n_steps, double dt,
     cdef double T, iexc, ileak, frac, tin, sub, t_done, e_on, e_off, i_on
     cdef double qmax = exp(max_dlog)
     cdef int m, m2
-    cdef double itrial, dy
-    cdef double pfb_skip = pfb_th - 40.0 * pfb_norm
+    cdef double itrial, dy, lo, hi
+    cdef double pfb_lo = pfb_th - 5.0 * pfb_norm
+    cdef double pfb_hi = pfb_th + 5.0 * pfb_norm
+    cdef double pfb_skip = pfb_th - 40.0 * pfb_norm     # below: I_pfb < 5e-18 I_pfb,gain
     cdef double avg[5]
     cdef int *spiking = <int *> malloc((n if n > 0 else 1) * sizeof(int))
     cdef SpikeBuf buf
@@ -228,10 +231,22 @@ def run_kernel(long long step0, long long n_steps, double dt,
                 if fabs(dy) > max_dlog:
                     m = 1 + <int> (fabs(dy) / max_dlog)
                 itrial = im_new if im_new < 2.0 * ispk else 2.0 * ispk
-                if pfb_step > 0.0 and itrial > pfb_skip and fabs(itrial - im) > pfb_step:
-                    m2 = 1 + <int> (fabs(itrial - im) / pfb_step)
+                if pfb_step > 0.0 and (itrial > pfb_skip or im > pfb_skip):
+                    # approaching the feedback onset: ln I_mem in steps of max_dlog/10 …
+                    m2 = 1 + <int> (fabs(log(itrial / im)) / (0.1 * max_dlog))
                     if m2 > m:
                         m = m2
+                    # … and across I_pfb,th ± 5 I_pfb,norm in steps of pfb_step
+                    lo = im if im < itrial else itrial
+                    hi = itrial if im < itrial else im
+                    if lo < pfb_lo:
+                        lo = pfb_lo
+                    if hi > pfb_hi:
+                        hi = pfb_hi
+                    if hi - lo > pfb_step:
+                        m2 = 1 + <int> ((hi - lo) / pfb_step)
+                        if m2 > m:
+                            m = m2
                 if m > 4096:
                     m = 4096
                 sub = T / m

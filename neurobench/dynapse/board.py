@@ -15,6 +15,13 @@ Typical use (one neuron with two inputs, as in a spike-pair selectivity experime
     probe = board.probe([board.gid(0, 0, 7)])
     board.run(50.0)                                         # ms
     ev = board.events()                                     # AER: chip, core, neuron, t_us
+    board.save_biases(results_dir / "biases.yaml")          # the bias file beside the results
+
+Integer CAM multiplicities × base weights (as in a deployed network): ``connect(pre, post,
+"AMPA", multiplicity=m)`` with m ≥ 1 per pair; a neuron's entries sum to ≤ 64. A disynaptic
+element (one input → NMDA on one neuron, GABA_B on another) is two ``connect`` calls from the
+same source. Temperature: ``Board(temperature_K=...)`` or ``set_temperature`` between runs.
+Biases may change between runs (``set_bias``), the state is kept; ``reset()`` restarts at t = 0.
 
 Rules enforced (ValueError naming the argument): ids in range; at most 64 CAM entries per
 neuron (a connection of multiplicity m takes m); at most 3 target chips per source neuron in its
@@ -47,7 +54,7 @@ from neurobench.dynapse.routing import (CAM_ENTRIES, MAX_TARGET_CHIPS, N_CHIPS, 
 DEFAULT_DT_US = 100.0
 ALIASING_POLICIES = ("warn", "error", "allow")
 #: Largest change of ln I_mem in one membrane sub-step; larger changes split the step.
-MAX_DLOG = 0.05
+MAX_DLOG = 0.5
 #: Largest change of I_mem (in units of I_pfb,norm) per sub-step above the feedback onset.
 MAX_DPFB = 0.5
 
