@@ -29,9 +29,9 @@ def test_spike_statistics_by_hand():
 
 def test_core_matches_brian2_spike_for_spike_small_cuba():
     """Same connectivity, same initial state, exact integration: the same spikes (Brian2 numpy)."""
-    net = networks.brette("cuba", 400, seed=2)
-    core = engines.run_core(net, 100.0)
-    b2 = engines.run_brian2(net, 100.0, target="numpy")
+    net = networks.brette("cuba", 200, seed=2)
+    core = engines.run_core(net, 40.0)
+    b2 = engines.run_brian2(net, 40.0, target="numpy")
     assert core["t_ms"].size > 50
     np.testing.assert_allclose(np.sort(core["t_ms"]), np.sort(b2["t_ms"]), atol=1e-9)
 

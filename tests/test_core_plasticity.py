@@ -122,7 +122,7 @@ def test_weight_monitor_and_readable_weights():
     assert np.all(proj.weights > [0.2, 0.3])
 
 
-def _cuba(n_threads, n=2000, ms=60.0):
+def _cuba(n_threads, n=2000, ms=30.0):
     net = Network(DT, seed=3, n_threads=n_threads)
     p = LIFParameters(tau_m_ms=20, v_rest_mV=-49, v_th_mV=-50, v_reset_mV=-60, t_ref_ms=5,
                       r_mohm=0, tau_e_ms=5, tau_i_ms=10)
