@@ -608,7 +608,7 @@ def _figures(out, c, f, lr_summary, sweep, conf, p, deployment):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    fig, axes = plt.subplots(1, 4, figsize=(19, 4.2))
     ax = axes[0]
     xs = np.arange(len(lr_summary))
     ax.bar(xs - 0.2, lr_summary.train_accuracy, 0.4, yerr=lr_summary.train_ci95, label="train")
@@ -618,16 +618,20 @@ def _figures(out, c, f, lr_summary, sweep, conf, p, deployment):
     ax.axhline(1.0, color="k", lw=0.5)
     ax.legend(frameon=False)
     ax = axes[1]
-    ax.errorbar(sweep.n_hidden, sweep.test_accuracy, yerr=sweep.test_ci95, fmt="o-", label="test accuracy")
-    ax.set(xscale="log", xlabel="recurrent LIF neurons", ylabel="balanced accuracy",
-           title=f"'{p['keyword']}' vs rest: neuron sweep")
+    ax.errorbar(sweep.n_hidden, sweep.test_accuracy, yerr=sweep.test_ci95, fmt="o-", capsize=3)
     ax.axvline(p["n_hidden"], color="0.6", ls=":")
-    ax2 = ax.twinx()
-    ax2.plot(sweep.n_hidden, sweep.effective_acs, "s--", color="C3", label="effective ACs")
-    ax2.set(yscale="log", ylabel="effective ACs per sample")
-    ax.legend(loc="lower right", frameon=False)
-    ax2.legend(loc="upper left", frameon=False)
+    ax.set(xscale="log", xlabel="recurrent LIF neurons", ylabel="balanced test accuracy",
+           title=f"'{p['keyword']}' vs rest: neuron sweep")
     ax = axes[2]
+    ax.plot(sweep.n_hidden, sweep.effective_acs, "s-", color="C3", label="effective ACs")
+    ax.plot(sweep.n_hidden, sweep.dense_ops, "^--", color="0.4", label="dense ops")
+    ax.set(xscale="log", yscale="log", xlabel="recurrent LIF neurons", ylabel="operations per sample",
+           title="NeuroBench synaptic operations")
+    ax.legend(frameon=False)
+    for a in axes[1:3]:
+        a.set_xticks(sweep.n_hidden.tolist(), [str(n) for n in sweep.n_hidden])
+        a.minorticks_off()
+    ax = axes[3]
     key = f"confusion_snn{p['n_hidden']}_digits"
     if key in conf:
         labels, m = conf[key]
@@ -654,10 +658,9 @@ def _figures(out, c, f, lr_summary, sweep, conf, p, deployment):
     axes[0].plot(t, f["tracks"][i])
     axes[0].set(ylabel="F1–F3 (Hz)", title=f"'{c.meta.word[i]}', {c.meta.speaker[i]}")
     dt = p["encoder_dt_ms"]
-    for ax, arr, lab in ((axes[1], f["formant_spikes"][i], "formant ON/OFF"),
-                         (axes[2], np.concatenate([f["tde"][i], f["ei"][i]], 1), "TDE | E–I"),
-                         (axes[3], f["cochlea_spikes"][i], "filterbank ON/OFF")):
-        step = dt if arr is not f["cochlea_spikes"][i] else p["snn_dt_ms"]
+    for ax, arr, step, lab in ((axes[1], f["formant_spikes"][i], dt, "formant ON/OFF"),
+                               (axes[2], np.concatenate([f["tde"][i], f["ei"][i]], 1), dt, "TDE | E–I"),
+                               (axes[3], f["cochlea_spikes"][i], p["snn_dt_ms"], "filterbank ON/OFF")):
         ts, ch = np.nonzero(arr)
         ax.plot(ts * step, ch, "|", ms=4)
         ax.set(ylabel=lab)
