@@ -235,10 +235,14 @@ def run_nest(net: BrettNetwork | SongNetwork, duration_ms: float, seed: int = 0,
         nest.Connect(inputs, parrots, "all_to_all")
         w_max = p["g_max"] * g_l
         # NEST stdp_synapse, μ± = 0 (additive): Δw₊ = λ·W_max·x, Δw₋ = −α·λ·W_max·y
-        nest.Connect(parrots, post, "all_to_all", syn_spec=dict(
-            synapse_model="stdp_synapse", weight=net.w0 * g_l, delay=DT_MS, Wmax=w_max,
-            alpha=p["depression_ratio"], mu_plus=0.0, mu_minus=0.0, tau_plus=p["tau_pre_ms"],
-            **{"lambda": p["a_plus_rel"]}))
+        nest.SetDefaults("stdp_synapse", {"Wmax": w_max, "alpha": p["depression_ratio"],
+                                          "mu_plus": 0.0, "mu_minus": 0.0,
+                                          "tau_plus": p["tau_pre_ms"],
+                                          "lambda": p["a_plus_rel"]})
+        m = net.n_inputs            # per-synapse initial weights: connect by arrays, one to one
+        nest.Connect(np.asarray(parrots.tolist()), np.full(m, post.global_id), "one_to_one",
+                     syn_spec=dict(synapse_model="stdp_synapse", weight=net.w0 * g_l,
+                                   delay=np.full(m, DT_MS)))
         rec = nest.Create("spike_recorder")
         nest.Connect(post, rec)
         n = 1
