@@ -228,14 +228,18 @@ def run_kernel(long long step0, long long n_steps, double dt,
                 # moves by more than pfb_step above the feedback onset (fast phases: growth
                 # after reset, spike upswing)
                 m = 1
+                itrial = im_new
+                if im_new > 2.0 * ispk:                 # an overshoot only needs to reach I_spk
+                    itrial = 2.0 * ispk
+                    dy = log(itrial / im)
                 if fabs(dy) > max_dlog:
                     m = 1 + <int> (fabs(dy) / max_dlog)
-                itrial = im_new if im_new < 2.0 * ispk else 2.0 * ispk
                 if pfb_step > 0.0 and (itrial > pfb_skip or im > pfb_skip):
                     # approaching the feedback onset: ln I_mem in steps of max_dlog/10 …
-                    m2 = 1 + <int> (fabs(log(itrial / im)) / (0.1 * max_dlog))
-                    if m2 > m:
-                        m = m2
+                    if fabs(dy) > 0.1 * max_dlog:
+                        m2 = 1 + <int> (fabs(dy) / (0.1 * max_dlog))
+                        if m2 > m:
+                            m = m2
                     # … and across I_pfb,th ± 5 I_pfb,norm in steps of pfb_step
                     lo = im if im < itrial else itrial
                     hi = itrial if im < itrial else im
