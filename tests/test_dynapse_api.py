@@ -280,3 +280,36 @@ def test_nmda_gate_blocks_at_rest():
     open_gate = peak(0, 0)
     blocked = peak(255, 0)          # I_f,nmda = 820 pA ≫ I_mem at rest
     assert blocked < 0.1 * open_gate
+
+
+def test_poisson_mean_current_matches_rate():
+    """Mean DPI current under Poisson input = Σ rates × I_∞ t_pulse (integral of one response)."""
+    b = Board(n_chips=1, dt_us=100, seed=4, mismatch=MismatchConfig.off())
+    pois = b.add_poisson(np.full(50, 40.0))                  # 2000 events/s in total
+    b.connect(pois.ids, 3, "AMPA")
+    pr = b.probe([3])
+    b.run(3000)
+    p = b.parameters()
+    expected = 2000.0 * p["syn_iinf_A"][0, 3] * p["syn_pulse_s"][0, 3]
+    got = pr.isyn("AMPA")[pr.t_us > 100_000, 0].mean()
+    # shot noise: relative SE of the mean ≈ sqrt(τ/(2·rate·T)) ≈ 1.3 %; 5 SE
+    assert got == pytest.approx(expected, rel=0.07)
+
+
+def test_reset_biases_between_runs_and_temperature():
+    b = Board(n_chips=1, seed=2)
+    b.set_bias("IF_DC_P", 2, 80)
+    b.run(100)
+    first = b.events()
+    b.reset()
+    b.run(100)
+    np.testing.assert_array_equal(first.t_us, b.events().t_us)
+    b.set_bias("IF_DC_P", 0, 0)                              # DC off from now on, state kept
+    n_before = len(b.events())
+    b.run(200)
+    assert len(b.events()) - n_before < n_before
+    tau300 = b.parameters()["tau_mem_s"].copy()
+    b.set_temperature(330.0)
+    np.testing.assert_allclose(b.parameters()["tau_mem_s"] / tau300, 1.1, rtol=1e-12)
+    with pytest.raises(ValueError, match="temperature_K must be a positive"):
+        b.set_temperature(-1)
