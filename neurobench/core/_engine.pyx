@@ -180,7 +180,8 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
     # -- synapses (CSR by source), ring buffer [slot][neuron][receptor] of arrivals and, per
     # slot, the list of neurons that receive any (marked in mark[slot][neuron])
     cdef long long[::1] syn_ptr = C["syn_ptr"]
-    cdef int[::1] syn_off = C["syn_off"]
+    cdef int[::1] syn_off = C["syn_off"], syn_loc = C["syn_loc"]
+    cdef long long d0 = C["d0"]           # the common delay (steps) of all synapses, or 0
     cdef unsigned char[::1] mark = C["mark"], src_slow = C["src_slow"]
     cdef int[::1] touched = C["touched"], n_touched = C["n_touched"]
     cdef int[::1] syn_tgt = C["syn_tgt"], syn_rule = C["syn_rule"], syn_stp = C["syn_stp"]
@@ -216,7 +217,8 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
     cdef Py_ssize_t n_wrec = rec_syn.shape[0]
     cdef int n_rules = r_cp.shape[0]
     cdef Py_ssize_t s, i, k, q, c, r, b, row = 0, wrow = 0
-    cdef long long g, src, idx, slot_base, slot
+    cdef long long g, src, idx, slot_base, slot, slot_d0 = 0, rbase_d0 = 0, mbase_d0 = 0, m
+    cdef int cnt
     cdef int n_spk, p, rule, sp
     cdef double w, tr, fac, span, u, xs, rel
     cdef double *dyn_base = <double *> malloc((n_dyn if n_dyn > 0 else 1) * sizeof(double))
@@ -267,6 +269,10 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
             g = step0 + s
             slot = g % ring_len
             slot_base = slot * 2 * n_neurons
+            if d0 > 0:
+                slot_d0 = (g + d0) % ring_len
+                rbase_d0 = slot_d0 * 2 * n_neurons
+                mbase_d0 = slot_d0 * n_neurons
             # monitors: values at the start of the step
             if n_rec > 0 and g % rec_every == 0:
                 for k in range(n_rec):
@@ -316,6 +322,18 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
                 else:
                     src = ext_ids[ext_ptr[s] + r - n_spk]
                 if not src_slow[src]:        # static synapses only: the common, fast path
+                    if d0 > 0:               # one delay for all synapses: one target slot
+                        cnt = pn_touched[slot_d0]
+                        for k in range(syn_ptr[src], syn_ptr[src + 1]):
+                            idx = rbase_d0 + syn_loc[k]
+                            pring[idx] += syn_w[k]
+                            m = idx >> 1
+                            if pmark[m] == 0:
+                                pmark[m] = 1
+                                ptouched[mbase_d0 + cnt] = <int> (m - mbase_d0)
+                                cnt = cnt + 1
+                        pn_touched[slot_d0] = cnt
+                        continue
                     for k in range(syn_ptr[src], syn_ptr[src + 1]):   # _arrive, inlined
                         idx = slot_base + syn_off[k]
                         if idx >= ring_size:

@@ -568,6 +568,9 @@ class Network:
             syn_pre=pre[perm].astype(np.int32), inv_perm=inv_perm,
             # ring buffer [slot][neuron][receptor]: a synapse adds into slot (now + delay)
             syn_off=(2 * (syn_delay * n + syn_tgt) + syn_ch).astype(np.int32),
+            # when every synapse has the same delay d0: offsets within the target slot
+            d0=int(syn_delay[0]) if syn_delay.size and np.all(syn_delay == syn_delay[0]) else 0,
+            syn_loc=(2 * syn_tgt + syn_ch).astype(np.int32),
             ring=np.zeros(2 * ring_len * n), ring_len=ring_len,
             mark=np.zeros(ring_len * n, dtype=np.uint8),
             touched=np.zeros(ring_len * n, dtype=np.int32),
