@@ -15,7 +15,7 @@ from neurobench.metrics.synops import SynapticOperations
 from neurobench.nn import LIFParameters
 from neurobench.nn.kws import GRUKWS, SpikingKWS, build_model, predict, train_classifier
 from neurobench.studies import kws
-from tests.conftest import claims_of
+from conftest import claims_of
 
 torch.set_num_threads(1)
 
