@@ -625,8 +625,9 @@ def _figures(out, c, f, lr_summary, sweep, conf, p, deployment):
     ax = axes[2]
     ax.plot(sweep.n_hidden, sweep.effective_acs, "s-", color="C3", label="effective ACs")
     ax.plot(sweep.n_hidden, sweep.dense_ops, "^--", color="0.4", label="dense ops")
-    ax.set(xscale="log", yscale="log", xlabel="recurrent LIF neurons", ylabel="operations per sample",
-           title="NeuroBench synaptic operations")
+    ax.plot(sweep.n_hidden, sweep.footprint_bytes, "o:", color="C2", label="footprint (bytes)")
+    ax.set(xscale="log", yscale="log", xlabel="recurrent LIF neurons", ylabel="per sample / bytes",
+           title="NeuroBench operations and footprint")
     ax.legend(frameon=False)
     for a in axes[1:3]:
         a.set_xticks(sweep.n_hidden.tolist(), [str(n) for n in sweep.n_hidden])
