@@ -8,7 +8,7 @@ CORES  ?= all
 SNAKEMAKE := $(BIN)/snakemake
 STAMP_DEPS := $(VENV)/.deps-stamp
 STAMP_APT  := $(VENV)/.apt-stamp
-PYX := $(shell find neurobench -name '*.pyx' -o -name '*.pxd')
+PYX := $(shell find neurobench -name '*.pyx' -o -name '*.pxd' -o -name '*.h')
 EXT_STAMP := $(VENV)/.ext-stamp
 
 .PHONY: all env reproduce quick test lint clean-results help
