@@ -50,6 +50,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from neurobench.data import frontend
 from neurobench.data import temporal_encoders as te
@@ -216,6 +217,7 @@ def _train_job(job: dict) -> dict:
     from neurobench.nn.kws import build_model, predict, train_classifier
 
     torch.set_num_threads(1)
+    threadpool_limits(limits=1)
     p = _DATA["params"]
     device = _DATA["device"]
     t0 = time.perf_counter()
@@ -310,7 +312,9 @@ def run(params: dict, outdir: Path, corpus_dir=None) -> None:
     torch.set_num_threads(1)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     timing = {}
-    with StudyWriter(outdir, params, seed=p["seed"]) as out:
+    # One BLAS/OpenMP thread: the matrices are small, and spinning BLAS threads on a busy
+    # machine made the logistic regressions 50× slower; the training runs in worker processes.
+    with threadpool_limits(limits=1), StudyWriter(outdir, params, seed=p["seed"]) as out:
         t0 = time.perf_counter()
         c = load_dataset(p, corpus_dir)
         meta = c.meta
