@@ -24,8 +24,8 @@ class LIF(nn.Module):
             raise ValueError(f"LIF expects input [T, batch, neurons], got shape {tuple(x.shape)}")
         state = state or initial_state(x.shape[1], x.shape[2], self.p, x)
         spikes, us = [], []
-        for t in range(x.shape[0]):
-            s, state = lif_step(x[t], state, self.p)
+        for x_t in x.unbind(0):      # unbind: backward does not build a full-size zero per step
+            s, state = lif_step(x_t, state, self.p)
             spikes.append(s)
             if return_u:
                 us.append(state.u)
@@ -52,13 +52,13 @@ class RecurrentLIF(nn.Module):
     def forward(self, x: torch.Tensor, return_u: bool = False):
         if x.dim() != 3:
             raise ValueError(f"RecurrentLIF expects [T, batch, features], got {tuple(x.shape)}")
-        T, B, _ = x.shape
+        B = x.shape[1]
         drive = self.w_in(x)                       # all time steps at once
         state = initial_state(B, self.n_hidden, self.p, drive)
         s = torch.zeros(B, self.n_hidden, dtype=drive.dtype, device=drive.device)
         spikes, us = [], []
-        for t in range(T):
-            inp = drive[t] + (self.w_rec(s) if self.w_rec is not None else 0.0)
+        for d_t in drive.unbind(0):
+            inp = d_t + (self.w_rec(s) if self.w_rec is not None else 0.0)
             s, state = lif_step(inp, state, self.p)
             spikes.append(s)
             if return_u:
@@ -84,7 +84,7 @@ class LIFReadout(nn.Module):
         drive = self.w(s)
         y = torch.zeros_like(drive[0])
         ys = []
-        for t in range(drive.shape[0]):
-            y = self.alpha * y + drive[t]
+        for d_t in drive.unbind(0):
+            y = self.alpha * y + d_t
             ys.append(y)
         return torch.stack(ys)
