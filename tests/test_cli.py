@@ -117,10 +117,11 @@ def test_manifest_checksums_every_output(tmp_path):
     (results / "scorecard.csv").write_text("study\ntoy\n")
     (results / "logs").mkdir()
     (results / "logs" / "toy.log").write_text("not an output")
-    # a study named 'benchmarks' shares its folder with Snakemake's per-rule timings
-    (results / "benchmarks" / "rules").mkdir(parents=True)
+    # a study named 'benchmarks'; Snakemake's per-rule timings under timings/
+    (results / "benchmarks").mkdir()
+    (results / "timings").mkdir()
     (results / "benchmarks" / "comparison.csv").write_text("claim_id\n")
-    (results / "benchmarks" / "rules" / "toy.tsv").write_text("s\n1.0\n")
+    (results / "timings" / "toy.tsv").write_text("s\n1.0\n")
     df = write_manifest(results, results / "MANIFEST.tsv", {"seed": 1, "toy": {"a": 2}})
     back = pd.read_csv(results / "MANIFEST.tsv", sep="\t", dtype=str, keep_default_na=False)
     assert list(back.columns) == ["path", "kind", "study", "bytes", "sha256", "config_hash"]
@@ -128,12 +129,12 @@ def test_manifest_checksums_every_output(tmp_path):
     assert set(rows) == {"<config>", "results/toy/comparison.csv", "results/toy/provenance.json",
                          "results/toy/figures/f.png", "results/toy/tables/rates.csv",
                          "results/scorecard.csv", "results/benchmarks/comparison.csv",
-                         "results/benchmarks/rules/toy.tsv"}
+                         "results/timings/toy.tsv"}
     f = results / "toy" / "tables" / "rates.csv"
     assert rows["results/toy/tables/rates.csv"]["sha256"] == hashlib.sha256(f.read_bytes()).hexdigest()
     assert rows["results/toy/tables/rates.csv"]["kind"] == "table"
     assert rows["results/toy/figures/f.png"]["config_hash"] == "abc123"
-    assert rows["results/benchmarks/rules/toy.tsv"]["kind"] == "rule_timing"
+    assert rows["results/timings/toy.tsv"]["kind"] == "rule_timing"
     # the config hash changes with any value of the config
     other = manifest_rows(results, {"seed": 2, "toy": {"a": 2}})[0]["config_hash"]
     assert other != rows["<config>"]["config_hash"] and len(df) == 8

@@ -31,7 +31,7 @@ TIMING_NAMES = r"(^|_)(wall|walltime|elapsed|runtime|cpu_time|speedup|throughput
 #: Files that are records of the run itself, not results.
 _NOT_RESULTS = {"provenance.json", "MANIFEST.tsv"}
 #: Top-level folders of a results tree that hold no study: logs and the report's copies.
-#: (``benchmarks/`` is a study's folder and also holds Snakemake's per-rule timings, rules/.)
+#: (``timings/`` holds Snakemake's per-rule benchmark files; they are listed, as rule_timing.)
 _SKIP_DIRS = {"logs", "report"}
 
 
@@ -53,7 +53,7 @@ def _kind(rel: Path) -> str:
         return "scorecard"
     if len(rel.parts) > 2 and rel.parts[1] in ("figures", "tables"):
         return rel.parts[1][:-1]  # figure / table
-    if rel.parts[:2] == ("benchmarks", "rules"):
+    if rel.parts[0] == "timings":
         return "rule_timing"      # Snakemake's benchmark: file of a rule
     return "data"
 
@@ -77,9 +77,10 @@ def manifest_rows(results, config: dict | None = None) -> list[dict]:
                      "sha256": "", "config_hash": config_hash(config)})
     files = [f for d in study_dirs(results) for f in sorted(d.rglob("*")) if f.is_file()]
     files += sorted(results.glob("scorecard.*"))
+    files += sorted((results / "timings").glob("*.tsv"))
     for f in files:
         rel = f.relative_to(results)
-        study = rel.parts[0] if len(rel.parts) > 1 else ""
+        study = rel.parts[0] if len(rel.parts) > 1 and rel.parts[0] != "timings" else ""
         rows.append({"path": f.relative_to(results.parent).as_posix(), "kind": _kind(rel),
                      "study": study, "bytes": f.stat().st_size, "sha256": sha256_of(f),
                      "config_hash": _study_config_hash(results / study) if study else ""})

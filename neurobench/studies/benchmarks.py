@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -174,10 +173,6 @@ def run(params: dict, outdir: Path) -> None:
                    and len(p["stdp_engines"]) > 1 else float("nan"))
         _claims(out, best, p, seed_sd)
         _figures(out, best)
-        # keep the per-rule Snakemake benchmark files that live beside this study's outputs
-        rules_dir = Path(outdir) / "rules"
-        if rules_dir.is_dir():
-            shutil.copytree(rules_dir, out.path / "rules", dirs_exist_ok=True)
 
 
 def _stdp_seed_spread(p) -> float:

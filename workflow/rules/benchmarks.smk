@@ -23,7 +23,7 @@ rule benchmarks:
     log:
         "results/logs/benchmarks.log",
     benchmark:
-        "results/benchmarks/rules/benchmarks.tsv"
+        "results/timings/benchmarks.tsv"
     threads: 2
     script:
         "../scripts/run_study.py"

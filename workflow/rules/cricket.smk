@@ -22,7 +22,7 @@ rule cricket_chip:
     log:
         "results/logs/cricket_chip{chip}.log",
     benchmark:
-        "results/benchmarks/rules/cricket_chip{chip}.tsv"
+        "results/timings/cricket_chip{chip}.tsv"
     threads: 1
     script:
         "../scripts/selectivity_chip.py"
@@ -46,7 +46,7 @@ rule cricket:
     log:
         "results/logs/cricket.log",
     benchmark:
-        "results/benchmarks/rules/cricket.tsv"
+        "results/timings/cricket.tsv"
     threads: 1
     script:
         "../scripts/selectivity_gather.py"

@@ -21,7 +21,7 @@ rule discrete_lif:
     log:
         "results/logs/discrete_lif.log",
     benchmark:
-        "results/benchmarks/rules/discrete_lif.tsv"
+        "results/timings/discrete_lif.tsv"
     threads: 1
     script:
         "../scripts/run_study.py"

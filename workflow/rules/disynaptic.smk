@@ -21,7 +21,7 @@ rule disynaptic:
     log:
         "results/logs/disynaptic.log",
     benchmark:
-        "results/benchmarks/rules/disynaptic.tsv"
+        "results/timings/disynaptic.tsv"
     threads: 1
     script:
         "../scripts/run_study.py"

@@ -22,7 +22,7 @@ rule dynapse:
     log:
         "results/logs/dynapse.log",
     benchmark:
-        "results/benchmarks/rules/dynapse.tsv"
+        "results/timings/dynapse.tsv"
     threads: 1
     script:
         "../scripts/run_study.py"

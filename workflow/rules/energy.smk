@@ -26,7 +26,7 @@ rule energy:
     log:
         "results/logs/energy.log",
     benchmark:
-        "results/benchmarks/rules/energy.tsv"
+        "results/timings/energy.tsv"
     threads: 1
     script:
         "../scripts/run_study.py"

@@ -27,7 +27,7 @@ rule event_sampling:
     log:
         "results/logs/event_sampling.log",
     benchmark:
-        "results/benchmarks/rules/event_sampling.tsv"
+        "results/timings/event_sampling.tsv"
     threads: 1
     script:
         "../scripts/run_study.py"

@@ -21,7 +21,7 @@ rule hebbian:
     log:
         "results/logs/hebbian.log",
     benchmark:
-        "results/benchmarks/rules/hebbian.tsv"
+        "results/timings/hebbian.tsv"
     threads: 1
     script:
         "../scripts/run_study.py"

@@ -25,7 +25,7 @@ rule kws_corpus:
     log:
         "results/logs/kws_corpus.log",
     benchmark:
-        "results/benchmarks/rules/kws_corpus.tsv"
+        "results/timings/kws_corpus.tsv"
     threads: 2
     script:
         "../scripts/kws_corpus.py"
@@ -46,7 +46,7 @@ rule kws:
     log:
         "results/logs/kws.log",
     benchmark:
-        "results/benchmarks/rules/kws.tsv"
+        "results/timings/kws.tsv"
     threads: 2
     script:
         "../scripts/run_study.py"

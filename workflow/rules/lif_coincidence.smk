@@ -21,7 +21,7 @@ rule lif_coincidence:
     log:
         "results/logs/lif_coincidence.log",
     benchmark:
-        "results/benchmarks/rules/lif_coincidence.tsv"
+        "results/timings/lif_coincidence.tsv"
     threads: 1
     script:
         "../scripts/run_study.py"

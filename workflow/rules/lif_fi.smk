@@ -21,7 +21,7 @@ rule lif_fi:
     log:
         "results/logs/lif_fi.log",
     benchmark:
-        "results/benchmarks/rules/lif_fi.tsv"
+        "results/timings/lif_fi.tsv"
     threads: 1
     script:
         "../scripts/run_study.py"

@@ -21,7 +21,7 @@ rule membrane:
     log:
         "results/logs/membrane.log",
     benchmark:
-        "results/benchmarks/rules/membrane.tsv"
+        "results/timings/membrane.tsv"
     threads: 1
     script:
         "../scripts/run_study.py"

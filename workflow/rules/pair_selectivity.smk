@@ -22,7 +22,7 @@ rule pair_selectivity_chip:
     log:
         "results/logs/pair_selectivity_chip{chip}.log",
     benchmark:
-        "results/benchmarks/rules/pair_selectivity_chip{chip}.tsv"
+        "results/timings/pair_selectivity_chip{chip}.tsv"
     threads: 1
     script:
         "../scripts/selectivity_chip.py"
@@ -46,7 +46,7 @@ rule pair_selectivity:
     log:
         "results/logs/pair_selectivity.log",
     benchmark:
-        "results/benchmarks/rules/pair_selectivity.tsv"
+        "results/timings/pair_selectivity.tsv"
     threads: 1
     script:
         "../scripts/selectivity_gather.py"

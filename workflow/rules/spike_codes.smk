@@ -21,7 +21,7 @@ rule spike_codes:
     log:
         "results/logs/spike_codes.log",
     benchmark:
-        "results/benchmarks/rules/spike_codes.tsv"
+        "results/timings/spike_codes.tsv"
     threads: 1
     script:
         "../scripts/run_study.py"

@@ -21,7 +21,7 @@ rule stdp:
     log:
         "results/logs/stdp.log",
     benchmark:
-        "results/benchmarks/rules/stdp.tsv"
+        "results/timings/stdp.tsv"
     threads: 1
     script:
         "../scripts/run_study.py"

@@ -21,7 +21,7 @@ rule synapses:
     log:
         "results/logs/synapses.log",
     benchmark:
-        "results/benchmarks/rules/synapses.tsv"
+        "results/timings/synapses.tsv"
     threads: 1
     script:
         "../scripts/run_study.py"

@@ -21,7 +21,7 @@ rule triplet_selectivity:
     log:
         "results/logs/triplet_selectivity.log",
     benchmark:
-        "results/benchmarks/rules/triplet_selectivity.tsv"
+        "results/timings/triplet_selectivity.tsv"
     threads: 1
     script:
         "../scripts/run_study.py"
