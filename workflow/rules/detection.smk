@@ -22,7 +22,7 @@ rule detection_dataset:
     log:
         "results/logs/detection_dataset.log",
     benchmark:
-        "results/benchmarks/rules/detection_dataset.tsv"
+        "results/timings/detection_dataset.tsv"
     threads: 1
     script:
         "../scripts/detection_dataset.py"
@@ -43,7 +43,7 @@ rule detection:
     log:
         "results/logs/detection.log",
     benchmark:
-        "results/benchmarks/rules/detection.tsv"
+        "results/timings/detection.tsv"
     threads: 2
     script:
         "../scripts/detection.py"
