@@ -102,8 +102,10 @@ def test_quick_config_overrides_only_known_keys():
 def test_every_config_key_is_documented():
     readme = (REPO / "config/README.md").read_text()
     full = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    # a nested section may be documented key by key (`corpus.words`) or as `tde.*`
     missing = [f"{s}.{k}" for s, sec in full.items() if isinstance(sec, dict)
-               for k in sec if f"`{k}`" not in readme]
+               for k, v in sec.items()
+               if f"`{k}`" not in readme and not (isinstance(v, dict) and f"`{k}." in readme)]
     assert not missing, f"undocumented config keys: {missing}"
 
 
