@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from neurobench.core import _engine
+from neurobench.core.events import events_by_step
 from neurobench.core.plasticity import STDP, TsodyksMarkram
 
 RECEPTORS = {"exc": 0, "inh": 1}
@@ -685,12 +686,7 @@ class Network:
                     st = self._bernoulli_steps(prob[j], n_steps)
                     all_steps.append(st)
                     all_ids.append(np.full(st.size, src.start + j, dtype=np.int64))
-        steps = np.concatenate(all_steps) if all_steps else np.empty(0, np.int64)
-        ids = np.concatenate(all_ids) if all_ids else np.empty(0, np.int64)
-        order = np.argsort(steps, kind="stable")
-        ptr = np.zeros(n_steps + 1, dtype=np.int64)
-        np.cumsum(np.bincount(steps, minlength=n_steps), out=ptr[1:])
-        return ptr, ids[order].astype(np.int32)
+        return events_by_step(all_steps, all_ids, n_steps)
 
     def _bernoulli_steps(self, prob, n_steps):
         """Steps in [0, n_steps) at which a Bernoulli(prob) process fires (geometric gaps)."""

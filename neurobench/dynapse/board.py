@@ -41,6 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
+from neurobench.core.events import events_by_step
 from neurobench.dynapse import _kernel
 from neurobench.dynapse.biases import BIAS_NAMES, BiasSet
 from neurobench.dynapse.circuits import (DPI_CIRCUITS, SYNAPSE_INDEX, SYNAPSE_TYPES,
@@ -575,12 +576,7 @@ class Board:
                 if total:
                     all_src.append(np.repeat(grp.ids, counts))
                     all_steps.append(self.rng.integers(0, n_steps, size=total))
-        steps = np.concatenate(all_steps) if all_steps else np.empty(0, np.int64)
-        src = np.concatenate(all_src) if all_src else np.empty(0, np.int64)
-        order = np.argsort(steps, kind="stable")
-        ptr = np.zeros(n_steps + 1, np.int64)
-        np.cumsum(np.bincount(steps, minlength=n_steps), out=ptr[1:])
-        return ptr, src[order].astype(np.int32)
+        return events_by_step(all_steps, all_src, n_steps)
 
     def run(self, duration_ms: float, progress: bool = False, chunk_ms: float | None = None):
         """Advance the board by ``duration_ms``; events and probes accumulate across runs."""
