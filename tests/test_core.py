@@ -182,6 +182,30 @@ def test_runs_continue_state():
     np.testing.assert_allclose(s1.t(), s2.t())
 
 
+def test_repeated_events_in_one_step_and_across_segments():
+    """A generator may fire one channel twice in a step (each event is delivered); events
+    pending at the end of a run segment arrive in the next one, also when the next segment
+    needs more room per step for its external events than the previous one had."""
+    def make():
+        net = Network(DT)
+        pop = net.add_lif(1, LIFParameters(v_th_mV=1e9, tau_e_ms=5.0))
+        gen = net.add_spike_generator(3, [0, 1, 1, 2, 2, 2], [4.0] + [5.0] * 5)
+        net.connect(gen, pop, "exc", weight=1.0, delay_ms=1.0, pre=[0, 1, 2], post=[0, 0, 0])
+        return net, net.record_state(pop, [0])
+
+    one, st1 = make()
+    one.run(20.0)
+    two, st2 = make()
+    two.run(4.5)
+    two.run(15.5)
+    np.testing.assert_array_equal(st2.ge[:, 0], st1.ge[:, 0])
+    t = st1.t
+    k1 = int(np.argmax(t > 5.0 + 1e-9))       # first sample after the 4.0 ms event's arrival
+    k2 = int(np.argmax(t > 6.0 + 1e-9))       # … after the five 5.0 ms events' arrival
+    assert st1.ge[k1, 0] == pytest.approx(1.0)
+    assert st1.ge[k2, 0] == pytest.approx(np.exp(-1.0 / 5.0) + 5.0)
+
+
 @pytest.mark.parametrize("call, match", [
     (lambda: Network(dt_ms=0.0), "dt_ms"),
     (lambda: Network(dt_ms=-0.1), "dt_ms"),

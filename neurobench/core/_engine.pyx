@@ -69,22 +69,22 @@ cdef inline int _push(SpikeBuf *b, long long step, int nid) noexcept nogil:
 # -- membrane updates of one chunk [lo, hi) of a population: plain C (_lif_kernels.h), so
 # that the compiler can vectorise them (restrict pointers, branch-free selects).
 cdef extern from "_lif_kernels.h" nogil:
+    ctypedef unsigned long long uint64_t
     void nb_cuba_uniform(Py_ssize_t lo, Py_ssize_t hi, double *v, double *ge, double *gi,
-                         double *refrac, long long *flag, long long *bany, const double *drive,
+                         double *refrac, uint64_t *bits, const double *drive, double drive_s,
                          double pm, double pe, double pi, double de, double di, double vth,
                          double vreset, double ref)
     void nb_cuba_general(Py_ssize_t lo, Py_ssize_t hi, double *v, double *ge, double *gi,
-                         double *refrac, long long *flag, long long *bany, const double *drive,
+                         double *refrac, uint64_t *bits, const double *drive,
                          const double *pm, const double *pe, const double *pi,
                          const double *de, const double *di, const double *vth,
                          const double *vreset, const double *ref)
     void nb_coba(Py_ssize_t lo, Py_ssize_t hi, double *v, double *ge, double *gi,
-                 double *refrac, long long *flag, long long *bany, const double *drive,
+                 double *refrac, uint64_t *bits, const double *drive,
                  const double *dt_over_tau, const double *e_e, const double *e_i,
                  const double *de, const double *di, const double *vth,
                  const double *vreset, const double *ref)
-    int nb_collect(Py_ssize_t lo, Py_ssize_t hi, const long long *flag, const long long *bany,
-                   int *out)
+    int nb_collect(Py_ssize_t lo, Py_ssize_t hi, const uint64_t *bits, int *out)
 
 
 cdef inline void _arrive(double *ring, unsigned char *mark, int *touched, int *n_touched,
@@ -134,22 +134,24 @@ cdef struct Pops:
     double *dt_over_tau
     double *e_e
     double *e_i
+    unsigned char *drive_uniform    # per population: constant drive, equal for all neurons
 
 
 cdef void _update_chunk(Py_ssize_t c, const Pops *P, double *v, double *ge, double *gi,
-                        double *refrac, long long *flag, long long *bany, double *drive) noexcept nogil:
+                        double *refrac, uint64_t *bits, double *drive) noexcept nogil:
     cdef int p = P.ch_pop[c]
     cdef Py_ssize_t lo = P.ch_lo[c], hi = P.ch_hi[c], j = P.start[p]
     if P.kind[p] == 0:        # current-based, uniform parameters
-        nb_cuba_uniform(lo, hi, v, ge, gi, refrac, flag, bany, drive,
-                      P.p_mem[j], P.p_e[j], P.p_i[j], P.d_e[j], P.d_i[j], P.vth[j],
-                      P.vreset[j], P.ref[j])
+        nb_cuba_uniform(lo, hi, v, ge, gi, refrac, bits,
+                        NULL if P.drive_uniform[p] else drive, drive[j],
+                        P.p_mem[j], P.p_e[j], P.p_i[j], P.d_e[j], P.d_i[j], P.vth[j],
+                        P.vreset[j], P.ref[j])
     elif P.kind[p] == 1:      # current-based, per-neuron parameters
-        nb_cuba_general(lo, hi, v, ge, gi, refrac, flag, bany, drive, P.p_mem, P.p_e,
-                      P.p_i, P.d_e, P.d_i, P.vth, P.vreset, P.ref)
+        nb_cuba_general(lo, hi, v, ge, gi, refrac, bits, drive, P.p_mem, P.p_e,
+                        P.p_i, P.d_e, P.d_i, P.vth, P.vreset, P.ref)
     else:                     # conductance-based
-        nb_coba(lo, hi, v, ge, gi, refrac, flag, bany, drive, P.dt_over_tau, P.e_e,
-              P.e_i, P.d_e, P.d_i, P.vth, P.vreset, P.ref)
+        nb_coba(lo, hi, v, ge, gi, refrac, bits, drive, P.dt_over_tau, P.e_e,
+                P.e_i, P.d_e, P.d_i, P.vth, P.vreset, P.ref)
 
 
 def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
@@ -168,7 +170,7 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
     # -- neuron state and parameters
     cdef double[::1] v = C["v"], ge = C["ge"], gi = C["gi"]
     cdef double[::1] refrac = C["refrac"]
-    cdef long long[::1] flag = C["flag"], bany = C["bany"]
+    cdef uint64_t[::1] bits = C["bits"]
     cdef double[::1] p_mem = C["p_mem"], p_e = C["p_e"], p_i = C["p_i"]
     cdef double[::1] d_e = C["d_e"], d_i = C["d_i"], vth = C["vth"], vreset = C["vreset"]
     cdef double[::1] dt_over_tau = C["dt_over_tau"], e_e = C["e_e"], e_i = C["e_i"]
@@ -182,6 +184,11 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
     cdef long long[::1] syn_ptr = C["syn_ptr"]
     cdef int[::1] syn_off = C["syn_off"], syn_loc = C["syn_loc"]
     cdef long long d0 = C["d0"]           # the common delay (steps) of all synapses, or 0
+    # when d0 > 0: the sources with static synapses that spiked in each of the last ring_len
+    # steps (slot g % ring_len); their events are added directly d0 steps later
+    # (capacity per slot: hist.shape[0] // ring_len, ensured by the caller)
+    cdef int[::1] hist = C["hist_ids"], hist_n = C["hist_n"]
+    cdef Py_ssize_t hcap = hist.shape[0] // C["ring_len"]
     cdef unsigned char[::1] mark = C["mark"], src_slow = C["src_slow"]
     cdef int[::1] touched = C["touched"], n_touched = C["n_touched"]
     cdef int[::1] syn_tgt = C["syn_tgt"], syn_rule = C["syn_rule"], syn_stp = C["syn_stp"]
@@ -217,7 +224,11 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
     cdef Py_ssize_t n_wrec = rec_syn.shape[0]
     cdef int n_rules = r_cp.shape[0]
     cdef Py_ssize_t s, i, k, q, c, r, b, row = 0, wrow = 0
-    cdef long long g, src, idx, slot_base, slot, slot_d0 = 0, rbase_d0 = 0, mbase_d0 = 0, m
+    cdef long long g, src, idx, slot_base, slot, rs
+    cdef int loc
+    cdef int *phist = &hist[0]
+    cdef int *phist_n = &hist_n[0]
+    cdef double *gx[2]
     cdef int cnt
     cdef int n_spk, p, rule, sp
     cdef double w, tr, fac, span, u, xs, rel
@@ -230,8 +241,7 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
     cdef double *pge = &ge[0]
     cdef double *pgi = &gi[0]
     cdef double *pref = &refrac[0]
-    cdef long long *pflag = &flag[0]
-    cdef long long *pbany = &bany[0]
+    cdef uint64_t *pbits = &bits[0]
     cdef double *pdrive = &drive[0]
     cdef double *pring = &ring[0]
     cdef Pops P
@@ -253,6 +263,21 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
     P.dt_over_tau = &dt_over_tau[0]
     P.e_e = &e_e[0]
     P.e_i = &e_i[0]
+    # populations whose drive is constant and equal for all their neurons: the uniform
+    # current-based update then reads it as a scalar
+    n_pops = pop_start.shape[0]
+    stops = np.append(np.asarray(pop_start)[1:], n_neurons)
+    dyn_np = np.asarray(dyn_idx)
+    drive_np = np.asarray(drive)
+    drive_uniform = np.zeros(max(1, n_pops), dtype=np.uint8)
+    for p in range(n_pops):
+        a, z = pop_start[p], stops[p]
+        if z > a and np.all(drive_np[a:z] == drive_np[a]) and not np.any((dyn_np >= a) & (dyn_np < z)):
+            drive_uniform[p] = 1
+    cdef unsigned char[::1] du_v = drive_uniform
+    P.drive_uniform = &du_v[0]
+    gx[0] = &ge[0]
+    gx[1] = &gi[0]
     buf.steps = NULL
     buf.ids = NULL
     buf.n = 0
@@ -269,10 +294,6 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
             g = step0 + s
             slot = g % ring_len
             slot_base = slot * 2 * n_neurons
-            if d0 > 0:
-                slot_d0 = (g + d0) % ring_len
-                rbase_d0 = slot_d0 * 2 * n_neurons
-                mbase_d0 = slot_d0 * n_neurons
             # monitors: values at the start of the step
             if n_rec > 0 and g % rec_every == 0:
                 for k in range(n_rec):
@@ -290,10 +311,10 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
             # membrane updates, chunk by chunk (in parallel when asked)
             if n_threads > 1 and n_chunks > 1:
                 for c in prange(n_chunks, num_threads=n_threads, schedule="static"):
-                    _update_chunk(c, &P, pv, pge, pgi, pref, pflag, pbany, pdrive)
+                    _update_chunk(c, &P, pv, pge, pgi, pref, pbits, pdrive)
             else:
                 for c in range(n_chunks):
-                    _update_chunk(c, &P, pv, pge, pgi, pref, pflag, pbany, pdrive)
+                    _update_chunk(c, &P, pv, pge, pgi, pref, pbits, pdrive)
             for k in range(n_dyn):
                 pdrive[dyn_idx[k]] = dyn_base[k]
             # arrivals due now, added after the decay: I_x ← I_x·d_x + Σ w (the sum in the
@@ -307,10 +328,20 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
                 pring[idx + 1] = 0.0
                 pmark[slot * n_neurons + i] = 0
             pn_touched[slot] = 0
+            # events of static synapses from the sources that spiked d0 steps ago, added one
+            # by one in the order of delivery (I_x ← ((I_x·d_x) + w₁) + w₂ …, as Brian2 does)
+            if d0 > 0:
+                rs = (g + ring_len - d0) % ring_len
+                for q in range(phist_n[rs]):
+                    src = phist[rs * hcap + q]
+                    for k in range(syn_ptr[src], syn_ptr[src + 1]):
+                        loc = syn_loc[k]
+                        gx[loc & 1][loc >> 1] += syn_w[k]
+                phist_n[rs] = 0
             # this step's spikes in neuron order
             n_spk = 0
             for c in range(n_chunks):
-                n_spk = n_spk + nb_collect(ch_lo[c], ch_hi[c], pflag, pbany, spiking + n_spk)
+                n_spk = n_spk + nb_collect(ch_lo[c], ch_hi[c], pbits, spiking + n_spk)
             # presynaptic side: record, deliver, STP, STDP depression (neurons, then sources)
             for r in range(n_spk + ext_ptr[s + 1] - ext_ptr[s]):
                 if r < n_spk:
@@ -322,17 +353,12 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
                 else:
                     src = ext_ids[ext_ptr[s] + r - n_spk]
                 if not src_slow[src]:        # static synapses only: the common, fast path
-                    if d0 > 0:               # one delay for all synapses: one target slot
-                        cnt = pn_touched[slot_d0]
-                        for k in range(syn_ptr[src], syn_ptr[src + 1]):
-                            idx = rbase_d0 + syn_loc[k]
-                            pring[idx] += syn_w[k]
-                            m = idx >> 1
-                            if pmark[m] == 0:
-                                pmark[m] = 1
-                                ptouched[mbase_d0 + cnt] = <int> (m - mbase_d0)
-                                cnt = cnt + 1
-                        pn_touched[slot_d0] = cnt
+                    if d0 > 0:               # one delay for all synapses: delivered d0 steps later
+                        if phist_n[slot] == hcap:    # the caller sizes it; never silently overrun
+                            err = 2
+                            break
+                        phist[slot * hcap + phist_n[slot]] = <int> src
+                        phist_n[slot] += 1
                         continue
                     for k in range(syn_ptr[src], syn_ptr[src + 1]):   # _arrive, inlined
                         idx = slot_base + syn_off[k]
@@ -405,6 +431,9 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
     if err:
         free(buf.steps)
         free(buf.ids)
+        if err == 2:
+            raise RuntimeError("spike history full: more events in one step than its capacity "
+                               "(Network._ensure_history sizes it)")
         raise MemoryError("cannot grow the spike buffer")
     steps = np.empty(buf.n, dtype=np.int64)
     ids = np.empty(buf.n, dtype=np.int32)

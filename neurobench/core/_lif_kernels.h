@@ -1,133 +1,184 @@
 /* Membrane updates of the LIF core for one chunk [lo, hi) of a population.
  *
- * Plain C with restrict pointers and branch-free selects so that the compiler vectorises
- * the loops (compiled with -fno-trapping-math, which permits the selects; it does not change
- * any result). Every array is 64 bits wide (the refractory countdown is a double holding a
- * whole number of steps), so that one vector lane holds one neuron without conversions.
- * The three variants perform the same floating-point operations in the same order for equal
- * parameters, so a population gives bit-identical results on either path.
- * flag[i] is set to 1 when neuron i spikes in this step, else 0. Synaptic arrivals of the
- * step are added afterwards, to the few neurons that receive any (I_x ← I_x·d_x + arrivals).
- *
  * Per neuron (r: refractory steps left, decremented first; v clamped while r > 0):
  *   current-based:     v ← D + (v − D)·p_mem + I_e·p_e + I_i·p_i,   D = E_L + R·I
  *   conductance-based: g = 1 + g_e + g_i, v∞ = (D + g_e·E_e + g_i·E_i)/g, v ← v∞ + (v − v∞)·exp(−g·dt/τ_m)
  *   then I_x ← I_x·d_x, spike if r = 0 and v > θ: v ← v_reset, r ← t_ref.
+ * Synaptic arrivals of the step are added afterwards (by the engine), to the few neurons that
+ * receive any. The refractory countdown is a double holding a whole number of steps, so that
+ * one vector lane holds one neuron without conversions.
+ *
+ * Spikes: neurons are updated in blocks of NB_BLOCK = 64; bits[b] (b = first neuron of the
+ * block) holds one bit per neuron of the block, set when it spikes in this step. Collecting
+ * the spikes scans the set bits only.
+ *
+ * The current-based update with uniform parameters (the common case: a population of equal
+ * neurons) is written with AVX2 intrinsics when the compiler targets AVX2, with a plain C
+ * fallback. Every variant performs the same IEEE operations in the same order (no fused
+ * multiply-add: compiled with -ffp-contract=off), so all paths give bit-identical results;
+ * the other kernels are plain C with restrict pointers and branch-free selects that the
+ * compiler vectorises (-fno-trapping-math permits the selects; it changes no result).
+ * A NULL drive pointer means a drive equal for all neurons of the chunk (drive_s): one stream
+ * of memory less per step.
  */
 #ifndef NEUROBENCH_LIF_KERNELS_H
 #define NEUROBENCH_LIF_KERNELS_H
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
-/* Neurons are updated in blocks of NB_BLOCK; bany[b] (b = first neuron of a block) is non-zero
- * when the block holds a spike, so that collecting the spikes skips empty blocks. */
 #define NB_BLOCK 64
+
+/* one neuron, current-based (the scalar reference of the vector code below) */
+static inline int nb_cuba_one(double *restrict v, double *restrict ge, double *restrict gi,
+                              double *restrict refrac, ptrdiff_t i, double dr, double pm,
+                              double pe, double pi, double de, double di, double vth,
+                              double vreset, double ref)
+{
+    double ie = ge[i], ii = gi[i], vo = v[i];
+    double r = refrac[i];
+    r = (r > 0.0) ? r - 1.0 : r;
+    double vn = dr + (vo - dr) * pm + ie * pe + ii * pi;
+    vn = (r == 0.0) ? vn : vo;
+    int spk = (r == 0.0) & (vn > vth);
+    v[i] = spk ? vreset : vn;
+    refrac[i] = spk ? ref : r;
+    ge[i] = ie * de;
+    gi[i] = ii * di;
+    return spk;
+}
 
 static inline void nb_cuba_uniform(ptrdiff_t lo, ptrdiff_t hi, double *restrict v,
                                    double *restrict ge, double *restrict gi,
-                                   double *restrict refrac, long long *restrict flag, long long *restrict bany,
-                                   const double *restrict drive, double pm, double pe, double pi,
-                                   double de, double di, double vth, double vreset, double ref)
+                                   double *restrict refrac, uint64_t *restrict bits,
+                                   const double *restrict drive, double drive_s, double pm,
+                                   double pe, double pi, double de, double di, double vth,
+                                   double vreset, double ref)
 {
+#if defined(__AVX2__)
+    const __m256d Z = _mm256_setzero_pd(), ONE = _mm256_set1_pd(1.0);
+    const __m256d PM = _mm256_set1_pd(pm), PE = _mm256_set1_pd(pe), PI = _mm256_set1_pd(pi);
+    const __m256d DE = _mm256_set1_pd(de), DI = _mm256_set1_pd(di), TH = _mm256_set1_pd(vth);
+    const __m256d VR = _mm256_set1_pd(vreset), RF = _mm256_set1_pd(ref);
+    const __m256d DS = _mm256_set1_pd(drive_s);
+#endif
     for (ptrdiff_t b = lo; b < hi; b += NB_BLOCK) {
-    ptrdiff_t e = (b + NB_BLOCK < hi) ? b + NB_BLOCK : hi;
-    long long any = 0;
-    for (ptrdiff_t i = b; i < e; i++) {
-        double ie = ge[i], ii = gi[i], vo = v[i], dr = drive[i];
-        double r = refrac[i];
-        r = (r > 0.0) ? r - 1.0 : r;
-        double vn = dr + (vo - dr) * pm + ie * pe + ii * pi;
-        vn = (r == 0.0) ? vn : vo;
-        long long spk = (r == 0.0) & (vn > vth);
-        v[i] = spk ? vreset : vn;
-        refrac[i] = spk ? ref : r;
-        flag[i] = spk;
-        ge[i] = ie * de;
-        gi[i] = ii * di;
+        ptrdiff_t e = (b + NB_BLOCK < hi) ? b + NB_BLOCK : hi;
+        uint64_t m = 0;
+        ptrdiff_t i = b;
+#if defined(__AVX2__)
+        for (; i + 4 <= e; i += 4) {
+            __m256d r = _mm256_loadu_pd(refrac + i);
+            r = _mm256_blendv_pd(r, _mm256_sub_pd(r, ONE), _mm256_cmp_pd(r, Z, _CMP_GT_OQ));
+            __m256d vo = _mm256_loadu_pd(v + i);
+            __m256d ie = _mm256_loadu_pd(ge + i), ii = _mm256_loadu_pd(gi + i);
+            __m256d dr = drive ? _mm256_loadu_pd(drive + i) : DS;
+            /* ((D + (v − D)·p_mem) + I_e·p_e) + I_i·p_i, as in nb_cuba_one */
+            __m256d vn = _mm256_add_pd(dr, _mm256_mul_pd(_mm256_sub_pd(vo, dr), PM));
+            vn = _mm256_add_pd(vn, _mm256_mul_pd(ie, PE));
+            vn = _mm256_add_pd(vn, _mm256_mul_pd(ii, PI));
+            __m256d act = _mm256_cmp_pd(r, Z, _CMP_EQ_OQ);
+            vn = _mm256_blendv_pd(vo, vn, act);
+            __m256d spk = _mm256_and_pd(act, _mm256_cmp_pd(vn, TH, _CMP_GT_OQ));
+            _mm256_storeu_pd(v + i, _mm256_blendv_pd(vn, VR, spk));
+            _mm256_storeu_pd(refrac + i, _mm256_blendv_pd(r, RF, spk));
+            _mm256_storeu_pd(ge + i, _mm256_mul_pd(ie, DE));
+            _mm256_storeu_pd(gi + i, _mm256_mul_pd(ii, DI));
+            m |= (uint64_t) _mm256_movemask_pd(spk) << (i - b);
+        }
+#endif
+        for (; i < e; i++) {
+            int spk = nb_cuba_one(v, ge, gi, refrac, i, drive ? drive[i] : drive_s, pm, pe, pi,
+                                  de, di, vth, vreset, ref);
+            m |= (uint64_t) spk << (i - b);
+        }
+        bits[b] = m;
     }
-    for (ptrdiff_t i = b; i < e; i++)   /* separate loop: both vectorise */
-        any |= flag[i];
-    bany[b] = any;
-    }
+}
+
+/* spike flags of one block (0/1 as long long: a width the vectorised loops need) → bits */
+static inline uint64_t nb_pack(const long long *restrict f, ptrdiff_t n)
+{
+    uint64_t m = 0;
+    for (ptrdiff_t k = 0; k < n; k++)
+        m |= (uint64_t) f[k] << k;
+    return m;
 }
 
 static inline void nb_cuba_general(ptrdiff_t lo, ptrdiff_t hi, double *restrict v,
                                    double *restrict ge, double *restrict gi,
-                                   double *restrict refrac, long long *restrict flag, long long *restrict bany,
+                                   double *restrict refrac, uint64_t *restrict bits,
                                    const double *restrict drive, const double *restrict pm,
                                    const double *restrict pe, const double *restrict pi,
                                    const double *restrict de, const double *restrict di,
                                    const double *restrict vth, const double *restrict vreset,
                                    const double *restrict ref)
 {
+    long long f[NB_BLOCK];
     for (ptrdiff_t b = lo; b < hi; b += NB_BLOCK) {
-    ptrdiff_t e = (b + NB_BLOCK < hi) ? b + NB_BLOCK : hi;
-    long long any = 0;
-    for (ptrdiff_t i = b; i < e; i++) {
-        double ie = ge[i], ii = gi[i], vo = v[i], dr = drive[i];
-        double r = refrac[i];
-        r = (r > 0.0) ? r - 1.0 : r;
-        double vn = dr + (vo - dr) * pm[i] + ie * pe[i] + ii * pi[i];
-        vn = (r == 0.0) ? vn : vo;
-        long long spk = (r == 0.0) & (vn > vth[i]);
-        v[i] = spk ? vreset[i] : vn;
-        refrac[i] = spk ? ref[i] : r;
-        flag[i] = spk;
-        ge[i] = ie * de[i];
-        gi[i] = ii * di[i];
-    }
-    for (ptrdiff_t i = b; i < e; i++)   /* separate loop: both vectorise */
-        any |= flag[i];
-    bany[b] = any;
+        ptrdiff_t e = (b + NB_BLOCK < hi) ? b + NB_BLOCK : hi;
+        for (ptrdiff_t i = b; i < e; i++) {
+            double ie = ge[i], ii = gi[i], vo = v[i], dr = drive[i];
+            double r = refrac[i];
+            r = (r > 0.0) ? r - 1.0 : r;
+            double vn = dr + (vo - dr) * pm[i] + ie * pe[i] + ii * pi[i];
+            vn = (r == 0.0) ? vn : vo;
+            long long spk = (r == 0.0) & (vn > vth[i]);
+            v[i] = spk ? vreset[i] : vn;
+            refrac[i] = spk ? ref[i] : r;
+            f[i - b] = spk;
+            ge[i] = ie * de[i];
+            gi[i] = ii * di[i];
+        }
+        bits[b] = nb_pack(f, e - b);
     }
 }
 
 static inline void nb_coba(ptrdiff_t lo, ptrdiff_t hi, double *restrict v,
                            double *restrict ge, double *restrict gi, double *restrict refrac,
-                           long long *restrict flag, long long *restrict bany, const double *restrict drive,
+                           uint64_t *restrict bits, const double *restrict drive,
                            const double *restrict dt_over_tau, const double *restrict e_e,
                            const double *restrict e_i, const double *restrict de,
                            const double *restrict di, const double *restrict vth,
                            const double *restrict vreset, const double *restrict ref)
 {
+    long long f[NB_BLOCK];
     for (ptrdiff_t b = lo; b < hi; b += NB_BLOCK) {
-    ptrdiff_t e = (b + NB_BLOCK < hi) ? b + NB_BLOCK : hi;
-    long long any = 0;
-    for (ptrdiff_t i = b; i < e; i++) {
-        double ie = ge[i], ii = gi[i], vo = v[i], vn = vo;
-        double r = refrac[i];
-        r = (r > 0.0) ? r - 1.0 : r;
-        if (r == 0.0) {
-            double gtot = 1.0 + ie + ii;
-            double vinf = (drive[i] + ie * e_e[i] + ii * e_i[i]) / gtot;
-            vn = vinf + (vo - vinf) * exp(-dt_over_tau[i] * gtot);
+        ptrdiff_t e = (b + NB_BLOCK < hi) ? b + NB_BLOCK : hi;
+        for (ptrdiff_t i = b; i < e; i++) {
+            double ie = ge[i], ii = gi[i], vo = v[i], vn = vo;
+            double r = refrac[i];
+            r = (r > 0.0) ? r - 1.0 : r;
+            if (r == 0.0) {
+                double gtot = 1.0 + ie + ii;
+                double vinf = (drive[i] + ie * e_e[i] + ii * e_i[i]) / gtot;
+                vn = vinf + (vo - vinf) * exp(-dt_over_tau[i] * gtot);
+            }
+            long long spk = (r == 0.0) & (vn > vth[i]);
+            v[i] = spk ? vreset[i] : vn;
+            refrac[i] = spk ? ref[i] : r;
+            f[i - b] = spk;
+            ge[i] = ie * de[i];
+            gi[i] = ii * di[i];
         }
-        long long spk = (r == 0.0) & (vn > vth[i]);
-        v[i] = spk ? vreset[i] : vn;
-        refrac[i] = spk ? ref[i] : r;
-        flag[i] = spk;
-        ge[i] = ie * de[i];
-        gi[i] = ii * di[i];
-    }
-    for (ptrdiff_t i = b; i < e; i++)   /* separate loop: both vectorise */
-        any |= flag[i];
-    bany[b] = any;
+        bits[b] = nb_pack(f, e - b);
     }
 }
 
-/* Neurons that spiked in [lo, hi), in increasing order, appended to out; returns the count.
- * Only blocks marked in bany are scanned (nearly all blocks hold no spike). */
-static inline int nb_collect(ptrdiff_t lo, ptrdiff_t hi, const long long *restrict flag,
-                             const long long *restrict bany, int *restrict out)
+/* Neurons that spiked in [lo, hi), in increasing order, appended to out; returns the count. */
+static inline int nb_collect(ptrdiff_t lo, ptrdiff_t hi, const uint64_t *restrict bits,
+                             int *restrict out)
 {
     int n = 0;
     for (ptrdiff_t b = lo; b < hi; b += NB_BLOCK) {
-        if (bany[b]) {
-            ptrdiff_t e = (b + NB_BLOCK < hi) ? b + NB_BLOCK : hi;
-            for (ptrdiff_t i = b; i < e; i++)
-                if (flag[i])
-                    out[n++] = (int) i;
+        uint64_t m = bits[b];
+        while (m) {
+            out[n++] = (int) (b + __builtin_ctzll(m));
+            m &= m - 1;
         }
     }
     return n;
