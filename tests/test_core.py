@@ -206,6 +206,21 @@ def test_repeated_events_in_one_step_and_across_segments():
     assert st1.ge[k2, 0] == pytest.approx(np.exp(-1.0 / 5.0) + 5.0)
 
 
+def test_events_by_step_is_a_stable_csr():
+    from neurobench.core.events import events_by_step
+
+    ptr, ids = events_by_step([np.array([2, 0, 2]), np.array([1, 2])],
+                              [np.array([5, 6, 7]), np.array([8, 9])], 4)
+    np.testing.assert_array_equal(ptr, [0, 1, 2, 5, 5])
+    np.testing.assert_array_equal(ids, [6, 8, 5, 7, 9])     # given order kept within a step
+    assert ids.dtype == np.int32
+    ptr, ids = events_by_step([], [], 3)
+    np.testing.assert_array_equal(ptr, [0, 0, 0, 0])
+    assert ids.size == 0
+    with pytest.raises(ValueError, match=r"\[0, 4\)"):
+        events_by_step([np.array([4])], [np.array([1])], 4)
+
+
 @pytest.mark.parametrize("call, match", [
     (lambda: Network(dt_ms=0.0), "dt_ms"),
     (lambda: Network(dt_ms=-0.1), "dt_ms"),

@@ -446,3 +446,21 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
     free(buf.ids)
     return steps, ids, row, wrow
 
+
+
+def group_by_step(const long long[::1] steps, const long long[::1] ids, const long long[::1] ptr):
+    """Counting sort: the ids of the events in step order, stable within a step. ``ptr`` is the
+    CSR of the event counts per step (``ptr[s]`` = events before step s); every step must lie
+    in [0, len(ptr) − 1) (checked by the caller, ``neurobench.core.events``)."""
+    cdef Py_ssize_t n = steps.shape[0], k
+    out = np.empty(n, dtype=np.int32)
+    pos_np = np.array(ptr[:ptr.shape[0] - 1], dtype=np.int64)
+    cdef int[::1] o = out
+    cdef long long[::1] pos = pos_np
+    cdef long long s
+    with nogil:
+        for k in range(n):
+            s = steps[k]
+            o[pos[s]] = <int> ids[k]
+            pos[s] += 1
+    return out

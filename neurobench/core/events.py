@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from neurobench.core._engine import group_by_step
+
 
 def events_by_step(steps: list, ids: list, n_steps: int):
     """Gather per-source event chunks into a CSR by step.
@@ -12,9 +14,12 @@ def events_by_step(steps: list, ids: list, n_steps: int):
     in [0, n_steps)); returns ``(ptr int64 [n_steps + 1], ids int32)`` with the events of step s
     at ``ids[ptr[s]:ptr[s + 1]]``, in the order they were given within a step (stable sort).
     """
-    st = np.concatenate(steps) if steps else np.empty(0, np.int64)
-    src = np.concatenate(ids) if ids else np.empty(0, np.int64)
-    order = np.argsort(st, kind="stable")
+    st = np.ascontiguousarray(np.concatenate(steps) if steps else np.empty(0), dtype=np.int64)
+    src = np.ascontiguousarray(np.concatenate(ids) if ids else np.empty(0), dtype=np.int64)
+    if st.shape != src.shape:
+        raise ValueError(f"steps and ids differ in length: {st.size} and {src.size}")
+    if st.size and (st.min() < 0 or st.max() >= n_steps):
+        raise ValueError(f"event steps must lie in [0, {n_steps}), got [{st.min()}, {st.max()}]")
     ptr = np.zeros(n_steps + 1, dtype=np.int64)
     np.cumsum(np.bincount(st, minlength=n_steps), out=ptr[1:])
-    return ptr, src[order].astype(np.int32)
+    return ptr, group_by_step(st, src, ptr)
