@@ -544,6 +544,7 @@ class Board:
                 warnings.warn(msg, AliasingWarning, stacklevel=3)
         n = self.n_neurons
         self._compiled = d
+        self._dl_j = (d.type.astype(np.int64) * n + d.target).astype(np.int32)
         self._state = dict(imem=np.full(n, self.constants.reset_A), isyn=np.zeros(5 * n),
                            prem=np.zeros(5 * n), ref_rem=np.zeros(n))
         rec = [p.gids for p in self._probes]
@@ -559,9 +560,12 @@ class Board:
             ifnmda=p["nmda_gate_A"],
             tref=p["t_ref_s"],
             decay=np.exp(-dt / tau).ravel(), gavg=(-np.expm1(-dt / tau) * tau / dt).ravel(),
-            inv_tau=(1.0 / tau).ravel(),
+            inv_tau=(1.0 / tau).ravel(), tau=tau.ravel(),
             iinf=p["syn_iinf_A"].ravel(), tpulse=p["syn_pulse_s"].ravel(),
         )
+        d = self._compiled
+        # per routing entry: its pulse extension m·t_pulse of the target circuit (s)
+        kp["dl_pulse"] = d.count * kp["tpulse"][self._dl_j]
         return {k: np.ascontiguousarray(v) for k, v in kp.items()}
 
     def _external_events(self, n_steps):
@@ -624,10 +628,10 @@ class Board:
             self.step, n_steps, self.dt_us * 1e-6,
             S["imem"], S["isyn"], S["prem"], S["ref_rem"],
             kp["itau"], kp["alpha"], kp["inv_itau"], kp["igain"], kp["tau_mem"], kp["idc"], kp["ifnmda"], kp["tref"],
-            kp["decay"], kp["gavg"], kp["inv_tau"], kp["iinf"], kp["tpulse"],
+            kp["decay"], kp["gavg"], kp["inv_tau"], kp["tau"], kp["iinf"], kp["tpulse"],
             C.dark_current_A, C.spike_threshold_A, C.reset_A,
             C.pfb_gain_A, C.pfb_threshold_A, C.pfb_norm_A, self.max_dlog, self.err_tol,
-            ext_ptr, ext_src, d.src_ptr, d.target, d.type, d.count,
+            ext_ptr, ext_src, d.src_ptr, self._dl_j, d.type, kp["dl_pulse"],
             self._rec_idx, every, rec, self.kernel_stats)
         assert rows == n_rows, (rows, n_rows)
         self._spike_gid.append(ids.astype(np.int64))
