@@ -211,15 +211,13 @@ def run_kernel(long long step0, long long n_steps, double dt,
     buf.frac = NULL
     buf.n = 0
     buf.cap = 0
-    if spiking == NULL or flag == NULL or avg == NULL or pnew == NULL or pavg == NULL \
-            or pl.j == NULL:
-        free(spiking)
-        free(flag)
-        free(avg)
-        free(pnew)
-        free(pavg)
-        free(pl.j)
-        raise MemoryError("cannot allocate kernel work arrays")
+    cdef void *work[6]
+    work[0], work[1], work[2], work[3], work[4], work[5] = spiking, flag, avg, pnew, pavg, pl.j
+    for k in range(6):
+        if work[k] == NULL:
+            for r in range(6):
+                free(work[r])
+            raise MemoryError("cannot allocate kernel work arrays")
     cdef double *a0 = avg
     cdef double *a1 = avg + stride
     cdef double *a2 = avg + 2 * stride
@@ -405,12 +403,8 @@ def run_kernel(long long step0, long long n_steps, double dt,
             for r in range(n_spk):
                 _deliver(spiking[r], src_ptr, dl_j, dl_type, dl_pulse, prem, &pl)
 
-    free(spiking)
-    free(flag)
-    free(avg)
-    free(pnew)
-    free(pavg)
-    free(pl.j)
+    for k in range(6):
+        free(work[k])
     stats[0] += n_int
     stats[1] += n_ref
     stats[2] += n_sub
