@@ -42,8 +42,11 @@ extensions = [
     Extension(
         "neurobench.dynapse._kernel",
         ["neurobench/dynapse/_kernel.pyx"],
-        include_dirs=[np.get_include()],
-        extra_compile_args=COMPILE_ARGS,
+        include_dirs=[np.get_include(), "neurobench/dynapse"],
+        depends=["neurobench/dynapse/_dynapse_kernels.h"],
+        # vector passes as for the LIF core: no FMA contraction (a neuron's result does not
+        # depend on the path or build that computed it), selects permitted, native vectors
+        extra_compile_args=[a for a in CORE_ARGS if a != "-fopenmp"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     ),
 ]

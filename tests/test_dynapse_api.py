@@ -264,6 +264,38 @@ def test_dc_drives_spikes_and_determinism():
     assert np.all(e1.counts(1024)[256:300] == 0)
 
 
+def test_kernel_exp_accuracy():
+    """The kernel's own branch-free exponential (the feedback sigmoid) is within 5e-16 of numpy."""
+    from neurobench.dynapse import _kernel
+    x = np.concatenate([np.linspace(-700.0, 700.0, 200_001), np.linspace(-1.0, 1.0, 20_001)])
+    out = np.empty_like(x)
+    _kernel.exp_check(x, out)
+    assert np.max(np.abs(out / np.exp(x) - 1.0)) <= 5e-16
+
+
+def test_neuron_result_does_not_depend_on_its_neighbours():
+    """A neuron's spikes are bit-identical whether its neighbours in the vector pass are quiet
+    or spike (so that they and it take the vector pass or the scalar path at other steps)."""
+    def spikes(busy):
+        b = Board(n_chips=1, seed=5, mismatch=MismatchConfig(seed=5))
+        b.set_bias("IF_DC_P", 2, 60, chip=0, core=0)
+        t = np.arange(2_000.0, 300_000.0, 7_300.0)
+        gen = b.add_spike_generator(t, np.arange(t.size) % 2, 2)
+        b.connect(gen.ids, [3, 3], "AMPA", multiplicity=[4, 2])
+        b.connect(gen.ids[0], 3, "NMDA", multiplicity=2)
+        if busy:                        # neurons 0–2 share neuron 3's vector of four
+            t2 = np.arange(1_000.0, 300_000.0, 900.0)
+            drive = b.add_spike_generator(t2, np.zeros(t2.size, int), 1, tags=[100])
+            b.connect(drive.ids[0], [0, 1, 2], "AMPA", multiplicity=16)
+        b.run(300)
+        e = b.events()
+        return e.counts(3).sum(), e.t_us[e.gid == 3]
+    n_quiet, t_quiet = spikes(False)
+    n_busy, t_busy = spikes(True)
+    assert n_busy > n_quiet and t_quiet.size > 0
+    np.testing.assert_array_equal(t_quiet, t_busy)
+
+
 def test_nmda_gate_blocks_at_rest():
     """NMDA drives the membrane only when I_mem is large compared with I_f,nmda."""
     def peak(gate_fine, dc_fine):

@@ -54,13 +54,14 @@ from neurobench.dynapse.routing import (CAM_ENTRIES, MAX_TARGET_CHIPS, N_CHIPS, 
 #: Default step (µs), chosen by the dt-convergence study of ``neurobench.studies.dynapse``.
 DEFAULT_DT_US = 100.0
 ALIASING_POLICIES = ("warn", "error", "allow")
-#: Largest change of ln I_mem in one membrane sub-step (max_dlog/10 near the feedback onset);
-#: with MAX_DPFB, chosen so that spike times over 1 s at dt = 100 µs stay within 0.1 ms of
-#: dt = 10 µs (the dynapse study's convergence claim); 0.5/0.5 runs ~2× faster but drifts
-#: ~0.5 ms over 1 s. Per board: ``board.max_dlog``, ``board.max_dpfb``.
-MAX_DLOG = 0.05
-#: Largest change of I_mem (in units of I_pfb,norm) per sub-step above the feedback onset.
-MAX_DPFB = 0.1
+#: Largest local error of ln I_mem in one membrane sub-step (the leading error term of the
+#: third-order step, see ``_dynapse_kernels.h``); chosen so that spike times over 1 s at
+#: dt = 100 µs stay within 0.1 ms of dt = 10 µs (the dynapse study's convergence claim:
+#: 31 µs at 1e-5; 1e-4 drifts 0.15 ms). Per board: ``board.err_tol``.
+ERR_TOL = 1e-5
+#: Largest change of ln I_mem in one membrane sub-step (a safeguard; the error bound above
+#: sets the sub-steps). Per board: ``board.max_dlog``.
+MAX_DLOG = 0.5
 
 
 class AliasingWarning(UserWarning):
@@ -190,7 +191,10 @@ class Board:
             self.constants = self.constants.with_temperature(temperature_K)
         self.aliasing_policy = aliasing
         self.max_dlog = MAX_DLOG
-        self.max_dpfb = MAX_DPFB
+        self.err_tol = ERR_TOL
+        #: kernel counters since the last reset: membrane steps integrated, steps held
+        #: refractory, membrane sub-steps taken, steps split into several sub-steps
+        self.kernel_stats = np.zeros(4, np.int64)
         self.max_target_chips = int(max_target_chips)
         self._factors = mismatch_factors(self.mismatch)[: self.n_neurons]
         n_cores_total = self.n_chips * N_CORES
@@ -540,6 +544,7 @@ class Board:
                 warnings.warn(msg, AliasingWarning, stacklevel=3)
         n = self.n_neurons
         self._compiled = d
+        self._dl_j = (d.type.astype(np.int64) * n + d.target).astype(np.int32)
         self._state = dict(imem=np.full(n, self.constants.reset_A), isyn=np.zeros(5 * n),
                            prem=np.zeros(5 * n), ref_rem=np.zeros(n))
         rec = [p.gids for p in self._probes]
@@ -555,9 +560,12 @@ class Board:
             ifnmda=p["nmda_gate_A"],
             tref=p["t_ref_s"],
             decay=np.exp(-dt / tau).ravel(), gavg=(-np.expm1(-dt / tau) * tau / dt).ravel(),
-            inv_tau=(1.0 / tau).ravel(),
+            inv_tau=(1.0 / tau).ravel(), tau=tau.ravel(),
             iinf=p["syn_iinf_A"].ravel(), tpulse=p["syn_pulse_s"].ravel(),
         )
+        d = self._compiled
+        # per routing entry: its pulse extension m·t_pulse of the target circuit (s)
+        kp["dl_pulse"] = d.count * kp["tpulse"][self._dl_j]
         return {k: np.ascontiguousarray(v) for k, v in kp.items()}
 
     def _external_events(self, n_steps):
@@ -620,12 +628,11 @@ class Board:
             self.step, n_steps, self.dt_us * 1e-6,
             S["imem"], S["isyn"], S["prem"], S["ref_rem"],
             kp["itau"], kp["alpha"], kp["inv_itau"], kp["igain"], kp["tau_mem"], kp["idc"], kp["ifnmda"], kp["tref"],
-            kp["decay"], kp["gavg"], kp["inv_tau"], kp["iinf"], kp["tpulse"],
+            kp["decay"], kp["gavg"], kp["inv_tau"], kp["tau"], kp["iinf"], kp["tpulse"],
             C.dark_current_A, C.spike_threshold_A, C.reset_A,
-            C.pfb_gain_A, C.pfb_threshold_A, C.pfb_norm_A, self.max_dlog,
-            self.max_dpfb * C.pfb_norm_A,
-            ext_ptr, ext_src, d.src_ptr, d.target, d.type, d.count,
-            self._rec_idx, every, rec)
+            C.pfb_gain_A, C.pfb_threshold_A, C.pfb_norm_A, self.max_dlog, self.err_tol,
+            ext_ptr, ext_src, d.src_ptr, self._dl_j, d.type, kp["dl_pulse"],
+            self._rec_idx, every, rec, self.kernel_stats)
         assert rows == n_rows, (rows, n_rows)
         self._spike_gid.append(ids.astype(np.int64))
         self._spike_t.append((steps + frac) * self.dt_us)
@@ -649,6 +656,7 @@ class Board:
         """Back to t = 0 with every neuron at rest; events and probe data are cleared.
         ``routing=True`` also unfreezes the routing (connections, inputs and probes stay)."""
         self.step = 0
+        self.kernel_stats[:] = 0
         self._spike_gid, self._spike_t = [], []
         for p in self._probes:
             p._t.clear()
