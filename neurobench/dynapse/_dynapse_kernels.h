@@ -144,12 +144,188 @@ static __attribute__((noinline)) int dyn_dpi_decay(ptrdiff_t n, double *restrict
     return live != 0;
 }
 
+/* The membrane pass for one neuron (the scalar form of the pass below; its tail and the build
+ * without AVX2). Returns 1 if held refractory, 2 if advanced by a single step, 0 if flagged. */
+static inline int dyn_membrane_one(ptrdiff_t i, double dt, double dt4, double *restrict imem,
+        double *restrict ref_rem, int64_t *restrict flag,
+        const double *restrict a0, const double *restrict a1, const double *restrict a2,
+        const double *restrict a3, const double *restrict a4,
+        const double *restrict itau, const double *restrict alpha,
+        const double *restrict inv_itau, const double *restrict igain,
+        const double *restrict tau_mem, const double *restrict idc,
+        const double *restrict ifnmda, double ireset, const dyn_membrane *P, int has_nmda)
+{
+    double im = imem[i], rr = ref_rem[i];
+    double iexc = idc[i] + a0[i] - a3[i];
+    double ileak = itau[i] + a4[i] + a2[i];
+    double J, Fyy, Fyyy;
+    double F = dyn_slope(im, iexc, a1[i], ifnmda[i], ileak, alpha[i], inv_itau[i],
+                         igain[i], tau_mem[i], P, has_nmda, &J, &Fyy, &Fyyy);
+    double z = J * dt;
+    double dy = dyn_step(dt, F, Fyy, dyn_phi1_series(z));
+    double inew = im * dyn_exp_series(dy);
+    inew = inew < P->i0 ? P->i0 : inew;
+    int hold = rr >= dt;
+    int ok = (rr <= 0.0) & (dyn_step_error(F, J, Fyy, Fyyy) * dt4 <= P->tol)
+             & (fabs(F) * dt <= P->max_dlog) & (fabs(z) < 0.05) & (fabs(dy) < 0.05)
+             & (inew < P->ispk);
+    imem[i] = hold ? ireset : (ok ? inew : im);
+    ref_rem[i] = hold ? rr - dt : rr;
+    flag[i] = !(hold | ok);
+    return hold | (ok << 1);
+}
+
+#if defined(__AVX2__)
+#include <immintrin.h>
+
+/* AVX2 forms of dyn_exp, dyn_slope and the step: the same IEEE operations in the same order as
+ * the scalar functions above (no FMA: -ffp-contract=off), four neurons per vector, selects by
+ * blend with the comparisons' C semantics (ordered, false on NaN). */
+#define V_SET(x) _mm256_set1_pd(x)
+#define V_LT(a, b) _mm256_cmp_pd((a), (b), _CMP_LT_OQ)
+#define V_LE(a, b) _mm256_cmp_pd((a), (b), _CMP_LE_OQ)
+#define V_GT(a, b) _mm256_cmp_pd((a), (b), _CMP_GT_OQ)
+#define V_GE(a, b) _mm256_cmp_pd((a), (b), _CMP_GE_OQ)
+#define V_SEL(m, a, b) _mm256_blendv_pd((b), (a), (m))          /* m ? a : b */
+#define V_ABS(x) _mm256_andnot_pd(V_SET(-0.0), (x))
+
+static inline __m256d dyn_exp_v(__m256d x)
+{
+    const __m256d shifter = V_SET(6755399441055744.0);
+    x = V_SEL(V_LT(x, V_SET(-700.0)), V_SET(-700.0), x);
+    x = V_SEL(V_GT(x, V_SET(700.0)), V_SET(700.0), x);
+    __m256d kd = _mm256_add_pd(_mm256_mul_pd(x, V_SET(1.4426950408889634074)), shifter);
+    __m256i kb = _mm256_castpd_si256(kd);
+    kd = _mm256_sub_pd(kd, shifter);
+    __m256d r = _mm256_sub_pd(_mm256_sub_pd(x, _mm256_mul_pd(kd, V_SET(6.93147180369123816490e-01))),
+                              _mm256_mul_pd(kd, V_SET(1.90821492927058770002e-10)));
+    __m256d r2 = _mm256_mul_pd(r, r), r4 = _mm256_mul_pd(r2, r2), r8 = _mm256_mul_pd(r4, r4);
+    __m256d p01 = _mm256_add_pd(V_SET(1.0), r);
+    __m256d p23 = _mm256_add_pd(V_SET(0.5), _mm256_mul_pd(r, V_SET(1.0 / 6.0)));
+    __m256d p45 = _mm256_add_pd(V_SET(1.0 / 24.0), _mm256_mul_pd(r, V_SET(1.0 / 120.0)));
+    __m256d p67 = _mm256_add_pd(V_SET(1.0 / 720.0), _mm256_mul_pd(r, V_SET(1.0 / 5040.0)));
+    __m256d p89 = _mm256_add_pd(V_SET(1.0 / 40320.0), _mm256_mul_pd(r, V_SET(1.0 / 362880.0)));
+    __m256d p1011 = _mm256_add_pd(V_SET(1.0 / 3628800.0), _mm256_mul_pd(r, V_SET(1.0 / 39916800.0)));
+    __m256d q0 = _mm256_add_pd(p01, _mm256_mul_pd(r2, p23));
+    __m256d q1 = _mm256_add_pd(p45, _mm256_mul_pd(r2, p67));
+    __m256d q2 = _mm256_add_pd(p89, _mm256_mul_pd(r2, p1011));
+    __m256d p = _mm256_add_pd(_mm256_add_pd(q0, _mm256_mul_pd(r4, q1)),
+                              _mm256_mul_pd(r8, _mm256_add_pd(q2, _mm256_mul_pd(r4, V_SET(1.0 / 479001600.0)))));
+    __m256i eb = _mm256_slli_epi64(_mm256_add_epi64(_mm256_sub_epi64(kb,
+                     _mm256_set1_epi64x((int64_t) 0x4338000000000000LL)), _mm256_set1_epi64x(1023)), 52);
+    return _mm256_mul_pd(p, _mm256_castsi256_pd(eb));
+}
+
+/* Loop-invariant constants of the vector pass. */
+typedef struct {
+    __m256d i0, ispk, gain, th, k, skip, max_dlog, tol, dt, dt4, ireset, zero;
+} dyn_vconst;
+
+/* The pass for the four neurons i … i + 3; returns the hold and ok masks (bits of movemask). */
+static inline __attribute__((always_inline)) void dyn_membrane_v4(ptrdiff_t i, const dyn_vconst *C,
+        double *restrict imem, double *restrict ref_rem, int64_t *restrict flag,
+        const double *restrict a0, const double *restrict a1, const double *restrict a2,
+        const double *restrict a3, const double *restrict a4,
+        const double *restrict itau, const double *restrict alpha,
+        const double *restrict inv_itau, const double *restrict igain,
+        const double *restrict tau_mem, const double *restrict idc,
+        const double *restrict ifnmda, int has_nmda, int *n_hold, int *n_ok)
+{
+    const __m256d one = V_SET(1.0), two = V_SET(2.0), three = V_SET(3.0);
+    __m256d im = _mm256_loadu_pd(imem + i), rr = _mm256_loadu_pd(ref_rem + i);
+    __m256d iexc = _mm256_sub_pd(_mm256_add_pd(_mm256_loadu_pd(idc + i), _mm256_loadu_pd(a0 + i)),
+                                 _mm256_loadu_pd(a3 + i));
+    __m256d ileak = _mm256_add_pd(_mm256_add_pd(_mm256_loadu_pd(itau + i), _mm256_loadu_pd(a4 + i)),
+                                  _mm256_loadu_pd(a2 + i));
+    __m256d al = _mm256_loadu_pd(alpha + i), iit = _mm256_loadu_pd(inv_itau + i);
+    __m256d taum = _mm256_loadu_pd(tau_mem + i);
+    /* dyn_slope */
+    __m256d iin = iexc, din = C->zero, d2in = C->zero, d3in = C->zero;
+    if (has_nmda) {
+        __m256d inmda = _mm256_loadu_pd(a1 + i), ifn = _mm256_loadu_pd(ifnmda + i);
+        __m256d q = _mm256_div_pd(one, _mm256_add_pd(im, ifn));
+        iin = _mm256_add_pd(iexc, _mm256_mul_pd(_mm256_mul_pd(inmda, im), q));
+        din = _mm256_mul_pd(_mm256_mul_pd(_mm256_mul_pd(inmda, ifn), q), q);
+        d2in = _mm256_mul_pd(_mm256_mul_pd(V_SET(-2.0), din), q);
+        d3in = _mm256_mul_pd(_mm256_mul_pd(V_SET(-3.0), d2in), q);
+    }
+    const __m256d k = C->k;
+    __m256d e = dyn_exp_v(_mm256_mul_pd(_mm256_xor_pd(_mm256_sub_pd(im, C->th), V_SET(-0.0)), k));
+    __m256d sg = _mm256_div_pd(one, _mm256_add_pd(one, e));
+    __m256d pfb = V_SEL(V_GT(im, C->skip), _mm256_mul_pd(C->gain, sg), C->zero);
+    __m256d oms = _mm256_sub_pd(one, sg);
+    __m256d om2s = _mm256_sub_pd(one, _mm256_mul_pd(two, sg));
+    __m256d dsg = _mm256_mul_pd(_mm256_mul_pd(sg, oms), k);
+    __m256d dpfb = _mm256_mul_pd(_mm256_mul_pd(pfb, oms), k);
+    __m256d d2pfb = _mm256_mul_pd(_mm256_mul_pd(dpfb, om2s), k);
+    __m256d d3pfb = _mm256_mul_pd(_mm256_sub_pd(_mm256_mul_pd(d2pfb, om2s),
+                                                _mm256_mul_pd(_mm256_mul_pd(two, dpfb), dsg)), k);
+    __m256d isig = _mm256_sub_pd(ileak, pfb);
+    __m256d isig0 = _mm256_sub_pd(isig, C->i0);
+    __m256d N = _mm256_sub_pd(_mm256_mul_pd(al, _mm256_sub_pd(iin, isig)),
+                              _mm256_mul_pd(_mm256_mul_pd(isig0, im), iit));
+    __m256d dN = _mm256_add_pd(_mm256_mul_pd(al, _mm256_add_pd(din, dpfb)),
+                               _mm256_mul_pd(_mm256_sub_pd(_mm256_mul_pd(dpfb, im), isig0), iit));
+    __m256d d2N = _mm256_add_pd(_mm256_mul_pd(al, _mm256_add_pd(d2in, d2pfb)),
+                                _mm256_mul_pd(_mm256_add_pd(_mm256_mul_pd(d2pfb, im),
+                                                            _mm256_mul_pd(two, dpfb)), iit));
+    __m256d d3N = _mm256_add_pd(_mm256_mul_pd(al, _mm256_add_pd(d3in, d3pfb)),
+                                _mm256_mul_pd(_mm256_add_pd(_mm256_mul_pd(d3pfb, im),
+                                                            _mm256_mul_pd(three, d2pfb)), iit));
+    __m256d invD = _mm256_div_pd(one, _mm256_mul_pd(taum, _mm256_add_pd(im, _mm256_loadu_pd(igain + i))));
+    __m256d f = _mm256_mul_pd(N, invD);
+    __m256d f1 = _mm256_mul_pd(_mm256_sub_pd(dN, _mm256_mul_pd(f, taum)), invD);
+    __m256d f2 = _mm256_mul_pd(_mm256_sub_pd(d2N, _mm256_mul_pd(_mm256_mul_pd(two, f1), taum)), invD);
+    __m256d f3 = _mm256_mul_pd(_mm256_sub_pd(d3N, _mm256_mul_pd(_mm256_mul_pd(three, f2), taum)), invD);
+    __m256d im2 = _mm256_mul_pd(im, im);
+    __m256d J = _mm256_mul_pd(im, f1);
+    __m256d Fyy = _mm256_add_pd(J, _mm256_mul_pd(im2, f2));
+    __m256d Fyyy = _mm256_add_pd(_mm256_add_pd(J, _mm256_mul_pd(_mm256_mul_pd(three, im2), f2)),
+                                 _mm256_mul_pd(_mm256_mul_pd(im2, im), f3));
+    __m256d F = f;
+    /* the step (dyn_step, dyn_phi1_series, dyn_exp_series) */
+    const __m256d dt = C->dt;
+    __m256d z = _mm256_mul_pd(J, dt);
+    __m256d phi = _mm256_add_pd(one, _mm256_mul_pd(z, _mm256_add_pd(V_SET(0.5), _mm256_mul_pd(z,
+                      _mm256_add_pd(V_SET(1.0 / 6.0), _mm256_mul_pd(z, V_SET(1.0 / 24.0)))))));
+    __m256d FF = _mm256_mul_pd(_mm256_mul_pd(Fyy, F), F);
+    __m256d h3 = _mm256_mul_pd(_mm256_mul_pd(dt, dt), dt);
+    __m256d dy = _mm256_add_pd(_mm256_mul_pd(_mm256_mul_pd(dt, F), phi),
+                               _mm256_mul_pd(_mm256_mul_pd(FF, h3), V_SET(1.0 / 6.0)));
+    __m256d ex = _mm256_add_pd(one, _mm256_mul_pd(dy, _mm256_add_pd(one, _mm256_mul_pd(dy,
+                     _mm256_add_pd(V_SET(0.5), _mm256_mul_pd(dy, _mm256_add_pd(V_SET(1.0 / 6.0),
+                     _mm256_mul_pd(dy, _mm256_add_pd(V_SET(1.0 / 24.0),
+                     _mm256_mul_pd(dy, V_SET(1.0 / 120.0)))))))))));
+    __m256d inew = _mm256_mul_pd(im, ex);
+    inew = V_SEL(V_LT(inew, C->i0), C->i0, inew);
+    /* dyn_step_error */
+    __m256d err = _mm256_mul_pd(V_ABS(_mm256_add_pd(
+                      _mm256_mul_pd(_mm256_mul_pd(_mm256_mul_pd(Fyyy, F), F), F),
+                      _mm256_mul_pd(_mm256_mul_pd(_mm256_mul_pd(_mm256_mul_pd(V_SET(4.0), Fyy), J), F), F))),
+                      V_SET(1.0 / 24.0));
+    __m256d hold = V_GE(rr, dt);
+    __m256d ok = _mm256_and_pd(_mm256_and_pd(_mm256_and_pd(V_LE(rr, C->zero),
+                     V_LE(_mm256_mul_pd(err, C->dt4), C->tol)),
+                     _mm256_and_pd(V_LE(_mm256_mul_pd(V_ABS(F), dt), C->max_dlog),
+                                   V_LT(V_ABS(z), V_SET(0.05)))),
+                     _mm256_and_pd(V_LT(V_ABS(dy), V_SET(0.05)), V_LT(inew, C->ispk)));
+    _mm256_storeu_pd(imem + i, V_SEL(hold, C->ireset, V_SEL(ok, inew, im)));
+    _mm256_storeu_pd(ref_rem + i, V_SEL(hold, _mm256_sub_pd(rr, dt), rr));
+    __m256i fl = _mm256_andnot_si256(_mm256_castpd_si256(_mm256_or_pd(hold, ok)),
+                                     _mm256_set1_epi64x(1));
+    _mm256_storeu_si256((__m256i *) (flag + i), fl);
+    *n_hold += __builtin_popcount(_mm256_movemask_pd(hold));
+    *n_ok += __builtin_popcount(_mm256_movemask_pd(_mm256_andnot_pd(hold, ok)));
+}
+#endif
+
 /* One membrane pass over the board: every neuron that needs no more than one exponential
  * step (dyn_step; error bound dyn_step_error·dt⁴ ≤ tol, |Δ ln I_mem| ≤ max_dlog, series domain,
  * no spike, not leaving its refractory period in this step) is advanced here; neurons held
  * refractory for the whole step are held at I_reset. flag[i] = 1 marks the others for the
  * scalar path (which leaves imem[i] untouched until then). Returns the number of steps held
- * refractory; *n_single gets the number of single-step updates. */
+ * refractory; *n_single gets the number of single-step updates. With AVX2: explicit vectors,
+ * two groups of four neurons per iteration (independent dependency chains that overlap). */
 static __attribute__((noinline)) int64_t dyn_membrane_pass(ptrdiff_t n, double dt, double *restrict imem,
         double *restrict ref_rem, int64_t *restrict flag,
         const double *restrict a0, const double *restrict a1, const double *restrict a2,
@@ -162,26 +338,28 @@ static __attribute__((noinline)) int64_t dyn_membrane_pass(ptrdiff_t n, double d
 {
     int64_t held = 0, single = 0;
     const double dt4 = (dt * dt) * (dt * dt);
-    for (ptrdiff_t i = 0; i < n; i++) {
-        double im = imem[i], rr = ref_rem[i];
-        double iexc = idc[i] + a0[i] - a3[i];
-        double ileak = itau[i] + a4[i] + a2[i];
-        double J, Fyy, Fyyy;
-        double F = dyn_slope(im, iexc, a1[i], ifnmda[i], ileak, alpha[i], inv_itau[i],
-                             igain[i], tau_mem[i], P, has_nmda, &J, &Fyy, &Fyyy);
-        double z = J * dt;
-        double dy = dyn_step(dt, F, Fyy, dyn_phi1_series(z));
-        double inew = im * dyn_exp_series(dy);
-        inew = inew < P->i0 ? P->i0 : inew;
-        int64_t hold = rr >= dt;
-        int64_t ok = (rr <= 0.0) & (dyn_step_error(F, J, Fyy, Fyyy) * dt4 <= P->tol)
-                     & (fabs(F) * dt <= P->max_dlog) & (fabs(z) < 0.05) & (fabs(dy) < 0.05)
-                     & (inew < P->ispk);
-        imem[i] = hold ? ireset : (ok ? inew : im);
-        ref_rem[i] = hold ? rr - dt : rr;
-        flag[i] = !(hold | ok);
-        held += hold;
-        single += ok;
+    ptrdiff_t i = 0;
+#if defined(__AVX2__)
+    dyn_vconst C;
+    C.i0 = V_SET(P->i0); C.ispk = V_SET(P->ispk); C.gain = V_SET(P->pfb_gain);
+    C.th = V_SET(P->pfb_th); C.k = V_SET(P->inv_pfb_norm); C.skip = V_SET(P->pfb_skip);
+    C.max_dlog = V_SET(P->max_dlog); C.tol = V_SET(P->tol); C.dt = V_SET(dt);
+    C.dt4 = V_SET(dt4); C.ireset = V_SET(ireset); C.zero = _mm256_setzero_pd();
+    int nh = 0, nk = 0;
+    for (; i + 8 <= n; i += 8) {
+        dyn_membrane_v4(i, &C, imem, ref_rem, flag, a0, a1, a2, a3, a4, itau, alpha, inv_itau,
+                        igain, tau_mem, idc, ifnmda, has_nmda, &nh, &nk);
+        dyn_membrane_v4(i + 4, &C, imem, ref_rem, flag, a0, a1, a2, a3, a4, itau, alpha, inv_itau,
+                        igain, tau_mem, idc, ifnmda, has_nmda, &nh, &nk);
+    }
+    held = nh;
+    single = nk;
+#endif
+    for (; i < n; i++) {
+        int r = dyn_membrane_one(i, dt, dt4, imem, ref_rem, flag, a0, a1, a2, a3, a4, itau, alpha,
+                                 inv_itau, igain, tau_mem, idc, ifnmda, ireset, P, has_nmda);
+        held += r & 1;
+        single += r >> 1;
     }
     *n_single = single;
     return held;
