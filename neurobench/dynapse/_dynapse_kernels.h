@@ -147,7 +147,7 @@ static __attribute__((noinline)) int dyn_dpi_decay(ptrdiff_t n, double *restrict
 /* The membrane pass for one neuron (the scalar form of the pass below; its tail and the build
  * without AVX2). Returns 1 if held refractory, 2 if advanced by a single step, 0 if flagged. */
 static inline int dyn_membrane_one(ptrdiff_t i, double dt, double dt4, double *restrict imem,
-        double *restrict ref_rem, int64_t *restrict flag,
+        double *restrict ref_rem, int64_t *restrict flag, double *restrict slope,
         const double *restrict a0, const double *restrict a1, const double *restrict a2,
         const double *restrict a3, const double *restrict a4,
         const double *restrict itau, const double *restrict alpha,
@@ -172,6 +172,13 @@ static inline int dyn_membrane_one(ptrdiff_t i, double dt, double dt4, double *r
     imem[i] = hold ? ireset : (ok ? inew : im);
     ref_rem[i] = hold ? rr - dt : rr;
     flag[i] = !(hold | ok);
+    if (!(hold | ok)) {
+        double *sv = slope + 4 * (i & ~(ptrdiff_t) 3) + (i & 3);
+        sv[0] = F;
+        sv[4] = J;
+        sv[8] = Fyy;
+        sv[12] = Fyyy;
+    }
     return hold | (ok << 1);
 }
 
@@ -218,21 +225,47 @@ static inline __m256d dyn_exp_v(__m256d x)
 
 /* Loop-invariant constants of the vector pass. */
 typedef struct {
-    __m256d i0, ispk, gain, th, k, skip, max_dlog, tol, dt, dt4, ireset, zero;
+    __m256d i0, ispk, gain, th, k, skip, max_dlog, tol, dt, dt3, dt4, ireset, zero;
 } dyn_vconst;
 
-/* The pass for the four neurons i … i + 3; returns the hold and ok masks (bits of movemask). */
-static inline __attribute__((always_inline)) void dyn_membrane_v4(ptrdiff_t i, const dyn_vconst *C,
-        double *restrict imem, double *restrict ref_rem, int64_t *restrict flag,
+/* The pass for four neurons in three stages (the sigmoid's exponential and the divisions;
+ * the derivatives; the step and its tests), so that a block of neurons can run stage by stage:
+ * short loop bodies whose independent iterations overlap in the out-of-order window, where one
+ * long body per neuron group is bound by its dependency chain. Scratch: one vector per group. */
+typedef struct {
+    __m256d sg, invD, q;
+} dyn_vs1;
+
+typedef struct {
+    __m256d F, J, Fyy, Fyyy;
+} dyn_vs2;
+
+static inline __attribute__((always_inline)) void dyn_v_stage1(ptrdiff_t i, const dyn_vconst *C,
+        const double *restrict imem, const double *restrict igain,
+        const double *restrict tau_mem, const double *restrict ifnmda, int has_nmda,
+        dyn_vs1 *out)
+{
+    const __m256d one = V_SET(1.0);
+    __m256d im = _mm256_loadu_pd(imem + i);
+    if (has_nmda)
+        out->q = _mm256_div_pd(one, _mm256_add_pd(im, _mm256_loadu_pd(ifnmda + i)));
+    __m256d e = dyn_exp_v(_mm256_mul_pd(_mm256_xor_pd(_mm256_sub_pd(im, C->th), V_SET(-0.0)), C->k));
+    out->sg = _mm256_div_pd(one, _mm256_add_pd(one, e));
+    out->invD = _mm256_div_pd(one, _mm256_mul_pd(_mm256_loadu_pd(tau_mem + i),
+                                                 _mm256_add_pd(im, _mm256_loadu_pd(igain + i))));
+}
+
+static inline __attribute__((always_inline)) void dyn_v_stage2(ptrdiff_t i, const dyn_vconst *C,
+        const double *restrict imem,
         const double *restrict a0, const double *restrict a1, const double *restrict a2,
         const double *restrict a3, const double *restrict a4,
         const double *restrict itau, const double *restrict alpha,
-        const double *restrict inv_itau, const double *restrict igain,
-        const double *restrict tau_mem, const double *restrict idc,
-        const double *restrict ifnmda, int has_nmda, int *n_hold, int *n_ok)
+        const double *restrict inv_itau, const double *restrict tau_mem,
+        const double *restrict idc, const double *restrict ifnmda, int has_nmda,
+        const dyn_vs1 *in, dyn_vs2 *out)
 {
     const __m256d one = V_SET(1.0), two = V_SET(2.0), three = V_SET(3.0);
-    __m256d im = _mm256_loadu_pd(imem + i), rr = _mm256_loadu_pd(ref_rem + i);
+    __m256d im = _mm256_loadu_pd(imem + i);
     __m256d iexc = _mm256_sub_pd(_mm256_add_pd(_mm256_loadu_pd(idc + i), _mm256_loadu_pd(a0 + i)),
                                  _mm256_loadu_pd(a3 + i));
     __m256d ileak = _mm256_add_pd(_mm256_add_pd(_mm256_loadu_pd(itau + i), _mm256_loadu_pd(a4 + i)),
@@ -243,15 +276,14 @@ static inline __attribute__((always_inline)) void dyn_membrane_v4(ptrdiff_t i, c
     __m256d iin = iexc, din = C->zero, d2in = C->zero, d3in = C->zero;
     if (has_nmda) {
         __m256d inmda = _mm256_loadu_pd(a1 + i), ifn = _mm256_loadu_pd(ifnmda + i);
-        __m256d q = _mm256_div_pd(one, _mm256_add_pd(im, ifn));
+        __m256d q = in->q;
         iin = _mm256_add_pd(iexc, _mm256_mul_pd(_mm256_mul_pd(inmda, im), q));
         din = _mm256_mul_pd(_mm256_mul_pd(_mm256_mul_pd(inmda, ifn), q), q);
         d2in = _mm256_mul_pd(_mm256_mul_pd(V_SET(-2.0), din), q);
         d3in = _mm256_mul_pd(_mm256_mul_pd(V_SET(-3.0), d2in), q);
     }
     const __m256d k = C->k;
-    __m256d e = dyn_exp_v(_mm256_mul_pd(_mm256_xor_pd(_mm256_sub_pd(im, C->th), V_SET(-0.0)), k));
-    __m256d sg = _mm256_div_pd(one, _mm256_add_pd(one, e));
+    __m256d sg = in->sg;
     __m256d pfb = V_SEL(V_GT(im, C->skip), _mm256_mul_pd(C->gain, sg), C->zero);
     __m256d oms = _mm256_sub_pd(one, sg);
     __m256d om2s = _mm256_sub_pd(one, _mm256_mul_pd(two, sg));
@@ -272,26 +304,35 @@ static inline __attribute__((always_inline)) void dyn_membrane_v4(ptrdiff_t i, c
     __m256d d3N = _mm256_add_pd(_mm256_mul_pd(al, _mm256_add_pd(d3in, d3pfb)),
                                 _mm256_mul_pd(_mm256_add_pd(_mm256_mul_pd(d3pfb, im),
                                                             _mm256_mul_pd(three, d2pfb)), iit));
-    __m256d invD = _mm256_div_pd(one, _mm256_mul_pd(taum, _mm256_add_pd(im, _mm256_loadu_pd(igain + i))));
+    __m256d invD = in->invD;
     __m256d f = _mm256_mul_pd(N, invD);
     __m256d f1 = _mm256_mul_pd(_mm256_sub_pd(dN, _mm256_mul_pd(f, taum)), invD);
     __m256d f2 = _mm256_mul_pd(_mm256_sub_pd(d2N, _mm256_mul_pd(_mm256_mul_pd(two, f1), taum)), invD);
     __m256d f3 = _mm256_mul_pd(_mm256_sub_pd(d3N, _mm256_mul_pd(_mm256_mul_pd(three, f2), taum)), invD);
     __m256d im2 = _mm256_mul_pd(im, im);
     __m256d J = _mm256_mul_pd(im, f1);
-    __m256d Fyy = _mm256_add_pd(J, _mm256_mul_pd(im2, f2));
-    __m256d Fyyy = _mm256_add_pd(_mm256_add_pd(J, _mm256_mul_pd(_mm256_mul_pd(three, im2), f2)),
-                                 _mm256_mul_pd(_mm256_mul_pd(im2, im), f3));
-    __m256d F = f;
+    out->F = f;
+    out->J = J;
+    out->Fyy = _mm256_add_pd(J, _mm256_mul_pd(im2, f2));
+    out->Fyyy = _mm256_add_pd(_mm256_add_pd(J, _mm256_mul_pd(_mm256_mul_pd(three, im2), f2)),
+                              _mm256_mul_pd(_mm256_mul_pd(im2, im), f3));
+}
+
+static inline __attribute__((always_inline)) void dyn_v_stage3(ptrdiff_t i, const dyn_vconst *C,
+        double *restrict imem, double *restrict ref_rem, int64_t *restrict flag,
+        double *restrict sv, const dyn_vs2 *in, int *n_hold, int *n_ok)
+{
+    const __m256d one = V_SET(1.0);
+    __m256d im = _mm256_loadu_pd(imem + i), rr = _mm256_loadu_pd(ref_rem + i);
+    __m256d F = in->F, J = in->J, Fyy = in->Fyy, Fyyy = in->Fyyy;
     /* the step (dyn_step, dyn_phi1_series, dyn_exp_series) */
     const __m256d dt = C->dt;
     __m256d z = _mm256_mul_pd(J, dt);
     __m256d phi = _mm256_add_pd(one, _mm256_mul_pd(z, _mm256_add_pd(V_SET(0.5), _mm256_mul_pd(z,
                       _mm256_add_pd(V_SET(1.0 / 6.0), _mm256_mul_pd(z, V_SET(1.0 / 24.0)))))));
     __m256d FF = _mm256_mul_pd(_mm256_mul_pd(Fyy, F), F);
-    __m256d h3 = _mm256_mul_pd(_mm256_mul_pd(dt, dt), dt);
     __m256d dy = _mm256_add_pd(_mm256_mul_pd(_mm256_mul_pd(dt, F), phi),
-                               _mm256_mul_pd(_mm256_mul_pd(FF, h3), V_SET(1.0 / 6.0)));
+                               _mm256_mul_pd(_mm256_mul_pd(FF, C->dt3), V_SET(1.0 / 6.0)));
     __m256d ex = _mm256_add_pd(one, _mm256_mul_pd(dy, _mm256_add_pd(one, _mm256_mul_pd(dy,
                      _mm256_add_pd(V_SET(0.5), _mm256_mul_pd(dy, _mm256_add_pd(V_SET(1.0 / 6.0),
                      _mm256_mul_pd(dy, _mm256_add_pd(V_SET(1.0 / 24.0),
@@ -314,20 +355,31 @@ static inline __attribute__((always_inline)) void dyn_membrane_v4(ptrdiff_t i, c
     __m256i fl = _mm256_andnot_si256(_mm256_castpd_si256(_mm256_or_pd(hold, ok)),
                                      _mm256_set1_epi64x(1));
     _mm256_storeu_si256((__m256i *) (flag + i), fl);
+    if (_mm256_movemask_pd(_mm256_or_pd(hold, ok)) != 15) {   /* some lane flagged */
+        _mm256_storeu_pd(sv + 4 * i, F);
+        _mm256_storeu_pd(sv + 4 * i + 4, J);
+        _mm256_storeu_pd(sv + 4 * i + 8, Fyy);
+        _mm256_storeu_pd(sv + 4 * i + 12, Fyyy);
+    }
     *n_hold += __builtin_popcount(_mm256_movemask_pd(hold));
     *n_ok += __builtin_popcount(_mm256_movemask_pd(_mm256_andnot_pd(hold, ok)));
 }
+
+#define DYN_VBLOCK 16   /* groups of four neurons per block of the staged pass */
 #endif
 
 /* One membrane pass over the board: every neuron that needs no more than one exponential
  * step (dyn_step; error bound dyn_step_error·dt⁴ ≤ tol, |Δ ln I_mem| ≤ max_dlog, series domain,
  * no spike, not leaving its refractory period in this step) is advanced here; neurons held
  * refractory for the whole step are held at I_reset. flag[i] = 1 marks the others for the
- * scalar path (which leaves imem[i] untouched until then). Returns the number of steps held
+ * scalar path (which leaves imem[i] untouched until then), and F, J, F_yy, F_yyy of dyn_slope at
+ * I_mem[i] go to slope[4·(i − i mod 4) + 4·q + i mod 4], q = 0 … 3 (4n doubles; written for
+ * flagged neurons, whose first sub-step the scalar path starts from them when it would
+ * evaluate dyn_slope with the same arguments). Returns the number of steps held
  * refractory; *n_single gets the number of single-step updates. With AVX2: explicit vectors,
- * two groups of four neurons per iteration (independent dependency chains that overlap). */
+ * blocks of DYN_VBLOCK groups of four neurons run stage by stage (dyn_v_stage1 … 3). */
 static __attribute__((noinline)) int64_t dyn_membrane_pass(ptrdiff_t n, double dt, double *restrict imem,
-        double *restrict ref_rem, int64_t *restrict flag,
+        double *restrict ref_rem, int64_t *restrict flag, double *restrict slope,
         const double *restrict a0, const double *restrict a1, const double *restrict a2,
         const double *restrict a3, const double *restrict a4,
         const double *restrict itau, const double *restrict alpha,
@@ -344,19 +396,31 @@ static __attribute__((noinline)) int64_t dyn_membrane_pass(ptrdiff_t n, double d
     C.i0 = V_SET(P->i0); C.ispk = V_SET(P->ispk); C.gain = V_SET(P->pfb_gain);
     C.th = V_SET(P->pfb_th); C.k = V_SET(P->inv_pfb_norm); C.skip = V_SET(P->pfb_skip);
     C.max_dlog = V_SET(P->max_dlog); C.tol = V_SET(P->tol); C.dt = V_SET(dt);
+    C.dt3 = V_SET((dt * dt) * dt);
     C.dt4 = V_SET(dt4); C.ireset = V_SET(ireset); C.zero = _mm256_setzero_pd();
     int nh = 0, nk = 0;
-    for (; i + 8 <= n; i += 8) {
-        dyn_membrane_v4(i, &C, imem, ref_rem, flag, a0, a1, a2, a3, a4, itau, alpha, inv_itau,
-                        igain, tau_mem, idc, ifnmda, has_nmda, &nh, &nk);
-        dyn_membrane_v4(i + 4, &C, imem, ref_rem, flag, a0, a1, a2, a3, a4, itau, alpha, inv_itau,
-                        igain, tau_mem, idc, ifnmda, has_nmda, &nh, &nk);
+    dyn_vs1 s1[DYN_VBLOCK];
+    dyn_vs2 s2[DYN_VBLOCK];
+    for (; i + 4 * DYN_VBLOCK <= n; i += 4 * DYN_VBLOCK) {
+        for (int v = 0; v < DYN_VBLOCK; v++)
+            dyn_v_stage1(i + 4 * v, &C, imem, igain, tau_mem, ifnmda, has_nmda, &s1[v]);
+        for (int v = 0; v < DYN_VBLOCK; v++)
+            dyn_v_stage2(i + 4 * v, &C, imem, a0, a1, a2, a3, a4, itau, alpha, inv_itau, tau_mem,
+                         idc, ifnmda, has_nmda, &s1[v], &s2[v]);
+        for (int v = 0; v < DYN_VBLOCK; v++)
+            dyn_v_stage3(i + 4 * v, &C, imem, ref_rem, flag, slope, &s2[v], &nh, &nk);
+    }
+    for (; i + 4 <= n; i += 4) {
+        dyn_v_stage1(i, &C, imem, igain, tau_mem, ifnmda, has_nmda, &s1[0]);
+        dyn_v_stage2(i, &C, imem, a0, a1, a2, a3, a4, itau, alpha, inv_itau, tau_mem, idc, ifnmda,
+                     has_nmda, &s1[0], &s2[0]);
+        dyn_v_stage3(i, &C, imem, ref_rem, flag, slope, &s2[0], &nh, &nk);
     }
     held = nh;
     single = nk;
 #endif
     for (; i < n; i++) {
-        int r = dyn_membrane_one(i, dt, dt4, imem, ref_rem, flag, a0, a1, a2, a3, a4, itau, alpha,
+        int r = dyn_membrane_one(i, dt, dt4, imem, ref_rem, flag, slope, a0, a1, a2, a3, a4, itau, alpha,
                                  inv_itau, igain, tau_mem, idc, ifnmda, ireset, P, has_nmda);
         held += r & 1;
         single += r >> 1;

@@ -33,7 +33,7 @@ Validation happens in Python (``neurobench.dynapse.board``) before this call.
 
 from libc.stdlib cimport malloc, realloc, free
 from libc.string cimport memset
-from libc.math cimport exp, expm1, log, log1p, fabs
+from libc.math cimport exp, expm1, log, log1p, fabs, sqrt
 from libc.stdint cimport int64_t
 import numpy as np
 
@@ -86,7 +86,7 @@ cdef extern from "_dynapse_kernels.h" nogil:
     int dyn_dpi_decay(Py_ssize_t n, double *isyn, double *avg, const double *decay,
                       const double *gavg)
     int64_t dyn_membrane_pass(Py_ssize_t n, double dt, double *imem, double *ref_rem,
-                              int64_t *flag, const double *a0, const double *a1,
+                              int64_t *flag, double *slope, const double *a0, const double *a1,
                               const double *a2, const double *a3, const double *a4,
                               const double *itau, const double *alpha, const double *inv_itau,
                               const double *igain, const double *tau_mem, const double *idc,
@@ -115,15 +115,31 @@ cdef inline void _deliver(Py_ssize_t src, long long[::1] src_ptr, int[::1] dl_j,
         prem[j] += dl_pulse[k]
 
 
+cdef inline bint _too_long(long long m, double x, double y) noexcept nogil:
+    return <double> (m * m) * <double> (m * m) < x or <double> m < y
+
+
 cdef inline double _substep(double F, double E4, double rem, const dyn_membrane *P) noexcept nogil:
     """Length (s) of the next sub-step of the remaining ``rem`` seconds of a step: ``rem``/m
     with the smallest m (≤ 4096) such that the local error bound E4·h⁴ (``dyn_step_error``)
-    is ≤ tol and |Δ ln I_mem| ≈ |F| h ≤ max_dlog. Re-chosen after every sub-step."""
+    is ≤ tol and |Δ ln I_mem| ≈ |F| h ≤ max_dlog. Re-chosen after every sub-step. m is
+    counted up from 1; past 8 the count resumes just below the estimate max(x^¼, y), where
+    m − 1 is checked to be too long (the test is monotone in m: the same m as counting on)."""
     cdef double x = E4 * (rem * rem) * (rem * rem) / P.tol
     cdef double y = fabs(F) * rem / P.max_dlog
-    cdef long long m = 1
-    while m < 4096 and (<double> (m * m) * <double> (m * m) < x or <double> m < y):
+    cdef long long m = 1, ms
+    cdef double t
+    while m < 8 and _too_long(m, x, y):
         m += 1
+    if m == 8 and _too_long(m, x, y):
+        t = sqrt(sqrt(x))
+        if y > t:
+            t = y
+        ms = <long long> t - 1 if t < 4097.0 else 4096
+        if ms > m and _too_long(ms - 1, x, y):
+            m = ms
+        while m < 4096 and _too_long(m, x, y):
+            m += 1
     return rem / m
 
 
@@ -177,7 +193,7 @@ def run_kernel(long long step0, long long n_steps, double dt,
     cdef Py_ssize_t stride = n + 8              # avg rows: 64 bytes apart modulo 4 KiB
     cdef Py_ssize_t s, i, c, k, r, j, q, row = 0
     cdef long long g
-    cdef int n_spk, err = 0, has_nmda
+    cdef int n_spk, err = 0, has_nmda, pass_nmda, first
     cdef double im, im_new, iold, inew, rem, ii
     cdef double T, iexc, ileak, tin, h, t_done, e_on, e_off, i_on
     cdef double F, J, Fyy, Fyyy, z, dy, dl, y1, t1, x, one_m_on
@@ -199,6 +215,8 @@ def run_kernel(long long step0, long long n_steps, double dt,
     cdef Pulses pl
     cdef int *spiking = <int *> malloc((n if n > 0 else 1) * sizeof(int))
     cdef int64_t *flag = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
+    cdef double *slope = <double *> malloc(4 * (n + 4) * sizeof(double))
+    cdef double *sv
     cdef double *avg = <double *> malloc((5 * stride) * sizeof(double))
     cdef double *pnew = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
     cdef double *pavg = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
@@ -211,11 +229,12 @@ def run_kernel(long long step0, long long n_steps, double dt,
     buf.frac = NULL
     buf.n = 0
     buf.cap = 0
-    cdef void *work[6]
+    cdef void *work[7]
     work[0], work[1], work[2], work[3], work[4], work[5] = spiking, flag, avg, pnew, pavg, pl.j
-    for k in range(6):
+    work[6] = slope
+    for k in range(7):
         if work[k] == NULL:
-            for r in range(6):
+            for r in range(7):
                 free(work[r])
             raise MemoryError("cannot allocate kernel work arrays")
     cdef double *a0 = avg
@@ -302,14 +321,14 @@ def run_kernel(long long step0, long long n_steps, double dt,
                     q += 1
             pl.n = q
             # membrane: one vector pass for the neurons that need a single step …
-            has_nmda = live[1] or not avg_zero[1]
-            if has_nmda:
-                n_ref += dyn_membrane_pass(n, dt, &imem[0], &ref_rem[0], flag, a0, a1, a2, a3,
+            pass_nmda = live[1] or not avg_zero[1]
+            if pass_nmda:
+                n_ref += dyn_membrane_pass(n, dt, &imem[0], &ref_rem[0], flag, slope, a0, a1, a2, a3,
                                            a4, &itau[0], &alpha[0], &inv_itau[0], &igain[0],
                                            &tau_mem[0], &idc[0], &ifnmda[0], ireset, &P, 1,
                                            &n_single)
             else:
-                n_ref += dyn_membrane_pass(n, dt, &imem[0], &ref_rem[0], flag, a0, a1, a2, a3,
+                n_ref += dyn_membrane_pass(n, dt, &imem[0], &ref_rem[0], flag, slope, a0, a1, a2, a3,
                                            a4, &itau[0], &alpha[0], &inv_itau[0], &igain[0],
                                            &tau_mem[0], &idc[0], &ifnmda[0], ireset, &P, 0,
                                            &n_single)
@@ -324,20 +343,32 @@ def run_kernel(long long step0, long long n_steps, double dt,
                 # held at I_reset while refractory (continuous time), then integrated
                 T = dt
                 im = imem[i]
+                has_nmda = a1[i] > 0.0
+                # the first sub-step starts from the vector pass's dyn_slope where it had the
+                # same arguments (not leaving the refractory period, the same NMDA branch)
+                first = has_nmda == pass_nmda
                 if ref_rem[i] > 0.0:
                     T = dt - ref_rem[i]
                     ref_rem[i] = 0.0
                     im = ireset
+                    first = 0
                 n_int += 1
                 iexc = idc[i] + a0[i] - a3[i]
                 ileak = itau[i] + a4[i] + a2[i]
-                has_nmda = a1[i] > 0.0
                 # exponential Rosenbrock–Euler sub-steps, each as long as its error bound allows
                 t_done = dt - T
                 m = 0
                 while True:
-                    F = dyn_slope(im, iexc, a1[i], ifnmda[i], ileak, alpha[i], inv_itau[i],
-                                  igain[i], tau_mem[i], &P, has_nmda, &J, &Fyy, &Fyyy)
+                    if first:
+                        sv = slope + 4 * (i - (i & 3)) + (i & 3)
+                        F = sv[0]
+                        J = sv[4]
+                        Fyy = sv[8]
+                        Fyyy = sv[12]
+                        first = 0
+                    else:
+                        F = dyn_slope(im, iexc, a1[i], ifnmda[i], ileak, alpha[i], inv_itau[i],
+                                      igain[i], tau_mem[i], &P, has_nmda, &J, &Fyy, &Fyyy)
                     rem = dt - t_done
                     h = _substep(F, dyn_step_error(F, J, Fyy, Fyyy), rem, &P)
                     z = J * h
@@ -403,7 +434,7 @@ def run_kernel(long long step0, long long n_steps, double dt,
             for r in range(n_spk):
                 _deliver(spiking[r], src_ptr, dl_j, dl_type, dl_pulse, prem, &pl)
 
-    for k in range(6):
+    for k in range(7):
         free(work[k])
     stats[0] += n_int
     stats[1] += n_ref
