@@ -1,12 +1,14 @@
 /* Per-step passes of the DYNAP-SE1 kernel over the whole board, and the membrane step they share
  * with the scalar path of _kernel.pyx.
  *
- * Plain C with restrict pointers and branch-free selects, so that the compiler vectorises the
- * passes (built with -ffp-contract=off: no FMA contraction, and -fno-trapping-math, which permits
- * the selects). Every function performs the same IEEE operations in the same order whether it
- * runs in a vector lane or alone, so a neuron's result does not depend on which path took it
- * (the vector pass or the scalar path for split steps, spikes and the end of a refractory
- * period), nor on the build (AVX2 or SSE2).
+ * Plain C with restrict pointers and branch-free selects (built with -ffp-contract=off: no FMA
+ * contraction, and -fno-trapping-math, which permits the selects). The synaptic decay pass is
+ * left to the compiler's vectoriser; the membrane pass is written with AVX2 intrinsics (GCC 12
+ * does not vectorise it) where the build has AVX2, and falls back to the scalar functions
+ * otherwise. Every function performs the same IEEE operations in the same order whether it runs
+ * in a vector lane or alone, so a neuron's result does not depend on which path took it (the
+ * vector pass or the scalar path for split steps, spikes and the end of a refractory period),
+ * nor on the build (AVX2 or SSE2).
  *
  * Equations: neurobench/dynapse/circuits.py; order of a step: _kernel.pyx.
  */

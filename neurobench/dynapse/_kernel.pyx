@@ -19,7 +19,9 @@ Equations: ``neurobench/dynapse/circuits.py``. Order within step s (t_s = s·dt)
    would change by more than ``max_dlog``, the step is split into sub-steps, each chosen from
    the bound at its start. A vector pass over the board advances every neuron that needs one
    step and neither spikes nor leaves its refractory period within it (the benchmark: ~98 %
-   of neuron-steps); the others follow one by one, with the same functions (the same numbers).
+   of neuron-steps); the others follow one by one, with the same functions (the same numbers),
+   their first sub-step from the F, J, F_yy, F_yyy the vector pass computed with the same
+   arguments.
    A refractory neuron is held at I_reset; the refractory period runs in continuous time from
    the spike time, so a neuron may resume within a step;
 5. I_mem ≥ I_spk → spike, its time where the step's continuous extension crosses ln I_spk
