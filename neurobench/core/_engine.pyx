@@ -7,8 +7,8 @@ Model (per neuron i, fixed step dt, exact propagators precomputed in Python):
   conductance-based:  τ_m dv/dt = (E_L − v) + R·I(t) + g_e (E_e − v) + g_i (E_i − v),  g in units of g_L
 
 Order of operations within step g (the same as Brian2's default schedule, so that both
-simulators agree spike for spike): refractory countdown → membrane update (skipped while
-refractory: v is clamped) → synaptic decay → arrival of events due at g → threshold v > θ
+simulators agree spike for spike): membrane update (skipped until the refractory period has
+ended: v is clamped) → synaptic decay → arrival of events due at g → threshold v > θ
 → reset v ← v_reset → events of step g are queued for step g + delay (delay ≥ 1 step)
 → presynaptic plasticity (short-term plasticity scales the transmitted weight; STDP
 depression at the presynaptic spike) → postsynaptic plasticity (STDP potentiation at the
@@ -71,16 +71,17 @@ cdef inline int _push(SpikeBuf *b, long long step, int nid) noexcept nogil:
 cdef extern from "_lif_kernels.h" nogil:
     ctypedef unsigned long long uint64_t
     void nb_cuba_uniform(Py_ssize_t lo, Py_ssize_t hi, double *v, double *ge, double *gi,
-                         double *refrac, uint64_t *bits, const double *drive, double drive_s,
+                         double *until, uint64_t *bits, double gnow, const double *drive,
+                         double drive_s,
                          double pm, double pe, double pi, double de, double di, double vth,
                          double vreset, double ref)
     void nb_cuba_general(Py_ssize_t lo, Py_ssize_t hi, double *v, double *ge, double *gi,
-                         double *refrac, uint64_t *bits, const double *drive,
+                         double *until, uint64_t *bits, double gnow, const double *drive,
                          const double *pm, const double *pe, const double *pi,
                          const double *de, const double *di, const double *vth,
                          const double *vreset, const double *ref)
     void nb_coba(Py_ssize_t lo, Py_ssize_t hi, double *v, double *ge, double *gi,
-                 double *refrac, uint64_t *bits, const double *drive,
+                 double *until, uint64_t *bits, double gnow, const double *drive,
                  const double *dt_over_tau, const double *e_e, const double *e_i,
                  const double *de, const double *di, const double *vth,
                  const double *vreset, const double *ref)
@@ -138,19 +139,19 @@ cdef struct Pops:
 
 
 cdef void _update_chunk(Py_ssize_t c, const Pops *P, double *v, double *ge, double *gi,
-                        double *refrac, uint64_t *bits, double *drive) noexcept nogil:
+                        double *until, uint64_t *bits, double gnow, double *drive) noexcept nogil:
     cdef int p = P.ch_pop[c]
     cdef Py_ssize_t lo = P.ch_lo[c], hi = P.ch_hi[c], j = P.start[p]
     if P.kind[p] == 0:        # current-based, uniform parameters
-        nb_cuba_uniform(lo, hi, v, ge, gi, refrac, bits,
+        nb_cuba_uniform(lo, hi, v, ge, gi, until, bits, gnow,
                         NULL if P.drive_uniform[p] else drive, drive[j],
                         P.p_mem[j], P.p_e[j], P.p_i[j], P.d_e[j], P.d_i[j], P.vth[j],
                         P.vreset[j], P.ref[j])
     elif P.kind[p] == 1:      # current-based, per-neuron parameters
-        nb_cuba_general(lo, hi, v, ge, gi, refrac, bits, drive, P.p_mem, P.p_e,
+        nb_cuba_general(lo, hi, v, ge, gi, until, bits, gnow, drive, P.p_mem, P.p_e,
                         P.p_i, P.d_e, P.d_i, P.vth, P.vreset, P.ref)
     else:                     # conductance-based
-        nb_coba(lo, hi, v, ge, gi, refrac, bits, drive, P.dt_over_tau, P.e_e,
+        nb_coba(lo, hi, v, ge, gi, until, bits, gnow, drive, P.dt_over_tau, P.e_e,
                 P.e_i, P.d_e, P.d_i, P.vth, P.vreset, P.ref)
 
 
@@ -169,7 +170,7 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
     """
     # -- neuron state and parameters
     cdef double[::1] v = C["v"], ge = C["ge"], gi = C["gi"]
-    cdef double[::1] refrac = C["refrac"]
+    cdef double[::1] until = C["ref_until"]   # step at which each refractory period ends
     cdef uint64_t[::1] bits = C["bits"]
     cdef double[::1] p_mem = C["p_mem"], p_e = C["p_e"], p_i = C["p_i"]
     cdef double[::1] d_e = C["d_e"], d_i = C["d_i"], vth = C["vth"], vreset = C["vreset"]
@@ -240,7 +241,7 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
     cdef int *pn_touched = &n_touched[0]
     cdef double *pge = &ge[0]
     cdef double *pgi = &gi[0]
-    cdef double *pref = &refrac[0]
+    cdef double *puntil = &until[0]
     cdef uint64_t *pbits = &bits[0]
     cdef double *pdrive = &drive[0]
     cdef double *pring = &ring[0]
@@ -311,10 +312,10 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
             # membrane updates, chunk by chunk (in parallel when asked)
             if n_threads > 1 and n_chunks > 1:
                 for c in prange(n_chunks, num_threads=n_threads, schedule="static"):
-                    _update_chunk(c, &P, pv, pge, pgi, pref, pbits, pdrive)
+                    _update_chunk(c, &P, pv, pge, pgi, puntil, pbits, <double> g, pdrive)
             else:
                 for c in range(n_chunks):
-                    _update_chunk(c, &P, pv, pge, pgi, pref, pbits, pdrive)
+                    _update_chunk(c, &P, pv, pge, pgi, puntil, pbits, <double> g, pdrive)
             for k in range(n_dyn):
                 pdrive[dyn_idx[k]] = dyn_base[k]
             # arrivals due now, added after the decay: I_x ← I_x·d_x + Σ w (the sum in the

@@ -1,12 +1,14 @@
 /* Membrane updates of the LIF core for one chunk [lo, hi) of a population.
  *
- * Per neuron (r: refractory steps left, decremented first; v clamped while r > 0):
+ * Per neuron at step g (active when g ≥ until, the step at which its refractory period ends;
+ * v is clamped while it is not active):
  *   current-based:     v ← D + (v − D)·p_mem + I_e·p_e + I_i·p_i,   D = E_L + R·I
  *   conductance-based: g = 1 + g_e + g_i, v∞ = (D + g_e·E_e + g_i·E_i)/g, v ← v∞ + (v − v∞)·exp(−g·dt/τ_m)
- *   then I_x ← I_x·d_x, spike if r = 0 and v > θ: v ← v_reset, r ← t_ref.
+ *   then I_x ← I_x·d_x, spike if active and v > θ: v ← v_reset, until ← g + t_ref (steps).
  * Synaptic arrivals of the step are added afterwards (by the engine), to the few neurons that
- * receive any. The refractory countdown is a double holding a whole number of steps, so that
- * one vector lane holds one neuron without conversions.
+ * receive any. `until` is a double holding a whole number of steps (exact below 2^53), so that
+ * one vector lane holds one neuron without conversions; the uniform current-based update
+ * writes it only for the neurons that spike (a countdown would be written every step).
  *
  * Spikes: neurons are updated in blocks of NB_BLOCK = 64; bits[b] (b = first neuron of the
  * block) holds one bit per neuron of the block, set when it spikes in this step. Collecting
@@ -35,18 +37,18 @@
 
 /* one neuron, current-based (the scalar reference of the vector code below) */
 static inline int nb_cuba_one(double *restrict v, double *restrict ge, double *restrict gi,
-                              double *restrict refrac, ptrdiff_t i, double dr, double pm,
-                              double pe, double pi, double de, double di, double vth,
-                              double vreset, double ref)
+                              double *restrict until, ptrdiff_t i, double gnow, double dr,
+                              double pm, double pe, double pi, double de, double di,
+                              double vth, double vreset, double ref)
 {
     double ie = ge[i], ii = gi[i], vo = v[i];
-    double r = refrac[i];
-    r = (r > 0.0) ? r - 1.0 : r;
+    int act = gnow >= until[i];
     double vn = dr + (vo - dr) * pm + ie * pe + ii * pi;
-    vn = (r == 0.0) ? vn : vo;
-    int spk = (r == 0.0) & (vn > vth);
+    vn = act ? vn : vo;
+    int spk = act & (vn > vth);
     v[i] = spk ? vreset : vn;
-    refrac[i] = spk ? ref : r;
+    if (spk)
+        until[i] = gnow + ref;
     ge[i] = ie * de;
     gi[i] = ii * di;
     return spk;
@@ -54,16 +56,16 @@ static inline int nb_cuba_one(double *restrict v, double *restrict ge, double *r
 
 static inline void nb_cuba_uniform(ptrdiff_t lo, ptrdiff_t hi, double *restrict v,
                                    double *restrict ge, double *restrict gi,
-                                   double *restrict refrac, uint64_t *restrict bits,
-                                   const double *restrict drive, double drive_s, double pm,
-                                   double pe, double pi, double de, double di, double vth,
-                                   double vreset, double ref)
+                                   double *restrict until, uint64_t *restrict bits,
+                                   double gnow, const double *restrict drive, double drive_s,
+                                   double pm, double pe, double pi, double de, double di,
+                                   double vth, double vreset, double ref)
 {
 #if defined(__AVX2__)
-    const __m256d Z = _mm256_setzero_pd(), ONE = _mm256_set1_pd(1.0);
+    const __m256d G = _mm256_set1_pd(gnow);
     const __m256d PM = _mm256_set1_pd(pm), PE = _mm256_set1_pd(pe), PI = _mm256_set1_pd(pi);
     const __m256d DE = _mm256_set1_pd(de), DI = _mm256_set1_pd(di), TH = _mm256_set1_pd(vth);
-    const __m256d VR = _mm256_set1_pd(vreset), RF = _mm256_set1_pd(ref);
+    const __m256d VR = _mm256_set1_pd(vreset);
     const __m256d DS = _mm256_set1_pd(drive_s);
 #endif
     for (ptrdiff_t b = lo; b < hi; b += NB_BLOCK) {
@@ -72,8 +74,7 @@ static inline void nb_cuba_uniform(ptrdiff_t lo, ptrdiff_t hi, double *restrict 
         ptrdiff_t i = b;
 #if defined(__AVX2__)
         for (; i + 4 <= e; i += 4) {
-            __m256d r = _mm256_loadu_pd(refrac + i);
-            r = _mm256_blendv_pd(r, _mm256_sub_pd(r, ONE), _mm256_cmp_pd(r, Z, _CMP_GT_OQ));
+            __m256d act = _mm256_cmp_pd(G, _mm256_loadu_pd(until + i), _CMP_GE_OQ);
             __m256d vo = _mm256_loadu_pd(v + i);
             __m256d ie = _mm256_loadu_pd(ge + i), ii = _mm256_loadu_pd(gi + i);
             __m256d dr = drive ? _mm256_loadu_pd(drive + i) : DS;
@@ -81,19 +82,23 @@ static inline void nb_cuba_uniform(ptrdiff_t lo, ptrdiff_t hi, double *restrict 
             __m256d vn = _mm256_add_pd(dr, _mm256_mul_pd(_mm256_sub_pd(vo, dr), PM));
             vn = _mm256_add_pd(vn, _mm256_mul_pd(ie, PE));
             vn = _mm256_add_pd(vn, _mm256_mul_pd(ii, PI));
-            __m256d act = _mm256_cmp_pd(r, Z, _CMP_EQ_OQ);
             vn = _mm256_blendv_pd(vo, vn, act);
             __m256d spk = _mm256_and_pd(act, _mm256_cmp_pd(vn, TH, _CMP_GT_OQ));
             _mm256_storeu_pd(v + i, _mm256_blendv_pd(vn, VR, spk));
-            _mm256_storeu_pd(refrac + i, _mm256_blendv_pd(r, RF, spk));
             _mm256_storeu_pd(ge + i, _mm256_mul_pd(ie, DE));
             _mm256_storeu_pd(gi + i, _mm256_mul_pd(ii, DI));
-            m |= (uint64_t) _mm256_movemask_pd(spk) << (i - b);
+            unsigned mk = (unsigned) _mm256_movemask_pd(spk);
+            if (mk) {                       /* rare: the refractory ends of the spiking lanes */
+                for (int j = 0; j < 4; j++)
+                    if (mk >> j & 1u)
+                        until[i + j] = gnow + ref;
+                m |= (uint64_t) mk << (i - b);
+            }
         }
 #endif
         for (; i < e; i++) {
-            int spk = nb_cuba_one(v, ge, gi, refrac, i, drive ? drive[i] : drive_s, pm, pe, pi,
-                                  de, di, vth, vreset, ref);
+            int spk = nb_cuba_one(v, ge, gi, until, i, gnow, drive ? drive[i] : drive_s, pm, pe,
+                                  pi, de, di, vth, vreset, ref);
             m |= (uint64_t) spk << (i - b);
         }
         bits[b] = m;
@@ -111,8 +116,9 @@ static inline uint64_t nb_pack(const long long *restrict f, ptrdiff_t n)
 
 static inline void nb_cuba_general(ptrdiff_t lo, ptrdiff_t hi, double *restrict v,
                                    double *restrict ge, double *restrict gi,
-                                   double *restrict refrac, uint64_t *restrict bits,
-                                   const double *restrict drive, const double *restrict pm,
+                                   double *restrict until, uint64_t *restrict bits,
+                                   double gnow, const double *restrict drive,
+                                   const double *restrict pm,
                                    const double *restrict pe, const double *restrict pi,
                                    const double *restrict de, const double *restrict di,
                                    const double *restrict vth, const double *restrict vreset,
@@ -123,13 +129,13 @@ static inline void nb_cuba_general(ptrdiff_t lo, ptrdiff_t hi, double *restrict 
         ptrdiff_t e = (b + NB_BLOCK < hi) ? b + NB_BLOCK : hi;
         for (ptrdiff_t i = b; i < e; i++) {
             double ie = ge[i], ii = gi[i], vo = v[i], dr = drive[i];
-            double r = refrac[i];
-            r = (r > 0.0) ? r - 1.0 : r;
+            double u = until[i];
+            long long act = gnow >= u;
             double vn = dr + (vo - dr) * pm[i] + ie * pe[i] + ii * pi[i];
-            vn = (r == 0.0) ? vn : vo;
-            long long spk = (r == 0.0) & (vn > vth[i]);
+            vn = act ? vn : vo;
+            long long spk = act & (vn > vth[i]);
             v[i] = spk ? vreset[i] : vn;
-            refrac[i] = spk ? ref[i] : r;
+            until[i] = spk ? gnow + ref[i] : u;
             f[i - b] = spk;
             ge[i] = ie * de[i];
             gi[i] = ii * di[i];
@@ -139,8 +145,8 @@ static inline void nb_cuba_general(ptrdiff_t lo, ptrdiff_t hi, double *restrict 
 }
 
 static inline void nb_coba(ptrdiff_t lo, ptrdiff_t hi, double *restrict v,
-                           double *restrict ge, double *restrict gi, double *restrict refrac,
-                           uint64_t *restrict bits, const double *restrict drive,
+                           double *restrict ge, double *restrict gi, double *restrict until,
+                           uint64_t *restrict bits, double gnow, const double *restrict drive,
                            const double *restrict dt_over_tau, const double *restrict e_e,
                            const double *restrict e_i, const double *restrict de,
                            const double *restrict di, const double *restrict vth,
@@ -151,16 +157,16 @@ static inline void nb_coba(ptrdiff_t lo, ptrdiff_t hi, double *restrict v,
         ptrdiff_t e = (b + NB_BLOCK < hi) ? b + NB_BLOCK : hi;
         for (ptrdiff_t i = b; i < e; i++) {
             double ie = ge[i], ii = gi[i], vo = v[i], vn = vo;
-            double r = refrac[i];
-            r = (r > 0.0) ? r - 1.0 : r;
-            if (r == 0.0) {
+            double u = until[i];
+            long long act = gnow >= u;
+            if (act) {
                 double gtot = 1.0 + ie + ii;
                 double vinf = (drive[i] + ie * e_e[i] + ii * e_i[i]) / gtot;
                 vn = vinf + (vo - vinf) * exp(-dt_over_tau[i] * gtot);
             }
-            long long spk = (r == 0.0) & (vn > vth[i]);
+            long long spk = act & (vn > vth[i]);
             v[i] = spk ? vreset[i] : vn;
-            refrac[i] = spk ? ref[i] : r;
+            until[i] = spk ? gnow + ref[i] : u;
             f[i - b] = spk;
             ge[i] = ie * de[i];
             gi[i] = ii * di[i];

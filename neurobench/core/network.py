@@ -597,13 +597,13 @@ class Network:
             hist_n=np.zeros(ring_len, dtype=np.int32),
             bits=np.zeros(n, dtype=np.uint64),   # spike bits per block of 64 neurons
         )
-        C["v"], C["ge"], C["gi"], C["refrac"] = _staggered(
+        C["v"], C["ge"], C["gi"], C["ref_until"] = _staggered(
             np.concatenate([p.v_init_mV for p in self.populations]),
             np.concatenate([np.zeros(p.n) if p.ge_init is None else p.ge_init
                             for p in self.populations]),
             np.concatenate([np.zeros(p.n) if p.gi_init is None else p.gi_init
                             for p in self.populations]),
-            np.zeros(n))   # refractory steps left
+            np.zeros(n))   # step at which the refractory period ends (active when step ≥ it)
         self._compile_populations(C)
         self._compile_plasticity(C, perm, n_src)
         mask = np.zeros(n, dtype=np.uint8)
