@@ -26,6 +26,8 @@ rule dynapse_benchmark:
         "../envs/neurobench.yaml"
     log:
         "results/logs/dynapse_benchmark.log",
+    benchmark:
+        "results/timings/dynapse_benchmark.tsv"
     threads: 1
     script:
         "../scripts/run_study.py"
