@@ -230,15 +230,19 @@ def blob_detector(X: torch.Tensor, class_prior: np.ndarray, min_events: int = 3)
 
 
 # -- the study ----------------------------------------------------------------------------------
-def run(params: dict, outdir: Path, data_dir: Path | None = None, threads: int = 1) -> None:
+def run(params: dict, outdir: Path, data_dir: Path | None = None) -> None:
     """The study. ``data_dir``: the emulated recordings (rule ``detection_dataset``); when it is
-    not given and ``data_source`` is synthetic they are generated into a temporary folder."""
+    not given and ``data_source`` is synthetic they are generated into a temporary folder.
+    torch runs on ``torch_threads`` threads whatever the cores granted: its CPU results depend
+    on the thread count (reductions split differently; ~1e-7 differences that training
+    amplifies), and the same config must give the same tables."""
     if params["data_source"] == "synthetic" and data_dir is None:
         with tempfile.TemporaryDirectory() as tmp:
             write_dataset_from_config(params["dataset"], tmp, params["seed"])
-            return run(params, outdir, Path(tmp), threads)
+            return run(params, outdir, Path(tmp))
     p = dict(params)
-    torch.set_num_threads(max(1, int(threads)))
+    threads = int(p["torch_threads"])
+    torch.set_num_threads(threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     with StudyWriter(outdir, params, seed=p["seed"]) as out:
         t_load = time.perf_counter()

@@ -44,6 +44,6 @@ rule detection:
         "results/logs/detection.log",
     benchmark:
         "results/timings/detection.tsv"
-    threads: 2
+    threads: params_of("detection")["torch_threads"]   # the study uses exactly these
     script:
         "../scripts/detection.py"
