@@ -34,36 +34,12 @@ Each neuron's arithmetic is the same whatever the thread count, so results are i
 """
 
 from cython.parallel cimport prange
-from libc.stdlib cimport malloc, realloc, free
+from libc.stdlib cimport malloc, free
 from libc.math cimport exp, pow
 import numpy as np
 
-
-cdef struct SpikeBuf:
-    long long *steps
-    int *ids
-    Py_ssize_t n
-    Py_ssize_t cap
-
-
-cdef inline int _push(SpikeBuf *b, long long step, int nid) noexcept nogil:
-    cdef Py_ssize_t newcap
-    cdef void *p
-    if b.n == b.cap:
-        newcap = b.cap * 2 if b.cap > 0 else 4096
-        p = realloc(b.steps, newcap * sizeof(long long))
-        if p == NULL:
-            return -1
-        b.steps = <long long *> p
-        p = realloc(b.ids, newcap * sizeof(int))
-        if p == NULL:
-            return -1
-        b.ids = <int *> p
-        b.cap = newcap
-    b.steps[b.n] = step
-    b.ids[b.n] = nid
-    b.n += 1
-    return 0
+from neurobench.core._spikebuf cimport (SpikeBuf, spikebuf_free, spikebuf_init, spikebuf_push,
+                                        spikebuf_take)
 
 
 # -- membrane updates of one chunk [lo, hi) of a population: plain C (_lif_kernels.h), so
@@ -279,10 +255,7 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
     P.drive_uniform = &du_v[0]
     gx[0] = &ge[0]
     gx[1] = &gi[0]
-    buf.steps = NULL
-    buf.ids = NULL
-    buf.n = 0
-    buf.cap = 0
+    spikebuf_init(&buf, False)
     if dyn_base == NULL or spiking == NULL:
         free(dyn_base)
         free(spiking)
@@ -348,7 +321,7 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
                 if r < n_spk:
                     src = spiking[r]
                     if spike_mask[src]:
-                        if _push(&buf, g, <int> src) != 0:
+                        if spikebuf_push(&buf, g, <int> src, 0.0) != 0:
                             err = 1
                             break
                 else:
@@ -430,23 +403,13 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
     free(dyn_base)
     free(spiking)
     if err:
-        free(buf.steps)
-        free(buf.ids)
+        spikebuf_free(&buf)
         if err == 2:
             raise RuntimeError("spike history full: more events in one step than its capacity "
                                "(Network._ensure_history sizes it)")
         raise MemoryError("cannot grow the spike buffer")
-    steps = np.empty(buf.n, dtype=np.int64)
-    ids = np.empty(buf.n, dtype=np.int32)
-    cdef long long[::1] steps_v = steps
-    cdef int[::1] ids_v = ids
-    for r in range(buf.n):
-        steps_v[r] = buf.steps[r]
-        ids_v[r] = buf.ids[r]
-    free(buf.steps)
-    free(buf.ids)
+    steps, ids = spikebuf_take(&buf)
     return steps, ids, row, wrow
-
 
 
 def group_by_step(const long long[::1] steps, const long long[::1] ids, const long long[::1] ptr):

@@ -33,44 +33,14 @@ Equations: ``neurobench/dynapse/circuits.py``. Order within step s (t_s = s·dt)
 Validation happens in Python (``neurobench.dynapse.board``) before this call.
 """
 
-from libc.stdlib cimport malloc, realloc, free
+from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 from libc.math cimport exp, expm1, log, log1p, fabs, sqrt
 from libc.stdint cimport int64_t
 import numpy as np
 
-
-cdef struct SpikeBuf:
-    long long *steps
-    int *ids
-    double *frac
-    Py_ssize_t n
-    Py_ssize_t cap
-
-
-cdef inline int _push(SpikeBuf *b, long long step, int nid, double frac) noexcept nogil:
-    cdef Py_ssize_t newcap
-    cdef void *p
-    if b.n == b.cap:
-        newcap = b.cap * 2 if b.cap > 0 else 4096
-        p = realloc(b.steps, newcap * sizeof(long long))
-        if p == NULL:
-            return -1
-        b.steps = <long long *> p
-        p = realloc(b.ids, newcap * sizeof(int))
-        if p == NULL:
-            return -1
-        b.ids = <int *> p
-        p = realloc(b.frac, newcap * sizeof(double))
-        if p == NULL:
-            return -1
-        b.frac = <double *> p
-        b.cap = newcap
-    b.steps[b.n] = step
-    b.ids[b.n] = nid
-    b.frac[b.n] = frac
-    b.n += 1
-    return 0
+from neurobench.core._spikebuf cimport (SpikeBuf, spikebuf_free, spikebuf_init, spikebuf_push,
+                                        spikebuf_take)
 
 
 cdef extern from "_dynapse_kernels.h" nogil:
@@ -226,11 +196,7 @@ def run_kernel(long long step0, long long n_steps, double dt,
     pl.n = 0
     pl.live = live
     cdef SpikeBuf buf
-    buf.steps = NULL
-    buf.ids = NULL
-    buf.frac = NULL
-    buf.n = 0
-    buf.cap = 0
+    spikebuf_init(&buf, True)
     cdef void *work[7]
     work[0], work[1], work[2], work[3], work[4], work[5] = spiking, flag, avg, pnew, pavg, pl.j
     work[6] = slope
@@ -405,7 +371,7 @@ def run_kernel(long long step0, long long n_steps, double dt,
                         if t1 >= 0.0 and t1 <= h:
                             tin = t1
                         tin = t_done + tin                  # spike time after t_s (s)
-                        if _push(&buf, g, <int> i, tin / dt) != 0:
+                        if spikebuf_push(&buf, g, <int> i, tin / dt) != 0:
                             err = 1
                             break
                         spiking[n_spk] = <int> i
@@ -443,21 +409,7 @@ def run_kernel(long long step0, long long n_steps, double dt,
     stats[2] += n_sub
     stats[3] += n_split
     if err:
-        free(buf.steps)
-        free(buf.ids)
-        free(buf.frac)
+        spikebuf_free(&buf)
         raise MemoryError("cannot grow the spike buffer")
-    steps = np.empty(buf.n, dtype=np.int64)
-    ids = np.empty(buf.n, dtype=np.int32)
-    fr = np.empty(buf.n, dtype=np.float64)
-    cdef long long[::1] steps_v = steps
-    cdef int[::1] ids_v = ids
-    cdef double[::1] fr_v = fr
-    for r in range(buf.n):
-        steps_v[r] = buf.steps[r]
-        ids_v[r] = buf.ids[r]
-        fr_v[r] = buf.frac[r]
-    free(buf.steps)
-    free(buf.ids)
-    free(buf.frac)
+    steps, ids, fr = spikebuf_take(&buf)
     return steps, ids, fr, row
