@@ -63,7 +63,9 @@ def study_table(results: Path) -> list[dict]:
             import pandas as pd
 
             st = pd.read_csv(comp)["status"].value_counts().to_dict()
-            row["results"] = {s: int(st.get(s, 0)) for s in ("PASS", "FAIL", "INFO")}
+            from neurobench.report.claims import STATUSES
+
+            row["results"] = {s: int(st.get(s, 0)) for s in STATUSES}
         rows.append(row)
     return rows
 
@@ -75,8 +77,7 @@ def cmd_list(args) -> int:
         return 0
     for r in rows:
         res = r["results"]
-        status = (f"{res['PASS']} PASS, {res['FAIL']} FAIL, {res['INFO']} INFO" if res
-                  else "no results yet")
+        status = (", ".join(f"{n} {s}" for s, n in res.items()) if res else "no results yet")
         where = [] if r["module"] else ["no module"]
         where += [] if r["workflow_rule"] else ["no workflow rule"]
         print(f"{r['study']}  ({status}{'; ' + ', '.join(where) if where else ''})")
@@ -135,10 +136,12 @@ def cmd_run(args) -> int:
     if comp.exists():
         import pandas as pd
 
+        from neurobench.report.claims import STATUSES
+
         df = pd.read_csv(comp)
         counts = df["status"].value_counts().to_dict()
         print(f"{args.study}: {len(df)} claims, " + ", ".join(
-            f"{counts.get(s, 0)} {s}" for s in ("PASS", "FAIL", "INFO")) + f" → {outdir}")
+            f"{counts.get(s, 0)} {s}" for s in STATUSES) + f" → {outdir}")
     return 0
 
 

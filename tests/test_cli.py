@@ -31,7 +31,7 @@ def _tree(root: Path, rates, status="PASS", wall=1.0, extra=None) -> Path:
         d / "tables" / "rates.csv", index=False)
     pd.DataFrame([{"claim_id": "c1", "claim": "x", "quantity": "q", "reference": 1.0,
                    "reproduced": rates[0], "tolerance": "≤ 1", "unit": "Hz", "status": status,
-                   "source": "formula"}]).to_csv(d / "comparison.csv", index=False)
+                   "kind": "closed_form", "source": "formula"}]).to_csv(d / "comparison.csv", index=False)
     (d / "provenance.json").write_text(json.dumps({"config_hash": "abc123", "wall_time_s": wall}))
     (d / "figures" / "f.png").write_bytes(b"\x89PNG fake")
     if extra:
@@ -213,10 +213,10 @@ def test_front_page_holds_the_scorecard(tmp_path):
     card = tmp_path / "scorecard.csv"
     pd.DataFrame([{"study": "toy", "claim_id": "c", "claim": "<b>x</b> | y", "quantity": "q",
                    "reference": 1.0, "reproduced": 2.0, "tolerance": "t", "unit": "Hz",
-                   "status": "FAIL", "source": "s"}]).to_csv(card, index=False)
+                   "status": "FAIL", "kind": "literature", "source": "s"}]).to_csv(card, index=False)
     page = front_page(card, REPO / "workflow" / "report" / "workflow.rst")
     assert SCORECARD_MARK not in page
-    assert "0 PASS, 1 FAIL, 0 INFO" in page and "&lt;b&gt;x&lt;/b&gt; | y" in page
+    assert "Reproduced: 0 of 1" in page and "0 PASS, 1 FAIL, 0 INFO, 0 NOT_RUN" in page and "&lt;b&gt;x&lt;/b&gt; | y" in page
     # a long scorecard still renders (Snakemake: Jinja, then docutils) without a markup error
     from docutils.core import publish_parts
     from jinja2 import Template
@@ -225,7 +225,8 @@ def test_front_page_holds_the_scorecard(tmp_path):
     rows.to_csv(card, index=False)
     page = Template(front_page(card, REPO / "workflow" / "report" / "workflow.rst")).render()
     html = publish_parts(page, writer="html", settings_overrides={"halt_level": 2})["body"]
-    assert html.count("<tr>") == 301 and "<style>" in html
+    # 300 claims + header in the scorecard, 7 rows in the kind × status table (header, 5 kinds, total)
+    assert html.count("<tr>") == 301 + 7 and "<style>" in html
     bad = tmp_path / "t.rst"
     bad.write_text("no marker")
     with pytest.raises(ValueError, match="marker"):

@@ -10,11 +10,14 @@ The study contract (see README, "Adding a study"):
 ... # on success the directory appears complete (atomic rename); on error nothing is left.
 """
 
-from neurobench.report.claims import Claim, claim_within, claim_at_least, claim_at_most, COMPARISON_COLUMNS
+from neurobench.report.claims import (Claim, claim_within, claim_at_least, claim_at_most,
+                                      claim_info, claim_not_run, COMPARISON_COLUMNS, KINDS,
+                                      INDEPENDENT_KINDS, STATUSES)
 from neurobench.report.writer import StudyWriter
 from neurobench.report.provenance import provenance, config_hash
 
 __all__ = [
-    "Claim", "claim_within", "claim_at_least", "claim_at_most", "COMPARISON_COLUMNS",
+    "Claim", "claim_within", "claim_at_least", "claim_at_most", "claim_info", "claim_not_run",
+    "COMPARISON_COLUMNS", "KINDS", "INDEPENDENT_KINDS", "STATUSES",
     "StudyWriter", "provenance", "config_hash",
 ]

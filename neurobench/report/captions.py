@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from neurobench.config import REPO
+from neurobench.report.scorecard import headline, kind_status_table
 
 CAPTION_DIR = REPO / "workflow" / "report"
 STUDY_DIR = REPO / "neurobench" / "studies"
@@ -82,15 +83,16 @@ def _fmt(x) -> str:
 
 def scorecard_html(card: pd.DataFrame) -> str:
     """The scorecard as an HTML table (embedded in the front page with ``.. raw:: html``)."""
-    colours = {"PASS": "#1a7f37", "FAIL": "#cf222e", "INFO": "#57606a"}
+    colours = {"PASS": "#1a7f37", "FAIL": "#cf222e", "INFO": "#57606a", "NOT_RUN": "#9a6700"}
     head = "".join(f"<th style='text-align:left;padding:2px 8px'>{h}</th>" for h in
                    ("study", "claim", "reference", "reproduced", "tolerance", "unit", "status",
-                    "source"))
+                    "kind", "source"))
     rows = []
     for _, r in card.iterrows():
         status = str(r["status"])
         cells = [r["study"], f"{r['claim']} ({r['quantity']})", _fmt(r["reference"]),
-                 _fmt(r["reproduced"]), r["tolerance"], r["unit"], status, r["source"]]
+                 _fmt(r["reproduced"]), r["tolerance"], r["unit"], status, r["kind"],
+                 r["source"]]
         tds = []
         for i, c in enumerate(cells):
             c = "" if c is None or (isinstance(c, float) and c != c) else str(c)
@@ -107,13 +109,22 @@ def scorecard_html(card: pd.DataFrame) -> str:
                       "</tbody></table>"])
 
 
+def kind_status_rst(card: pd.DataFrame) -> str:
+    """The kind × status counts as a reStructuredText simple table."""
+    t = kind_status_table(card).reset_index()
+    cells = [list(map(str, t.columns))] + [list(map(str, r)) for r in t.itertuples(index=False)]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
+    rule = "  ".join("=" * w for w in widths)
+    fmt = lambda row: "  ".join(c.ljust(w) for c, w in zip(row, widths))  # noqa: E731
+    return "\n".join([rule, fmt(cells[0]), rule, *map(fmt, cells[1:]), rule])
+
+
 def front_page(scorecard_csv, template) -> str:
     """The report's front page: ``template`` with the scorecard in place of its marker."""
     card = pd.read_csv(scorecard_csv)
-    n = {s: int((card["status"] == s).sum()) for s in ("PASS", "FAIL", "INFO")}
     studies = list(dict.fromkeys(card["study"]))
-    summary = (f"**{n['PASS']} PASS, {n['FAIL']} FAIL, {n['INFO']} INFO** over {len(card)} "
-               f"claims in {len(studies)} studies: {', '.join(studies)}.")
+    summary = "\n".join([headline(card), "", kind_status_rst(card), "",
+                         f"Studies: {', '.join(studies)}."])
     # {% raw %}: Snakemake renders the page with Jinja; claim texts must stay literal.
     table = "\n".join("   " + line for line in scorecard_html(card).splitlines())
     block = "\n".join([summary, "", "{% raw %}", ".. raw:: html", "", table, "{% endraw %}", ""])

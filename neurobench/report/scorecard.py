@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from neurobench.report.claims import COMPARISON_COLUMNS
+from neurobench.report.claims import COMPARISON_COLUMNS, INDEPENDENT_KINDS, KINDS, STATUSES
 
 
 def _fmt(x) -> str:
@@ -22,6 +22,47 @@ def _fmt(x) -> str:
 def _cell(x) -> str:
     s = "" if x is None or (isinstance(x, float) and x != x) else str(x)
     return s.replace("|", "\\|").replace("\n", " ")
+
+
+UNCLASSIFIED = "(no kind)"  # studies not yet declaring their claims; never counted as reproduced
+
+
+def kind_status_table(card: pd.DataFrame) -> pd.DataFrame:
+    """Claims counted per reference kind (rows) × status (columns), with totals."""
+    card = card.assign(kind=card["kind"].fillna(UNCLASSIFIED))
+    unknown_kind = sorted(set(card["kind"]) - set(KINDS) - {UNCLASSIFIED})
+    unknown_status = sorted(set(card["status"].fillna("")) - set(STATUSES))
+    if unknown_kind or unknown_status:
+        raise ValueError(f"scorecard: unknown kind(s) {unknown_kind} or status(es) {unknown_status}")
+    kinds = list(KINDS) + ([UNCLASSIFIED] if (card["kind"] == UNCLASSIFIED).any() else [])
+    t = (pd.crosstab(pd.Categorical(card["kind"], categories=kinds),
+                     pd.Categorical(card["status"], categories=STATUSES), dropna=False)
+         .reindex(index=kinds, columns=list(STATUSES), fill_value=0))
+    t["total"] = t.sum(axis=1)
+    t.loc["total"] = t.sum(axis=0)
+    t.index.name = "kind"
+    t.columns.name = None
+    return t.astype(int)
+
+
+def headline(card: pd.DataFrame) -> str:
+    """One line: what was reproduced against independent references, then the rest."""
+    ind = card[card["kind"].isin(INDEPENDENT_KINDS)]
+    rest = card[~card["kind"].isin(INDEPENDENT_KINDS)]
+
+    def counts(df):
+        return ", ".join(f"{int((df['status'] == s).sum())} {s}" for s in STATUSES)
+
+    n_pass = int((ind["status"] == "PASS").sum())
+    n_checked = int(ind["status"].isin(["PASS", "FAIL"]).sum())
+    return (f"**Reproduced: {n_pass} of {n_checked}** claims checked against references "
+            f"independent of the code under test (literature, closed form, independent "
+            f"simulator; {counts(ind)}). Verification and design targets: {counts(rest)}. "
+            f"{len(card)} claims in {card['study'].nunique()} studies.")
+
+
+def kind_status_markdown(card: pd.DataFrame) -> str:
+    return kind_status_table(card).reset_index().to_markdown(index=False)
 
 
 def build_scorecard(comparison_files, out_csv, out_md) -> pd.DataFrame:
@@ -43,19 +84,16 @@ def build_scorecard(comparison_files, out_csv, out_md) -> pd.DataFrame:
     out_csv, out_md = Path(out_csv), Path(out_md)
     tmp_csv = out_csv.with_suffix(".csv.tmp")
     card.to_csv(tmp_csv, index=False)
-    n = {s: int((card["status"] == s).sum()) for s in ("PASS", "FAIL", "INFO")}
-    lines = ["# Scorecard", "",
-             f"**{n['PASS']} PASS, {n['FAIL']} FAIL, {n['INFO']} INFO** "
-             f"over {len(card)} claims in {card['study'].nunique()} studies.", ""]
+    lines = ["# Scorecard", "", headline(card), "", kind_status_markdown(card), ""]
     for study, rows in card.groupby("study", sort=False):
         lines += [f"## {study}", "",
-                  "| claim | reference | reproduced | tolerance | unit | status | source |",
-                  "|---|---|---|---|---|---|---|"]
+                  "| claim | reference | reproduced | tolerance | unit | status | kind | source |",
+                  "|---|---|---|---|---|---|---|---|"]
         for _, r in rows.iterrows():
-            status = f"**{r['status']}**" if r["status"] == "FAIL" else r["status"]
+            status = f"**{r['status']}**" if r["status"] in ("FAIL", "NOT_RUN") else r["status"]
             lines.append(f"| {_cell(r['claim'])} ({_cell(r['quantity'])}) | {_fmt(r['reference'])} | "
                          f"{_fmt(r['reproduced'])} | {_cell(r['tolerance'])} | {_cell(r['unit'])} | "
-                         f"{status} | {_cell(r['source'])} |")
+                         f"{status} | {_cell(r['kind'])} | {_cell(r['source'])} |")
         lines.append("")
     tmp_md = out_md.with_suffix(".md.tmp")
     tmp_md.write_text("\n".join(lines))

@@ -12,11 +12,13 @@ import logging
 import os
 import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
-from neurobench.report.claims import COMPARISON_COLUMNS, Claim
+from neurobench.report.claims import (COMPARISON_COLUMNS, STATUSES, Claim, check_declaration,
+                                      claim_not_run)
 from neurobench.report.provenance import provenance
 
 log = logging.getLogger("neurobench")
@@ -35,12 +37,18 @@ class StudyWriter:
         The study's configuration section (hashed into provenance.json).
     seed : int
         The seed the study used.
+    claims : dict, optional
+        The study's declared claims, ``claim_id → kind`` (see :mod:`neurobench.report.claims`).
+        Every declared claim must be written (PASS, FAIL, INFO or NOT_RUN) before the study is
+        published; an undeclared claim, or one whose kind contradicts the declaration, is an
+        error.  Claims without a kind take the declared one.
     """
 
-    def __init__(self, outdir, params: dict, seed: int | None = None):
+    def __init__(self, outdir, params: dict, seed: int | None = None, claims: dict | None = None):
         self.outdir = Path(outdir)
         self.params = params
         self.seed = seed
+        self.declared = None if claims is None else check_declaration(self.outdir.name, claims)
         self.claims: list[Claim] = []
         self.tmp: Path | None = None
         self._t0 = None
@@ -73,6 +81,14 @@ class StudyWriter:
         dup = {i for i in ids if ids.count(i) > 1}
         if dup:
             raise ValueError(f"duplicate claim_id(s) in {self.outdir.name}: {sorted(dup)}")
+        if self.declared is not None:
+            missing = [i for i in self.declared if i not in ids]
+            if missing:
+                raise ValueError(f"{self.outdir.name}: declared claim(s) never written (write them "
+                                 f"as NOT_RUN with the reason if they cannot be evaluated): {missing}")
+            unkinded = [c.claim_id for c in self.claims if not c.kind]
+            if unkinded:
+                raise ValueError(f"{self.outdir.name}: claim(s) without a kind: {unkinded}")
         df = pd.DataFrame([c.row() for c in self.claims], columns=COMPARISON_COLUMNS)
         df.to_csv(self.tmp / "comparison.csv", index=False)
         wall = time.perf_counter() - self._t0
@@ -85,10 +101,8 @@ class StudyWriter:
         os.rename(self.tmp, self.outdir)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
-        n_pass = sum(c.status == "PASS" for c in self.claims)
-        n_fail = sum(c.status == "FAIL" for c in self.claims)
-        log.info("%s: %d claims (%d PASS, %d FAIL) in %.1f s", self.outdir.name,
-                 len(self.claims), n_pass, n_fail, wall)
+        counts = ", ".join(f"{sum(c.status == s for c in self.claims)} {s}" for s in STATUSES)
+        log.info("%s: %d claims (%s) in %.1f s", self.outdir.name, len(self.claims), counts, wall)
 
     # -- outputs --------------------------------------------------------------------------
     @property
@@ -126,6 +140,24 @@ class StudyWriter:
         """Add one row to comparison.csv."""
         if not isinstance(claim, Claim):
             raise TypeError(f"expected a Claim, got {type(claim).__name__}")
+        if self.declared is not None:
+            if claim.claim_id not in self.declared:
+                raise ValueError(f"{self.outdir.name}: claim {claim.claim_id!r} is not declared "
+                                 f"(declared: {sorted(self.declared)})")
+            kind = self.declared[claim.claim_id]
+            if claim.kind and claim.kind != kind:
+                raise ValueError(f"{self.outdir.name}: claim {claim.claim_id!r} has kind "
+                                 f"{claim.kind!r}, declared {kind!r}")
+            if not claim.kind:
+                claim = replace(claim, kind=kind)
         self.claims.append(claim)
         log.info("claim %-28s %s  reproduced=%.6g reference=%.6g", claim.claim_id, claim.status,
                  claim.reproduced, claim.reference)
+        if claim.status == "NOT_RUN":
+            log.warning("claim %s not run: %s", claim.claim_id, claim.tolerance)
+
+    def not_run(self, claim_id: str, claim: str, quantity: str, *, reason: str, source: str,
+                reference: float = float("nan"), tolerance: str = "", unit: str = ""):
+        """Write a declared claim that could not be evaluated in this run as NOT_RUN."""
+        self.claim(claim_not_run(claim_id, claim, quantity, reason=reason, reference=reference,
+                                 tolerance=tolerance, unit=unit, source=source))
