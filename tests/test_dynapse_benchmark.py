@@ -1,13 +1,15 @@
-"""The emulator benchmark: its workload is the issue's (full board, 64 CAM entries each) and its
-quick-workflow outputs exist."""
+"""The emulator benchmark: its workload is the full board (64 CAM entries each), it writes only its
+own results folder, declares its claims with their kinds, and says why rockpool was not run."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from conftest import claims_of
 
-from neurobench.studies.dynapse_benchmark import build_board
+from neurobench.studies import dynapse_benchmark
+from neurobench.studies.dynapse_benchmark import build_board, declared_claims
 
 PARAMS = dict(seed=3, cv_circuit=0.1, dc=[2, 60], weight_exc=[2, 40], weight_inh=[2, 60],
               n_exc=48)
@@ -22,13 +24,47 @@ def test_benchmark_board_is_the_full_workload():
     assert b.aliasing() == []
 
 
+def check_claims(claims: pd.DataFrame, rockpool_reason: str):
+    claims = claims.set_index("claim_id")
+    assert dict(claims["kind"]) == declared_claims({})
+    assert claims.loc["deterministic_per_seed", "status"] == "PASS"
+    assert claims.loc["deterministic_per_seed", "reproduced"] == 0.0
+    rtf = claims.loc["realtime_factor"]
+    assert np.isfinite(rtf["reproduced"]) and rtf["reproduced"] > 0
+    assert rtf["status"] == ("PASS" if rtf["reproduced"] >= 10.0 else "FAIL")
+    assert claims.loc["realtime_factor_coarse", "status"] == "INFO"
+    assert 5.0 < claims.loc["mean_rate", "reproduced"] < 60.0
+    for cid in ("speedup_vs_rockpool_study_dt", "speedup_vs_rockpool_same_dt"):
+        assert claims.loc[cid, "status"] == "NOT_RUN"
+        assert rockpool_reason in claims.loc[cid, "tolerance"]
+
+
+@pytest.mark.parametrize("rockpool", ["skipped", "missing"])
+def test_study_writes_only_its_folder_and_not_run_rows(tmp_path, monkeypatch, rockpool):
+    params = dict(PARAMS, dt_us=100.0, chip_s=0.05, coarse_dt_us=1000.0, coarse_chip_s=0.05,
+                  rockpool_chip_s=0.0, repeats=2)
+    reason = "rockpool_chip_s = 0"
+    if rockpool == "missing":
+        import builtins
+        real_import = builtins.__import__
+
+        def no_rockpool(name, *args, **kwargs):
+            if name.startswith("rockpool"):
+                raise ModuleNotFoundError(f"No module named {name!r}")
+            return real_import(name, *args, **kwargs)
+        monkeypatch.setattr(builtins, "__import__", no_rockpool)
+        params["rockpool_chip_s"] = 0.01
+        reason = "rockpool not importable"
+    dynapse_benchmark.run(params, tmp_path / "dynapse_benchmark")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dynapse_benchmark"]
+    table = pd.read_csv(tmp_path / "dynapse_benchmark" / "tables" / "dynapse_benchmark.csv")
+    assert list(table["simulator"]) == ["neurobench.dynapse"] * 2 + ["rockpool DynapSim"]
+    assert table["identical_runs"].iloc[:2].all()
+    check_claims(claims_of(tmp_path, "dynapse_benchmark"), reason)
+
+
 def test_dynapse_benchmark_workflow(quick_results):
-    table = pd.read_csv(quick_results / "benchmarks" / "dynapse.csv")
-    assert (quick_results / "benchmarks" / "dynapse.md").exists()
-    assert list(table["simulator"]) == ["neurobench.dynapse", "neurobench.dynapse",
-                                        "rockpool DynapSim"]
-    assert np.all(table["realtime_factor"].iloc[:2] > 0)
-    claims = claims_of(quick_results, "dynapse_benchmark").set_index("claim_id")
-    assert claims.loc["realtime_factor", "status"] in ("PASS", "FAIL")
-    rate = claims.loc["mean_rate", "reproduced"]
-    assert 5.0 < rate < 60.0, rate
+    assert not (quick_results / "benchmarks" / "dynapse.csv").exists()
+    table = pd.read_csv(quick_results / "dynapse_benchmark" / "tables" / "dynapse_benchmark.csv")
+    assert list(table["simulator"]) == ["neurobench.dynapse"] * 2 + ["rockpool DynapSim"]
+    check_claims(claims_of(quick_results, "dynapse_benchmark"), "rockpool_chip_s = 0")
