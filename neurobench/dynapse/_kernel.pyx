@@ -129,25 +129,6 @@ cdef inline double _exp_small(double x) noexcept nogil:
     return exp(x)
 
 
-cdef inline double _charge(double t, double dt, double qend, double i0c, double ton,
-                           double ii, double tau_c) noexcept nogil:
-    """∫_0^t I(s) ds (C) of one DPI circuit within a step: the pulse on over [0, ton] from
-    I(0) = i0c towards ii, then the decay; qend, the integral over the whole step (mean × dt of
-    the circuit passes), is returned for t = dt so that whole-step means are those passes'."""
-    cdef double e, it
-    if t >= dt:
-        return qend
-    if t <= 0.0:
-        return 0.0
-    if t <= ton:
-        return ii * t - (i0c - ii) * tau_c * expm1(-t / tau_c)
-    it = ii + (i0c - ii) * exp(-ton / tau_c)
-    e = -expm1(-(t - ton) / tau_c)
-    if ton > 0.0:
-        return ii * ton - (i0c - ii) * tau_c * expm1(-ton / tau_c) + it * tau_c * e
-    return i0c * tau_c * e
-
-
 def exp_check(double[::1] x, double[::1] out):
     """dyn_exp of the kernel, elementwise (its accuracy is tested against numpy)."""
     cdef Py_ssize_t i
@@ -188,12 +169,6 @@ def run_kernel(long long step0, long long n_steps, double dt,
     cdef double im, im_new, iold, inew, rem, ii
     cdef double T, iexc, ileak, tin, h, t_done, e_on, e_off, i_on
     cdef double F, J, Fyy, Fyyy, z, dy, dl, y1, t1, x, one_m_on
-    cdef double qend[5]
-    cdef double qa[5]
-    cdef double qb[5]
-    cdef double mc[5]
-    cdef double ci0[5]
-    cdef double cton[5]
     cdef double inv_dt = 1.0 / dt
     cdef long long n_int = 0, n_ref = 0, n_sub = 0, n_split = 0, m
     cdef int64_t n_single = 0
@@ -217,22 +192,17 @@ def run_kernel(long long step0, long long n_steps, double dt,
     cdef double *avg = <double *> malloc((5 * stride) * sizeof(double))
     cdef double *pnew = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
     cdef double *pavg = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
-    # per circuit with a pulse in step g: pstep[j] = g, its current at the step start and
-    # its on-time in the step (the scalar path's sub-step inputs)
-    cdef long long *pstep = <long long *> malloc((5 * n if n > 0 else 1) * sizeof(long long))
-    cdef double *pi0 = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
-    cdef double *pton = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
     pl.j = <int *> malloc((5 * n if n > 0 else 1) * sizeof(int))
     pl.n = 0
     pl.live = live
     cdef SpikeBuf buf
     spikebuf_init(&buf, True)
-    cdef void *work[10]
+    cdef void *work[7]
     work[0], work[1], work[2], work[3], work[4], work[5] = spiking, flag, avg, pnew, pavg, pl.j
-    work[6], work[7], work[8], work[9] = slope, pstep, pi0, pton
-    for k in range(10):
+    work[6] = slope
+    for k in range(7):
         if work[k] == NULL:
-            for r in range(10):
+            for r in range(7):
                 free(work[r])
             raise MemoryError("cannot allocate kernel work arrays")
     cdef double *a0 = avg
@@ -243,8 +213,6 @@ def run_kernel(long long step0, long long n_steps, double dt,
 
     with nogil:
         memset(avg, 0, 5 * stride * sizeof(double))
-        for j in range(5 * n):
-            pstep[j] = -1
         for c in range(5):
             live[c] = 0
             avg_zero[c] = 1
@@ -273,9 +241,6 @@ def run_kernel(long long step0, long long n_steps, double dt,
                 iold = isyn[j]
                 rem = prem[j]
                 ii = iinf[j]
-                pstep[j] = g
-                pi0[j] = iold
-                pton[j] = rem if rem < dt else dt
                 # pavg: the exact mean of the current over the step (its integral / dt)
                 if rem >= dt:
                     inew = ii + (iold - ii) * decay[j]
@@ -356,25 +321,12 @@ def run_kernel(long long step0, long long n_steps, double dt,
                     im = ireset
                     first = 0
                 n_int += 1
-                # the synaptic currents within the step: each circuit's charge since the step
-                # start (_charge) from its value at the start and its pulse, so that every
-                # sub-step is driven by the exact means over its own interval (a pulse at the
-                # step start drives the sub-steps it falls in, not a refractory neuron)
-                for c in range(5):
-                    j = c * n + i
-                    qend[c] = avg[c * stride + i] * dt
-                    if pstep[j] == g:
-                        ci0[c] = pi0[j]
-                        cton[c] = pton[j]
-                    else:
-                        ci0[c] = avg[c * stride + i] / gavg[j] if qend[c] != 0.0 else 0.0
-                        cton[c] = 0.0
-                    qa[c] = _charge(dt - T, dt, qend[c], ci0[c], cton[c], iinf[j], tau[j])
+                iexc = idc[i] + a0[i] - a3[i]
+                ileak = itau[i] + a4[i] + a2[i]
                 # exponential Rosenbrock–Euler sub-steps, each as long as its error bound allows
                 t_done = dt - T
                 m = 0
                 while True:
-                    rem = dt - t_done
                     if first:
                         sv = slope + 4 * (i - (i & 3)) + (i & 3)
                         F = sv[0]
@@ -383,25 +335,10 @@ def run_kernel(long long step0, long long n_steps, double dt,
                         Fyyy = sv[12]
                         first = 0
                     else:
-                        # the bound from the currents' means over the rest of the step
-                        for c in range(5):
-                            mc[c] = (qend[c] - qa[c]) / rem
-                        F = dyn_slope(im, idc[i] + mc[0] - mc[3], mc[1], ifnmda[i],
-                                      itau[i] + mc[4] + mc[2], alpha[i], inv_itau[i],
+                        F = dyn_slope(im, iexc, a1[i], ifnmda[i], ileak, alpha[i], inv_itau[i],
                                       igain[i], tau_mem[i], &P, has_nmda, &J, &Fyy, &Fyyy)
+                    rem = dt - t_done
                     h = _substep(F, dyn_step_error(F, J, Fyy, Fyyy), rem, &P)
-                    if h < rem:
-                        # the sub-step itself from the means over its own interval
-                        for c in range(5):
-                            j = c * n + i
-                            qb[c] = _charge(t_done + h, dt, qend[c], ci0[c], cton[c], iinf[j],
-                                            tau[j])
-                            mc[c] = (qb[c] - qa[c]) / h
-                        F = dyn_slope(im, idc[i] + mc[0] - mc[3], mc[1], ifnmda[i],
-                                      itau[i] + mc[4] + mc[2], alpha[i], inv_itau[i],
-                                      igain[i], tau_mem[i], &P, has_nmda, &J, &Fyy, &Fyyy)
-                        for c in range(5):
-                            qa[c] = qb[c]
                     z = J * h
                     if z > 50.0:
                         z = 50.0
@@ -465,7 +402,7 @@ def run_kernel(long long step0, long long n_steps, double dt,
             for r in range(n_spk):
                 _deliver(spiking[r], src_ptr, dl_j, dl_type, dl_pulse, prem, &pl)
 
-    for k in range(10):
+    for k in range(7):
         free(work[k])
     stats[0] += n_int
     stats[1] += n_ref
