@@ -45,8 +45,10 @@ extensions = [
         include_dirs=[np.get_include(), "neurobench/dynapse"],
         depends=["neurobench/dynapse/_dynapse_kernels.h"],
         # vector passes as for the LIF core: no FMA contraction (a neuron's result does not
-        # depend on the path or build that computed it), selects permitted, native vectors
-        extra_compile_args=[a for a in CORE_ARGS if a != "-fopenmp"],
+        # depend on the path or build that computed it), selects permitted, native vectors;
+        # OpenMP for the chips run on parallel threads (Board.threads)
+        extra_compile_args=CORE_ARGS,
+        extra_link_args=["-fopenmp"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     ),
 ]

@@ -37,6 +37,7 @@ from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 from libc.math cimport exp, expm1, log, log1p, fabs, sqrt
 from libc.stdint cimport int64_t
+from cython.parallel cimport prange
 import numpy as np
 
 from neurobench.core._spikebuf cimport (SpikeBuf, spikebuf_free, spikebuf_init, spikebuf_push,
@@ -66,6 +67,9 @@ cdef extern from "_dynapse_kernels.h" nogil:
                               int has_nmda, int64_t *n_single)
 
 
+DEF MAX_PARTS = 4
+
+
 cdef struct Pulses:
     # the DPI circuits j = c·n + i whose pulse extender is on (prem[j] > 0), in any order
     int *j
@@ -73,20 +77,80 @@ cdef struct Pulses:
     int *live                   # per circuit: some current or pulse is non-zero
 
 
-cdef inline void _deliver(Py_ssize_t src, long long[::1] src_ptr, int[::1] dl_j,
-                          signed char[::1] dl_type, double[::1] dl_pulse,
-                          double[::1] prem, Pulses *pl) noexcept nogil:
-    """Extend the pulses of the CAM targets of ``src`` (j = type·n + target, m·t_pulse[j])."""
-    cdef Py_ssize_t k, j
-    for k in range(src_ptr[src], src_ptr[src + 1]):
-        j = dl_j[k]
-        if prem[j] <= 0.0:
+cdef struct Ctx:
+    # the whole board: sizes, state, parameters, routing, inputs, probes and work arrays; a
+    # part (neurons lo[p] … hi[p] − 1, whole chips) reads and writes only its own neurons and
+    # its own slices of the work arrays
+    Py_ssize_t n, stride, n_rec, n_parts
+    long long step0, n_steps, rec_every
+    double dt, inv_dt, ireset, i0, ispk, log_ispk
+    const dyn_membrane *P
+    double *imem
+    double *ref_rem
+    double *isyn
+    double *prem
+    const double *itau
+    const double *alpha
+    const double *inv_itau
+    const double *igain
+    const double *tau_mem
+    const double *idc
+    const double *ifnmda
+    const double *tref
+    const double *decay
+    const double *gavg
+    const double *inv_tau
+    const double *tau
+    const double *iinf
+    const double *tpulse
+    const long long *ext_ptr
+    const int *ext_src
+    const long long *src_ptr
+    const int *dl_j
+    const signed char *dl_type
+    const double *dl_pulse
+    const int *rec_idx
+    double *rec                 # (rows, 6, n_rec) row-major
+    double *avg                 # (5, stride)
+    double *slope               # 4 n
+    double *pnew                # 5 n (part p: from 5·lo[p])
+    double *pavg                # 5 n
+    int64_t *flag               # n
+    int *pl_j                   # 5 n
+    int *spiking                # n
+    Py_ssize_t lo[MAX_PARTS]
+    Py_ssize_t hi[MAX_PARTS]
+    long long n_int[MAX_PARTS]
+    long long n_ref[MAX_PARTS]
+    long long n_sub[MAX_PARTS]
+    long long n_split[MAX_PARTS]
+    Py_ssize_t rows[MAX_PARTS]
+    int err[MAX_PARTS]
+    SpikeBuf buf[MAX_PARTS]
+
+
+cdef inline void _deliver(const Ctx *X, Py_ssize_t src, Py_ssize_t lo, Py_ssize_t hi,
+                          Pulses *pl) noexcept nogil:
+    """Extend the pulses of the CAM targets of ``src`` among neurons lo … hi − 1
+    (j = type·n + target, m·t_pulse[j])."""
+    cdef Py_ssize_t k, j, i
+    cdef int c
+    for k in range(X.src_ptr[src], X.src_ptr[src + 1]):
+        j = X.dl_j[k]
+        c = X.dl_type[k]
+        i = j - c * X.n
+        if i < lo or i >= hi:
+            continue
+        if X.prem[j] <= 0.0:
             pl.j[pl.n] = <int> j
             pl.n += 1
-            pl.live[dl_type[k]] = 1
-        prem[j] += dl_pulse[k]
+            pl.live[c] = 1
+        X.prem[j] += X.dl_pulse[k]
 
 
+cdef inline int _circuit(Py_ssize_t j, Py_ssize_t n) noexcept nogil:
+    """The circuit c of j = c·n + i (0 … 4), without an integer division."""
+    return (j >= n) + (j >= 2 * n) + (j >= 3 * n) + (j >= 4 * n)
 cdef inline bint _too_long(long long m, double x, double y) noexcept nogil:
     return <double> (m * m) * <double> (m * m) < x or <double> m < y
 
@@ -136,6 +200,238 @@ def exp_check(double[::1] x, double[::1] out):
         out[i] = dyn_exp(x[i])
 
 
+
+cdef void _run_part(Ctx *X, int p) noexcept nogil:
+    """Advance neurons lo[p] … hi[p] − 1 by the whole segment (the order of a step: module
+    docstring). The part's spikes go to buf[p]; the parts are independent when no routing entry
+    leads from one part into another (``run_kernel`` checks)."""
+    cdef Py_ssize_t n = X.n, lo = X.lo[p], hi = X.hi[p], m_n = X.hi[p] - X.lo[p]
+    cdef Py_ssize_t stride = X.stride, n_rec = X.n_rec
+    cdef Py_ssize_t s, i, c, k, r, j, q, row = 0
+    cdef long long g
+    cdef int n_spk, err = 0, has_nmda, pass_nmda, first
+    cdef double dt = X.dt, inv_dt = X.inv_dt
+    cdef double im, im_new, iold, inew, rem, ii
+    cdef double T, iexc, ileak, tin, h, t_done, e_on, e_off, i_on
+    cdef double F, J, Fyy, Fyyy, z, dy, dl, y1, t1, x, one_m_on
+    cdef long long n_int = 0, n_ref = 0, n_sub = 0, n_split = 0, m
+    cdef int64_t n_single = 0
+    cdef const dyn_membrane *P = X.P
+    cdef double *imem = X.imem
+    cdef double *ref_rem = X.ref_rem
+    cdef double *isyn = X.isyn
+    cdef double *prem = X.prem
+    cdef double *avg = X.avg
+    cdef double *a0 = avg
+    cdef double *a1 = avg + stride
+    cdef double *a2 = avg + 2 * stride
+    cdef double *a3 = avg + 3 * stride
+    cdef double *a4 = avg + 4 * stride
+    cdef double *slope = X.slope
+    cdef double *sv
+    cdef int64_t *flag = X.flag
+    cdef double *pnew = X.pnew + 5 * lo
+    cdef double *pavg = X.pavg + 5 * lo
+    cdef int *spiking = X.spiking + lo
+    cdef int live[5]
+    cdef int avg_zero[5]
+    cdef Pulses pl
+    pl.j = X.pl_j + 5 * lo
+    pl.n = 0
+    pl.live = live
+    for c in range(5):
+        memset(avg + c * stride + lo, 0, m_n * sizeof(double))
+        live[c] = 0
+        avg_zero[c] = 1
+        for i in range(lo, hi):
+            j = c * n + i
+            if prem[j] > 0.0:
+                pl.j[pl.n] = <int> j
+                pl.n += 1
+            if prem[j] > 0.0 or isyn[j] != 0.0:
+                live[c] = 1
+    for s in range(X.n_steps):
+        g = X.step0 + s
+        if n_rec > 0 and g % X.rec_every == 0:
+            for k in range(n_rec):
+                i = X.rec_idx[k]
+                if i >= lo and i < hi:
+                    X.rec[(row * 6) * n_rec + k] = imem[i]
+                    for c in range(5):
+                        X.rec[(row * 6 + c + 1) * n_rec + k] = isyn[c * n + i]
+            row += 1
+        for r in range(X.ext_ptr[s], X.ext_ptr[s + 1]):
+            _deliver(X, X.ext_src[r], lo, hi, &pl)
+        # DPI circuits with a pulse: exact update with the pulse on for min(P, dt), from the
+        # current before this step (saved in pnew/pavg; written after the decay pass)
+        for k in range(pl.n):
+            j = pl.j[k]
+            iold = isyn[j]
+            rem = prem[j]
+            ii = X.iinf[j]
+            # pavg: the exact mean of the current over the step (its integral / dt)
+            if rem >= dt:
+                inew = ii + (iold - ii) * X.decay[j]
+                pavg[k] = ii + (iold - ii) * X.gavg[j]
+                rem = rem - dt
+                if rem < 1e-15:
+                    rem = 0.0
+            else:
+                # pulse on for rem < dt: e_on = e^{−rem/τ}, 1 − e_on by its series when
+                # rem/τ < 0.05 (to x⁸: relative error < 1e-17; the usual case, t_pulse ≪ τ)
+                x = rem * X.inv_tau[j]
+                if x < 0.05:
+                    one_m_on = x * (1.0 - x * (0.5 - x * (1.0 / 6.0 - x * (1.0 / 24.0 - x * (
+                        1.0 / 120.0 - x * (1.0 / 720.0 - x * (1.0 / 5040.0 - x * (1.0 / 40320.0))))))))
+                    e_on = 1.0 - one_m_on
+                else:
+                    e_on = exp(-x)
+                    one_m_on = -expm1(-x)
+                e_off = X.decay[j] / e_on           # e^{−(dt − rem)/τ}
+                i_on = ii + (iold - ii) * e_on
+                inew = i_on * e_off
+                pavg[k] = (ii * rem + ((iold - ii) * one_m_on + i_on * (1.0 - e_off))
+                           * X.tau[j]) * inv_dt
+                rem = 0.0
+            prem[j] = rem
+            pnew[k] = inew
+        # DPI circuits without a pulse (vector pass per circuit; idle circuits skipped)
+        for c in range(5):
+            if live[c]:
+                live[c] = dyn_dpi_decay(m_n, isyn + c * n + lo, avg + c * stride + lo,
+                                        X.decay + c * n + lo, X.gavg + c * n + lo)
+                avg_zero[c] = 0
+            elif not avg_zero[c]:
+                memset(avg + c * stride + lo, 0, m_n * sizeof(double))
+                avg_zero[c] = 1
+        q = 0
+        for k in range(pl.n):
+            j = pl.j[k]
+            c = _circuit(j, n)
+            isyn[j] = pnew[k]
+            avg[c * stride + (j - c * n)] = pavg[k]
+            live[c] = 1
+            avg_zero[c] = 0
+            if prem[j] > 0.0:
+                pl.j[q] = <int> j
+                q += 1
+        pl.n = q
+        # membrane: one vector pass for the neurons that need a single step …
+        pass_nmda = live[1] or not avg_zero[1]
+        n_ref += dyn_membrane_pass(m_n, dt, imem + lo, ref_rem + lo, flag + lo, slope + 4 * lo,
+                                   a0 + lo, a1 + lo, a2 + lo, a3 + lo, a4 + lo, X.itau + lo,
+                                   X.alpha + lo, X.inv_itau + lo, X.igain + lo, X.tau_mem + lo,
+                                   X.idc + lo, X.ifnmda + lo, X.ireset, P, pass_nmda, &n_single)
+        n_int += n_single
+        n_sub += n_single
+        # … then, one by one, those that split the step, spike or leave the refractory
+        # period within it
+        n_spk = 0
+        for i in range(lo, hi):
+            if not flag[i]:
+                continue
+            # held at I_reset while refractory (continuous time), then integrated
+            T = dt
+            im = imem[i]
+            has_nmda = a1[i] > 0.0
+            # the first sub-step starts from the vector pass's dyn_slope where it had the
+            # same arguments (not leaving the refractory period, the same NMDA branch)
+            first = has_nmda == pass_nmda
+            if ref_rem[i] > 0.0:
+                T = dt - ref_rem[i]
+                ref_rem[i] = 0.0
+                im = X.ireset
+                first = 0
+            n_int += 1
+            iexc = X.idc[i] + a0[i] - a3[i]
+            ileak = X.itau[i] + a4[i] + a2[i]
+            # exponential Rosenbrock–Euler sub-steps, each as long as its error bound allows
+            t_done = dt - T
+            m = 0
+            while True:
+                if first:
+                    sv = slope + 4 * (i - (i & 3)) + (i & 3)
+                    F = sv[0]
+                    J = sv[4]
+                    Fyy = sv[8]
+                    Fyyy = sv[12]
+                    first = 0
+                else:
+                    F = dyn_slope(im, iexc, a1[i], X.ifnmda[i], ileak, X.alpha[i],
+                                  X.inv_itau[i], X.igain[i], X.tau_mem[i], P, has_nmda, &J,
+                                  &Fyy, &Fyyy)
+                rem = dt - t_done
+                h = _substep(F, dyn_step_error(F, J, Fyy, Fyyy), rem, P)
+                z = J * h
+                if z > 50.0:
+                    z = 50.0
+                dy = dyn_step(h, F, Fyy, _phi1(z))
+                if dy > 50.0:
+                    dy = 50.0
+                im_new = im * _exp_small(dy)
+                m += 1
+                if im_new < X.i0:
+                    im_new = X.i0
+                if im_new >= X.ispk:
+                    # crossing time on the step's own continuous extension
+                    # y(t) = y0 + t φ1(J t) F + F_yy F² t³/6: t = ln(1 + J Δ/F)/J solves it
+                    # without the t³ term (Δ = ln(I_spk/I_mem)), one Newton step adds it
+                    dl = X.log_ispk - log(im)
+                    if F <= 0.0 or dl <= 0.0:
+                        tin = 0.0
+                    elif fabs(J * dl / F) < 1e-8:
+                        tin = dl / F
+                    elif J * dl / F > -1.0:
+                        tin = log1p(J * dl / F) / J
+                    else:
+                        tin = h
+                    if tin > h:
+                        tin = h
+                    if tin < 0.0:
+                        tin = 0.0
+                    y1 = dyn_step(tin, F, Fyy, _phi1(J * tin)) - dl
+                    t1 = tin - y1 / (exp(J * tin) * F + 0.5 * Fyy * F * F * tin * tin)
+                    if t1 >= 0.0 and t1 <= h:
+                        tin = t1
+                    tin = t_done + tin                  # spike time after t_s (s)
+                    if spikebuf_push(&X.buf[p], g, <int> i, tin / dt) != 0:
+                        err = 1
+                        break
+                    spiking[n_spk] = <int> i
+                    n_spk += 1
+                    im_new = X.ireset
+                    ref_rem[i] = X.tref[i] - (dt - tin)
+                    if ref_rem[i] < 0.0:
+                        ref_rem[i] = 0.0
+                    j = 4 * n + i
+                    if prem[j] <= 0.0:
+                        pl.j[pl.n] = <int> j
+                        pl.n += 1
+                        live[4] = 1
+                    prem[j] += X.tpulse[j]
+                    break
+                im = im_new
+                if h >= rem:
+                    break
+                t_done += h
+            n_sub += m
+            if m > 1:
+                n_split += 1
+            if err:
+                break
+            imem[i] = im_new
+        if err:
+            break
+        for r in range(n_spk):
+            _deliver(X, spiking[r], lo, hi, &pl)
+    X.n_int[p] = n_int
+    X.n_ref[p] = n_ref
+    X.n_sub[p] = n_sub
+    X.n_split[p] = n_split
+    X.rows[p] = row
+    X.err[p] = err
+
+
 def run_kernel(long long step0, long long n_steps, double dt,
                double[::1] imem, double[::1] isyn, double[::1] prem, double[::1] ref_rem,
                double[::1] itau, double[::1] alpha, double[::1] inv_itau, double[::1] igain,
@@ -149,7 +445,7 @@ def run_kernel(long long step0, long long n_steps, double dt,
                long long[::1] src_ptr, int[::1] dl_j, signed char[::1] dl_type,
                double[::1] dl_pulse,
                int[::1] rec_idx, long long rec_every, double[:, :, ::1] rec,
-               long long[::1] stats):
+               long long[::1] stats, int n_threads=1):
     """Advance the board by ``n_steps`` steps of ``dt`` seconds from global step ``step0``.
 
     State arrays are modified in place; ``isyn``, ``prem``, ``decay``, ``inv_tau``, ``iinf``
@@ -157,21 +453,15 @@ def run_kernel(long long step0, long long n_steps, double dt,
     source are ``src_ptr[s] … src_ptr[s + 1] − 1`` of (``dl_j`` = type·n + target, ``dl_type``,
     ``dl_pulse`` = CAM multiplicity × t_pulse of the target circuit). ``stats`` (4 counters) is increased
     by: membrane steps integrated, steps held refractory, membrane sub-steps taken, steps
-    split into several sub-steps. Returns the spikes as ``(steps int64, ids int32, frac
+    split into several sub-steps. With ``n_threads`` > 1 the board runs as that many parts of
+    whole chips on parallel threads when no routing entry leads from one part into another
+    (otherwise as one part); the results do not depend on it. Returns the spikes as ``(steps int64, ids int32, frac
     float64)`` (time = (step + frac)·dt) and the number of probe rows written.
     """
     cdef Py_ssize_t n = imem.shape[0]
-    cdef Py_ssize_t n_rec = rec_idx.shape[0]
     cdef Py_ssize_t stride = n + 8              # avg rows: 64 bytes apart modulo 4 KiB
-    cdef Py_ssize_t s, i, c, k, r, j, q, row = 0
-    cdef long long g
-    cdef int n_spk, err = 0, has_nmda, pass_nmda, first
-    cdef double im, im_new, iold, inew, rem, ii
-    cdef double T, iexc, ileak, tin, h, t_done, e_on, e_off, i_on
-    cdef double F, J, Fyy, Fyyy, z, dy, dl, y1, t1, x, one_m_on
-    cdef double inv_dt = 1.0 / dt
-    cdef long long n_int = 0, n_ref = 0, n_sub = 0, n_split = 0, m
-    cdef int64_t n_single = 0
+    cdef Py_ssize_t k, r, i, pp, src, n_chips = n // 1024
+    cdef int err = 0
     cdef dyn_membrane P
     P.i0 = i0
     P.ispk = ispk
@@ -181,235 +471,80 @@ def run_kernel(long long step0, long long n_steps, double dt,
     P.pfb_skip = pfb_th - 40.0 * pfb_norm     # below: I_pfb < 5e-18 I_pfb,gain (neglected)
     P.max_dlog = max_dlog
     P.tol = err_tol
-    cdef double log_ispk = log(ispk)
-    cdef int live[5]
-    cdef int avg_zero[5]
-    cdef Pulses pl
-    cdef int *spiking = <int *> malloc((n if n > 0 else 1) * sizeof(int))
-    cdef int64_t *flag = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
-    cdef double *slope = <double *> malloc(4 * (n + 4) * sizeof(double))
-    cdef double *sv
-    cdef double *avg = <double *> malloc((5 * stride) * sizeof(double))
-    cdef double *pnew = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
-    cdef double *pavg = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
-    pl.j = <int *> malloc((5 * n if n > 0 else 1) * sizeof(int))
-    pl.n = 0
-    pl.live = live
-    cdef SpikeBuf buf
-    spikebuf_init(&buf, True)
+    cdef Ctx X
+    X.n, X.stride, X.n_rec = n, stride, rec_idx.shape[0]
+    X.step0, X.n_steps, X.rec_every = step0, n_steps, rec_every
+    X.dt, X.inv_dt, X.ireset, X.i0, X.ispk, X.log_ispk = dt, 1.0 / dt, ireset, i0, ispk, log(ispk)
+    X.P = &P
+    X.imem, X.ref_rem, X.isyn, X.prem = &imem[0], &ref_rem[0], &isyn[0], &prem[0]
+    X.itau, X.alpha, X.inv_itau, X.igain = &itau[0], &alpha[0], &inv_itau[0], &igain[0]
+    X.tau_mem, X.idc, X.ifnmda, X.tref = &tau_mem[0], &idc[0], &ifnmda[0], &tref[0]
+    X.decay, X.gavg, X.inv_tau, X.tau = &decay[0], &gavg[0], &inv_tau[0], &tau[0]
+    X.iinf, X.tpulse = &iinf[0], &tpulse[0]
+    X.ext_ptr, X.ext_src = &ext_ptr[0], (&ext_src[0] if ext_src.shape[0] > 0 else NULL)
+    X.src_ptr, X.dl_j, X.dl_type = &src_ptr[0], &dl_j[0], &dl_type[0]
+    X.dl_pulse = &dl_pulse[0]
+    X.rec_idx = &rec_idx[0] if X.n_rec > 0 else NULL
+    X.rec = &rec[0, 0, 0] if rec.shape[0] > 0 and X.n_rec > 0 else NULL
+    X.avg = <double *> malloc((5 * stride) * sizeof(double))
+    X.slope = <double *> malloc(4 * (n + 4) * sizeof(double))
+    X.pnew = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
+    X.pavg = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
+    X.flag = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
+    X.pl_j = <int *> malloc((5 * n if n > 0 else 1) * sizeof(int))
+    X.spiking = <int *> malloc((n if n > 0 else 1) * sizeof(int))
     cdef void *work[7]
-    work[0], work[1], work[2], work[3], work[4], work[5] = spiking, flag, avg, pnew, pavg, pl.j
-    work[6] = slope
+    work[0], work[1], work[2], work[3] = X.avg, X.slope, X.pnew, X.pavg
+    work[4], work[5], work[6] = X.flag, X.pl_j, X.spiking
     for k in range(7):
         if work[k] == NULL:
             for r in range(7):
                 free(work[r])
             raise MemoryError("cannot allocate kernel work arrays")
-    cdef double *a0 = avg
-    cdef double *a1 = avg + stride
-    cdef double *a2 = avg + 2 * stride
-    cdef double *a3 = avg + 3 * stride
-    cdef double *a4 = avg + 4 * stride
-
-    with nogil:
-        memset(avg, 0, 5 * stride * sizeof(double))
-        for c in range(5):
-            live[c] = 0
-            avg_zero[c] = 1
-            for i in range(n):
-                j = c * n + i
-                if prem[j] > 0.0:
-                    pl.j[pl.n] = <int> j
-                    pl.n += 1
-                if prem[j] > 0.0 or isyn[j] != 0.0:
-                    live[c] = 1
-        for s in range(n_steps):
-            g = step0 + s
-            if n_rec > 0 and g % rec_every == 0:
-                for k in range(n_rec):
-                    i = rec_idx[k]
-                    rec[row, 0, k] = imem[i]
-                    for c in range(5):
-                        rec[row, c + 1, k] = isyn[c * n + i]
-                row += 1
-            for r in range(ext_ptr[s], ext_ptr[s + 1]):
-                _deliver(ext_src[r], src_ptr, dl_j, dl_type, dl_pulse, prem, &pl)
-            # DPI circuits with a pulse: exact update with the pulse on for min(P, dt), from the
-            # current before this step (saved in pnew/pavg; written after the decay pass)
-            for k in range(pl.n):
-                j = pl.j[k]
-                iold = isyn[j]
-                rem = prem[j]
-                ii = iinf[j]
-                # pavg: the exact mean of the current over the step (its integral / dt)
-                if rem >= dt:
-                    inew = ii + (iold - ii) * decay[j]
-                    pavg[k] = ii + (iold - ii) * gavg[j]
-                    rem = rem - dt
-                    if rem < 1e-15:
-                        rem = 0.0
-                else:
-                    # pulse on for rem < dt: e_on = e^{−rem/τ}, 1 − e_on by its series when
-                    # rem/τ < 0.05 (to x⁸: relative error < 1e-17; the usual case, t_pulse ≪ τ)
-                    x = rem * inv_tau[j]
-                    if x < 0.05:
-                        one_m_on = x * (1.0 - x * (0.5 - x * (1.0 / 6.0 - x * (1.0 / 24.0 - x * (
-                            1.0 / 120.0 - x * (1.0 / 720.0 - x * (1.0 / 5040.0 - x * (1.0 / 40320.0))))))))
-                        e_on = 1.0 - one_m_on
-                    else:
-                        e_on = exp(-x)
-                        one_m_on = -expm1(-x)
-                    e_off = decay[j] / e_on           # e^{−(dt − rem)/τ}
-                    i_on = ii + (iold - ii) * e_on
-                    inew = i_on * e_off
-                    pavg[k] = (ii * rem + ((iold - ii) * one_m_on + i_on * (1.0 - e_off))
-                               * tau[j]) * inv_dt
-                    rem = 0.0
-                prem[j] = rem
-                pnew[k] = inew
-            # DPI circuits without a pulse (vector pass per circuit; idle circuits skipped)
-            for c in range(5):
-                if live[c]:
-                    live[c] = dyn_dpi_decay(n, &isyn[c * n], avg + c * stride, &decay[c * n],
-                                            &gavg[c * n])
-                    avg_zero[c] = 0
-                elif not avg_zero[c]:
-                    memset(avg + c * stride, 0, n * sizeof(double))
-                    avg_zero[c] = 1
-            q = 0
-            for k in range(pl.n):
-                j = pl.j[k]
-                c = j // n
-                isyn[j] = pnew[k]
-                avg[c * stride + (j - c * n)] = pavg[k]
-                live[c] = 1
-                avg_zero[c] = 0
-                if prem[j] > 0.0:
-                    pl.j[q] = <int> j
-                    q += 1
-            pl.n = q
-            # membrane: one vector pass for the neurons that need a single step …
-            pass_nmda = live[1] or not avg_zero[1]
-            if pass_nmda:
-                n_ref += dyn_membrane_pass(n, dt, &imem[0], &ref_rem[0], flag, slope, a0, a1, a2, a3,
-                                           a4, &itau[0], &alpha[0], &inv_itau[0], &igain[0],
-                                           &tau_mem[0], &idc[0], &ifnmda[0], ireset, &P, 1,
-                                           &n_single)
-            else:
-                n_ref += dyn_membrane_pass(n, dt, &imem[0], &ref_rem[0], flag, slope, a0, a1, a2, a3,
-                                           a4, &itau[0], &alpha[0], &inv_itau[0], &igain[0],
-                                           &tau_mem[0], &idc[0], &ifnmda[0], ireset, &P, 0,
-                                           &n_single)
-            n_int += n_single
-            n_sub += n_single
-            # … then, one by one, those that split the step, spike or leave the refractory
-            # period within it
-            n_spk = 0
-            for i in range(n):
-                if not flag[i]:
-                    continue
-                # held at I_reset while refractory (continuous time), then integrated
-                T = dt
-                im = imem[i]
-                has_nmda = a1[i] > 0.0
-                # the first sub-step starts from the vector pass's dyn_slope where it had the
-                # same arguments (not leaving the refractory period, the same NMDA branch)
-                first = has_nmda == pass_nmda
-                if ref_rem[i] > 0.0:
-                    T = dt - ref_rem[i]
-                    ref_rem[i] = 0.0
-                    im = ireset
-                    first = 0
-                n_int += 1
-                iexc = idc[i] + a0[i] - a3[i]
-                ileak = itau[i] + a4[i] + a2[i]
-                # exponential Rosenbrock–Euler sub-steps, each as long as its error bound allows
-                t_done = dt - T
-                m = 0
-                while True:
-                    if first:
-                        sv = slope + 4 * (i - (i & 3)) + (i & 3)
-                        F = sv[0]
-                        J = sv[4]
-                        Fyy = sv[8]
-                        Fyyy = sv[12]
-                        first = 0
-                    else:
-                        F = dyn_slope(im, iexc, a1[i], ifnmda[i], ileak, alpha[i], inv_itau[i],
-                                      igain[i], tau_mem[i], &P, has_nmda, &J, &Fyy, &Fyyy)
-                    rem = dt - t_done
-                    h = _substep(F, dyn_step_error(F, J, Fyy, Fyyy), rem, &P)
-                    z = J * h
-                    if z > 50.0:
-                        z = 50.0
-                    dy = dyn_step(h, F, Fyy, _phi1(z))
-                    if dy > 50.0:
-                        dy = 50.0
-                    im_new = im * _exp_small(dy)
-                    m += 1
-                    if im_new < i0:
-                        im_new = i0
-                    if im_new >= ispk:
-                        # crossing time on the step's own continuous extension
-                        # y(t) = y0 + t φ1(J t) F + F_yy F² t³/6: t = ln(1 + J Δ/F)/J solves it
-                        # without the t³ term (Δ = ln(I_spk/I_mem)), one Newton step adds it
-                        dl = log_ispk - log(im)
-                        if F <= 0.0 or dl <= 0.0:
-                            tin = 0.0
-                        elif fabs(J * dl / F) < 1e-8:
-                            tin = dl / F
-                        elif J * dl / F > -1.0:
-                            tin = log1p(J * dl / F) / J
-                        else:
-                            tin = h
-                        if tin > h:
-                            tin = h
-                        if tin < 0.0:
-                            tin = 0.0
-                        y1 = dyn_step(tin, F, Fyy, _phi1(J * tin)) - dl
-                        t1 = tin - y1 / (exp(J * tin) * F + 0.5 * Fyy * F * F * tin * tin)
-                        if t1 >= 0.0 and t1 <= h:
-                            tin = t1
-                        tin = t_done + tin                  # spike time after t_s (s)
-                        if spikebuf_push(&buf, g, <int> i, tin / dt) != 0:
-                            err = 1
-                            break
-                        spiking[n_spk] = <int> i
-                        n_spk += 1
-                        im_new = ireset
-                        ref_rem[i] = tref[i] - (dt - tin)
-                        if ref_rem[i] < 0.0:
-                            ref_rem[i] = 0.0
-                        j = 4 * n + i
-                        if prem[j] <= 0.0:
-                            pl.j[pl.n] = <int> j
-                            pl.n += 1
-                            live[4] = 1
-                        prem[j] += tpulse[j]
-                        break
-                    im = im_new
-                    if h >= rem:
-                        break
-                    t_done += h
-                n_sub += m
-                if m > 1:
-                    n_split += 1
-                if err:
+    # parts of whole chips, one per thread, where no routing entry crosses between parts
+    X.n_parts = max(1, min(n_threads, MAX_PARTS, n_chips))
+    for pp in range(X.n_parts):
+        X.lo[pp] = n_chips * pp // X.n_parts * 1024 if X.n_parts > 1 else 0
+        X.hi[pp] = n_chips * (pp + 1) // X.n_parts * 1024 if X.n_parts > 1 else n
+        spikebuf_init(&X.buf[pp], True)
+    cdef int chip_part[MAX_PARTS]
+    for pp in range(X.n_parts):
+        for k in range(X.lo[pp] // 1024, X.hi[pp] // 1024):
+            chip_part[k] = <int> pp
+    if X.n_parts > 1:
+        for src in range(n):
+            for k in range(src_ptr[src], src_ptr[src + 1]):
+                i = dl_j[k] - dl_type[k] * n
+                if chip_part[src // 1024] != chip_part[i // 1024]:
+                    X.n_parts = 1
+                    X.lo[0], X.hi[0] = 0, n
                     break
-                imem[i] = im_new
-            if err:
+            if X.n_parts == 1:
                 break
-            for r in range(n_spk):
-                _deliver(spiking[r], src_ptr, dl_j, dl_type, dl_pulse, prem, &pl)
-
+    with nogil:
+        if X.n_parts > 1:
+            for pp in prange(X.n_parts, num_threads=X.n_parts, schedule="static", chunksize=1):
+                _run_part(&X, <int> pp)
+        else:
+            _run_part(&X, 0)
     for k in range(7):
         free(work[k])
-    stats[0] += n_int
-    stats[1] += n_ref
-    stats[2] += n_sub
-    stats[3] += n_split
+    for pp in range(X.n_parts):
+        stats[0] += X.n_int[pp]
+        stats[1] += X.n_ref[pp]
+        stats[2] += X.n_sub[pp]
+        stats[3] += X.n_split[pp]
+        err |= X.err[pp]
     if err:
-        spikebuf_free(&buf)
+        for pp in range(X.n_parts):
+            spikebuf_free(&X.buf[pp])
         raise MemoryError("cannot grow the spike buffer")
-    steps, ids, fr = spikebuf_take(&buf)
-    return steps, ids, fr, row
+    parts = [spikebuf_take(&X.buf[pp]) for pp in range(X.n_parts)]
+    if X.n_parts == 1:
+        steps, ids, fr = parts[0]
+    else:
+        # the serial order: by step, then by neuron (the parts are in neuron order)
+        steps, ids, fr = (np.concatenate([x[col] for x in parts]) for col in range(3))
+        order = np.argsort(steps, kind="stable")
+        steps, ids, fr = steps[order], ids[order], fr[order]
+    return steps, ids, fr, X.rows[0]

@@ -192,6 +192,9 @@ class Board:
         self.aliasing_policy = aliasing
         self.max_dlog = MAX_DLOG
         self.err_tol = ERR_TOL
+        #: threads of the kernel (1–4): parts of whole chips run their decay and membrane
+        #: passes in parallel, with the same results as one thread
+        self.threads = 1
         #: kernel counters since the last reset: membrane steps integrated, steps held
         #: refractory, membrane sub-steps taken, steps split into several sub-steps
         self.kernel_stats = np.zeros(4, np.int64)
@@ -632,7 +635,7 @@ class Board:
             C.dark_current_A, C.spike_threshold_A, C.reset_A,
             C.pfb_gain_A, C.pfb_threshold_A, C.pfb_norm_A, self.max_dlog, self.err_tol,
             ext_ptr, ext_src, d.src_ptr, self._dl_j, d.type, kp["dl_pulse"],
-            self._rec_idx, every, rec, self.kernel_stats)
+            self._rec_idx, every, rec, self.kernel_stats, int(self.threads))
         assert rows == n_rows, (rows, n_rows)
         self._spike_gid.append(ids.astype(np.int64))
         self._spike_t.append((steps + frac) * self.dt_us)
