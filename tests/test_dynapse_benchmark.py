@@ -33,6 +33,8 @@ def check_claims(claims: pd.DataFrame, rockpool_reason: str):
     assert np.isfinite(rtf["reproduced"]) and rtf["reproduced"] > 0
     assert rtf["status"] == ("PASS" if rtf["reproduced"] >= 10.0 else "FAIL")
     assert claims.loc["realtime_factor_coarse", "status"] == "INFO"
+    assert claims.loc["wall_factor_two_threads", "status"] == "INFO"
+    assert claims.loc["wall_factor_two_threads", "reproduced"] > 0
     assert 5.0 < claims.loc["mean_rate", "reproduced"] < 60.0
     for cid in ("speedup_vs_rockpool_study_dt", "speedup_vs_rockpool_same_dt"):
         assert claims.loc[cid, "status"] == "NOT_RUN"
@@ -58,13 +60,15 @@ def test_study_writes_only_its_folder_and_not_run_rows(tmp_path, monkeypatch, ro
     dynapse_benchmark.run(params, tmp_path / "dynapse_benchmark")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dynapse_benchmark"]
     table = pd.read_csv(tmp_path / "dynapse_benchmark" / "tables" / "dynapse_benchmark.csv")
-    assert list(table["simulator"]) == ["neurobench.dynapse"] * 2 + ["rockpool DynapSim"]
-    assert table["identical_runs"].iloc[:2].all()
+    assert list(table["simulator"]) == ["neurobench.dynapse"] * 3 + ["rockpool DynapSim"]
+    assert list(table["threads"].iloc[:3]) == [1, 1, 2]
+    assert table["identical_runs"].iloc[:3].all()
+    assert table["digest"].iloc[0] == table["digest"].iloc[2]
     check_claims(claims_of(tmp_path, "dynapse_benchmark"), reason)
 
 
 def test_dynapse_benchmark_workflow(quick_results):
     assert not (quick_results / "benchmarks" / "dynapse.csv").exists()
     table = pd.read_csv(quick_results / "dynapse_benchmark" / "tables" / "dynapse_benchmark.csv")
-    assert list(table["simulator"]) == ["neurobench.dynapse"] * 2 + ["rockpool DynapSim"]
+    assert list(table["simulator"]) == ["neurobench.dynapse"] * 3 + ["rockpool DynapSim"]
     check_claims(claims_of(quick_results, "dynapse_benchmark"), "rockpool_chip_s = 0")

@@ -10,7 +10,8 @@ register_study(
 rule dynapse_benchmark:
     """Speed of the DYNAP-SE1 emulator on a full board (4096 neurons x 64 CAM entries, ~20 Hz),
     with rockpool's DynapSim side by side; writes only results/dynapse_benchmark/. Runs after
-    the core benchmarks so that the two timing rules never share the machine."""
+    the core benchmarks so that the two timing rules never share the machine; two threads for
+    its two-thread case."""
     input:
         "results/benchmarks/comparison.csv",
     output:
@@ -24,6 +25,6 @@ rule dynapse_benchmark:
         "results/logs/dynapse_benchmark.log",
     benchmark:
         "results/timings/dynapse_benchmark.tsv"
-    threads: 1
+    threads: 2
     script:
         "../scripts/run_study.py"
