@@ -127,6 +127,19 @@ static inline double dyn_exp_series(double x)
     return 1.0 + x * (1.0 + x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0)))));
 }
 
+/* φ1(z) and e^x of the step on their whole range: the series above inside |·| < 0.05, dyn_exp
+ * outside (φ1 = (e^z − 1)/z there: relative error < 1e-14). The vector pass computes the same
+ * selects, so that steps leaving the series domain (the fast rise after a reset) stay in it. */
+static inline double dyn_phi1(double z)
+{
+    return fabs(z) < 0.05 ? dyn_phi1_series(z) : (dyn_exp(z) - 1.0) / z;
+}
+
+static inline double dyn_expx(double x)
+{
+    return fabs(x) < 0.05 ? dyn_exp_series(x) : dyn_exp(x);
+}
+
 /* DPI circuits without a pulse, one circuit row: I ← I e^{−dt/τ}, mean over the step
  * I·(1 − e^{−dt/τ})τ/dt; currents below 1 zA are flushed to 0 (idle circuit). Rows with a pulse
  * are recomputed afterwards by the scalar pulse pass (from the value saved before this pass).
@@ -164,13 +177,14 @@ static inline int dyn_membrane_one(ptrdiff_t i, double dt, double dt4, double *r
     double F = dyn_slope(im, iexc, a1[i], ifnmda[i], ileak, alpha[i], inv_itau[i],
                          igain[i], tau_mem[i], P, has_nmda, &J, &Fyy, &Fyyy);
     double z = J * dt;
-    double dy = dyn_step(dt, F, Fyy, dyn_phi1_series(z));
-    double inew = im * dyn_exp_series(dy);
+    z = z > 50.0 ? 50.0 : z;
+    double dy = dyn_step(dt, F, Fyy, dyn_phi1(z));
+    dy = dy > 50.0 ? 50.0 : dy;
+    double inew = im * dyn_expx(dy);
     inew = inew < P->i0 ? P->i0 : inew;
     int hold = rr >= dt;
     int ok = (rr <= 0.0) & (dyn_step_error(F, J, Fyy, Fyyy) * dt4 <= P->tol)
-             & (fabs(F) * dt <= P->max_dlog) & (fabs(z) < 0.05) & (fabs(dy) < 0.05)
-             & (inew < P->ispk);
+             & (fabs(F) * dt <= P->max_dlog) & (inew < P->ispk);
     imem[i] = hold ? ireset : (ok ? inew : im);
     ref_rem[i] = hold ? rr - dt : rr;
     flag[i] = !(hold | ok);
@@ -328,17 +342,25 @@ static inline __attribute__((always_inline)) void dyn_v_stage3(ptrdiff_t i, cons
     __m256d im = _mm256_loadu_pd(imem + i), rr = _mm256_loadu_pd(ref_rem + i);
     __m256d F = in->F, J = in->J, Fyy = in->Fyy, Fyyy = in->Fyyy;
     /* the step (dyn_step, dyn_phi1_series, dyn_exp_series) */
-    const __m256d dt = C->dt;
+    const __m256d dt = C->dt, lim = V_SET(50.0), dom = V_SET(0.05);
     __m256d z = _mm256_mul_pd(J, dt);
+    z = V_SEL(V_GT(z, lim), lim, z);
     __m256d phi = _mm256_add_pd(one, _mm256_mul_pd(z, _mm256_add_pd(V_SET(0.5), _mm256_mul_pd(z,
                       _mm256_add_pd(V_SET(1.0 / 6.0), _mm256_mul_pd(z, V_SET(1.0 / 24.0)))))));
+    __m256d out_z = V_GE(V_ABS(z), dom);           /* dyn_phi1 outside the series domain */
+    if (_mm256_movemask_pd(out_z))
+        phi = V_SEL(out_z, _mm256_div_pd(_mm256_sub_pd(dyn_exp_v(z), one), z), phi);
     __m256d FF = _mm256_mul_pd(_mm256_mul_pd(Fyy, F), F);
     __m256d dy = _mm256_add_pd(_mm256_mul_pd(_mm256_mul_pd(dt, F), phi),
                                _mm256_mul_pd(_mm256_mul_pd(FF, C->dt3), V_SET(1.0 / 6.0)));
+    dy = V_SEL(V_GT(dy, lim), lim, dy);
     __m256d ex = _mm256_add_pd(one, _mm256_mul_pd(dy, _mm256_add_pd(one, _mm256_mul_pd(dy,
                      _mm256_add_pd(V_SET(0.5), _mm256_mul_pd(dy, _mm256_add_pd(V_SET(1.0 / 6.0),
                      _mm256_mul_pd(dy, _mm256_add_pd(V_SET(1.0 / 24.0),
                      _mm256_mul_pd(dy, V_SET(1.0 / 120.0)))))))))));
+    __m256d out_dy = V_GE(V_ABS(dy), dom);         /* dyn_expx outside the series domain */
+    if (_mm256_movemask_pd(out_dy))
+        ex = V_SEL(out_dy, dyn_exp_v(dy), ex);
     __m256d inew = _mm256_mul_pd(im, ex);
     inew = V_SEL(V_LT(inew, C->i0), C->i0, inew);
     /* dyn_step_error */
@@ -347,11 +369,10 @@ static inline __attribute__((always_inline)) void dyn_v_stage3(ptrdiff_t i, cons
                       _mm256_mul_pd(_mm256_mul_pd(_mm256_mul_pd(_mm256_mul_pd(V_SET(4.0), Fyy), J), F), F))),
                       V_SET(1.0 / 24.0));
     __m256d hold = V_GE(rr, dt);
-    __m256d ok = _mm256_and_pd(_mm256_and_pd(_mm256_and_pd(V_LE(rr, C->zero),
+    __m256d ok = _mm256_and_pd(_mm256_and_pd(V_LE(rr, C->zero),
                      V_LE(_mm256_mul_pd(err, C->dt4), C->tol)),
                      _mm256_and_pd(V_LE(_mm256_mul_pd(V_ABS(F), dt), C->max_dlog),
-                                   V_LT(V_ABS(z), V_SET(0.05)))),
-                     _mm256_and_pd(V_LT(V_ABS(dy), V_SET(0.05)), V_LT(inew, C->ispk)));
+                                   V_LT(inew, C->ispk)));
     _mm256_storeu_pd(imem + i, V_SEL(hold, C->ireset, V_SEL(ok, inew, im)));
     _mm256_storeu_pd(ref_rem + i, V_SEL(hold, _mm256_sub_pd(rr, dt), rr));
     __m256i fl = _mm256_andnot_si256(_mm256_castpd_si256(_mm256_or_pd(hold, ok)),

@@ -56,6 +56,8 @@ cdef extern from "_dynapse_kernels.h" nogil:
     double dyn_step_error(double F, double J, double Fyy, double Fyyy)
     double dyn_phi1_series(double z)
     double dyn_exp_series(double x)
+    double dyn_phi1(double z)
+    double dyn_expx(double x)
     int dyn_dpi_decay(Py_ssize_t n, double *isyn, double *avg, const double *decay,
                       const double *gavg)
     int64_t dyn_membrane_pass(Py_ssize_t n, double dt, double *imem, double *ref_rem,
@@ -177,20 +179,6 @@ cdef inline double _substep(double F, double E4, double rem, const dyn_membrane 
         while m < 4096 and _too_long(m, x, y):
             m += 1
     return rem / m
-
-
-cdef inline double _phi1(double z) noexcept nogil:
-    """(e^z − 1)/z: the series for |z| < 0.05 (as the vector pass), libm otherwise."""
-    if fabs(z) < 0.05:
-        return dyn_phi1_series(z)
-    return expm1(z) / z
-
-
-cdef inline double _exp_small(double x) noexcept nogil:
-    """e^x: the series for |x| < 0.05 (as the vector pass), libm otherwise."""
-    if fabs(x) < 0.05:
-        return dyn_exp_series(x)
-    return exp(x)
 
 
 def exp_check(double[::1] x, double[::1] out):
@@ -365,10 +353,10 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
                 z = J * h
                 if z > 50.0:
                     z = 50.0
-                dy = dyn_step(h, F, Fyy, _phi1(z))
+                dy = dyn_step(h, F, Fyy, dyn_phi1(z))
                 if dy > 50.0:
                     dy = 50.0
-                im_new = im * _exp_small(dy)
+                im_new = im * dyn_expx(dy)
                 m += 1
                 if im_new < X.i0:
                     im_new = X.i0
@@ -389,7 +377,7 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
                         tin = h
                     if tin < 0.0:
                         tin = 0.0
-                    y1 = dyn_step(tin, F, Fyy, _phi1(J * tin)) - dl
+                    y1 = dyn_step(tin, F, Fyy, dyn_phi1(J * tin)) - dl
                     t1 = tin - y1 / (exp(J * tin) * F + 0.5 * Fyy * F * F * tin * tin)
                     if t1 >= 0.0 and t1 <= h:
                         tin = t1
