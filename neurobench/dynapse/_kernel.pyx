@@ -30,6 +30,12 @@ Equations: ``neurobench/dynapse/circuits.py``. Order within step s (t_s = s·dt)
 6. the spikes of step s extend the pulses of their CAM targets, effective from step s + 1
    (a routing latency of one step).
 
+With ``n_threads`` > 1 the board is cut into parts of whole chips, each advanced over the whole
+segment by its own step loop on its own thread (``_run_part``: its own pulse list, spike buffer
+and probe columns), when no routing entry leads from one part into another, so that the parts
+are independent; the spikes are merged in the one-thread order, and the results do not depend on
+the number of threads. Otherwise the board runs as one part.
+
 Validation happens in Python (``neurobench.dynapse.board``) before this call.
 """
 
