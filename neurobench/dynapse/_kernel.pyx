@@ -124,7 +124,7 @@ cdef struct Ctx:
     double *pnew                # 5 n (part p: from 5·lo[p])
     double *pavg                # 5 n
     int64_t *flag               # n
-    int *pl_j                   # 5 n
+    int *pl_j                   # 5 n + MAX_PARTS (part p: from 5·lo[p] + p)
     int *spiking                # n
     Py_ssize_t lo[MAX_PARTS]
     Py_ssize_t hi[MAX_PARTS]
@@ -142,17 +142,19 @@ cdef inline void _deliver(const Ctx *X, Py_ssize_t src, Py_ssize_t lo, Py_ssize_
     """Extend the pulses of the CAM targets of ``src`` among neurons lo … hi − 1
     (j = type·n + target, m·t_pulse[j])."""
     cdef Py_ssize_t k, j, i
-    cdef int c
+    cdef int c, off
     for k in range(X.src_ptr[src], X.src_ptr[src + 1]):
         j = X.dl_j[k]
         c = X.dl_type[k]
         i = j - c * X.n
         if i < lo or i >= hi:
             continue
-        if X.prem[j] <= 0.0:
-            pl.j[pl.n] = <int> j
-            pl.n += 1
-            pl.live[c] = 1
+        # without a branch on the pulse state (unpredictable): the entry is always written,
+        # kept only when the pulse was off
+        off = X.prem[j] <= 0.0
+        pl.j[pl.n] = <int> j
+        pl.n += off
+        pl.live[c] |= off
         X.prem[j] += X.dl_pulse[k]
 
 
@@ -230,7 +232,7 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
     cdef int live[5]
     cdef int avg_zero[5]
     cdef Pulses pl
-    pl.j = X.pl_j + 5 * lo
+    pl.j = X.pl_j + 5 * lo + p           # 5 (hi − lo) + 1 entries: _deliver writes one ahead
     pl.n = 0
     pl.live = live
     for c in range(5):
@@ -485,7 +487,7 @@ def run_kernel(long long step0, long long n_steps, double dt,
     X.pnew = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
     X.pavg = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
     X.flag = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
-    X.pl_j = <int *> malloc((5 * n if n > 0 else 1) * sizeof(int))
+    X.pl_j = <int *> malloc((5 * n + MAX_PARTS) * sizeof(int))
     X.spiking = <int *> malloc((n if n > 0 else 1) * sizeof(int))
     cdef void *work[7]
     work[0], work[1], work[2], work[3] = X.avg, X.slope, X.pnew, X.pavg
