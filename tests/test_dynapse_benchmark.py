@@ -34,7 +34,8 @@ def check_claims(claims: pd.DataFrame, rockpool_reason: str):
     assert rtf["status"] == ("PASS" if rtf["reproduced"] >= 10.0 else "FAIL")
     assert claims.loc["realtime_factor_coarse", "status"] == "INFO"
     assert claims.loc["wall_factor_two_threads", "status"] == "INFO"
-    assert claims.loc["wall_factor_two_threads", "reproduced"] > 0
+    # two equal halves of the board: each thread carries about half of the one-thread time
+    assert 1.3 < claims.loc["wall_factor_two_threads", "reproduced"] < 2.3
     assert 5.0 < claims.loc["mean_rate", "reproduced"] < 60.0
     for cid in ("speedup_vs_rockpool_study_dt", "speedup_vs_rockpool_same_dt"):
         assert claims.loc[cid, "status"] == "NOT_RUN"

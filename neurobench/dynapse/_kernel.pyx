@@ -43,7 +43,8 @@ from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 from libc.math cimport exp, expm1, log, log1p, fabs, sqrt
 from libc.stdint cimport int64_t
-from cython.parallel cimport prange
+from cython.parallel cimport prange, threadid
+from posix.time cimport clock_gettime, timespec, CLOCK_THREAD_CPUTIME_ID
 import numpy as np
 
 from neurobench.core._spikebuf cimport (SpikeBuf, spikebuf_free, spikebuf_init, spikebuf_push,
@@ -134,6 +135,8 @@ cdef struct Ctx:
     long long n_split[MAX_PARTS]
     Py_ssize_t rows[MAX_PARTS]
     int err[MAX_PARTS]
+    double cpu_s[MAX_PARTS]     # CPU time (s) of the part …
+    int tid[MAX_PARTS]          # … and the thread that ran it
     SpikeBuf buf[MAX_PARTS]
 
 
@@ -232,6 +235,8 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
     cdef int live[5]
     cdef int avg_zero[5]
     cdef Pulses pl
+    cdef timespec t_start, t_end
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t_start)
     pl.j = X.pl_j + 5 * lo + p           # 5 (hi − lo) + 1 entries: _deliver writes one ahead
     pl.n = 0
     pl.live = live
@@ -426,6 +431,8 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
     X.n_split[p] = n_split
     X.rows[p] = row
     X.err[p] = err
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t_end)
+    X.cpu_s[p] = (t_end.tv_sec - t_start.tv_sec) + 1e-9 * (t_end.tv_nsec - t_start.tv_nsec)
 
 
 def run_kernel(long long step0, long long n_steps, double dt,
@@ -441,7 +448,7 @@ def run_kernel(long long step0, long long n_steps, double dt,
                long long[::1] src_ptr, int[::1] dl_j, signed char[::1] dl_type,
                double[::1] dl_pulse,
                int[::1] rec_idx, long long rec_every, double[:, :, ::1] rec,
-               long long[::1] stats, int n_threads=1):
+               long long[::1] stats, int n_threads=1, double[::1] part_cpu=None):
     """Advance the board by ``n_steps`` steps of ``dt`` seconds from global step ``step0``.
 
     State arrays are modified in place; ``isyn``, ``prem``, ``decay``, ``inv_tau``, ``iinf``
@@ -451,7 +458,8 @@ def run_kernel(long long step0, long long n_steps, double dt,
     by: membrane steps integrated, steps held refractory, membrane sub-steps taken, steps
     split into several sub-steps. With ``n_threads`` > 1 the board runs as that many parts of
     whole chips on parallel threads when no routing entry leads from one part into another
-    (otherwise as one part); the results do not depend on it. Returns the spikes as ``(steps int64, ids int32, frac
+    (otherwise as one part); the results do not depend on it. ``part_cpu`` (4 values), when
+    given, is increased by the CPU time (s) each thread spent on its parts. Returns the spikes as ``(steps int64, ids int32, frac
     float64)`` (time = (step + frac)·dt) and the number of probe rows written.
     """
     cdef Py_ssize_t n = imem.shape[0]
@@ -520,12 +528,16 @@ def run_kernel(long long step0, long long n_steps, double dt,
     with nogil:
         if X.n_parts > 1:
             for pp in prange(X.n_parts, num_threads=X.n_parts, schedule="static", chunksize=1):
+                X.tid[pp] = threadid()
                 _run_part(&X, <int> pp)
         else:
+            X.tid[0] = 0
             _run_part(&X, 0)
     for k in range(7):
         free(work[k])
     for pp in range(X.n_parts):
+        if part_cpu is not None:
+            part_cpu[X.tid[pp]] += X.cpu_s[pp]
         stats[0] += X.n_int[pp]
         stats[1] += X.n_ref[pp]
         stats[2] += X.n_sub[pp]

@@ -198,6 +198,9 @@ class Board:
         #: kernel counters since the last reset: membrane steps integrated, steps held
         #: refractory, membrane sub-steps taken, steps split into several sub-steps
         self.kernel_stats = np.zeros(4, np.int64)
+        #: CPU time (s) of each kernel thread since the last reset (see ``threads``; the
+        #: first entry alone with one thread)
+        self.kernel_thread_cpu_s = np.zeros(4)
         self.max_target_chips = int(max_target_chips)
         self._factors = mismatch_factors(self.mismatch)[: self.n_neurons]
         n_cores_total = self.n_chips * N_CORES
@@ -635,7 +638,8 @@ class Board:
             C.dark_current_A, C.spike_threshold_A, C.reset_A,
             C.pfb_gain_A, C.pfb_threshold_A, C.pfb_norm_A, self.max_dlog, self.err_tol,
             ext_ptr, ext_src, d.src_ptr, self._dl_j, d.type, kp["dl_pulse"],
-            self._rec_idx, every, rec, self.kernel_stats, int(self.threads))
+            self._rec_idx, every, rec, self.kernel_stats, int(self.threads),
+            self.kernel_thread_cpu_s)
         assert rows == n_rows, (rows, n_rows)
         self._spike_gid.append(ids.astype(np.int64))
         self._spike_t.append((steps + frac) * self.dt_us)
@@ -660,6 +664,7 @@ class Board:
         ``routing=True`` also unfreezes the routing (connections, inputs and probes stay)."""
         self.step = 0
         self.kernel_stats[:] = 0
+        self.kernel_thread_cpu_s[:] = 0.0
         self._spike_gid, self._spike_t = [], []
         for p in self._probes:
             p._t.clear()

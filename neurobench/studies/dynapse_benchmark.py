@@ -16,7 +16,9 @@ Runs at two steps: the study step (``dt_us``, the step whose spike times the ``d
 checks against a 10× finer one; ``chip_s`` = 10 s) and, for context, a coarse step
 (``coarse_dt_us``, 1 ms, rockpool's default; ``coarse_chip_s``); and the study step again on two
 threads (``Board.threads``: two chips per thread, the chips being independent in this
-workload), reported as the wall-time factor of the second core.
+workload), reported as the wall-time factor of the second core: the kernel's CPU time on one
+thread over the larger CPU time of the two threads (``Board.kernel_thread_cpu_s``), which is the
+wall-time factor on an idle machine and does not depend on what else the machine runs.
 
 rockpool (PyPI ``rockpool``, JAX; ``rockpool.devices.dynapse.DynapSim``) is run on a network of
 the same size (4096 neurons, a dense 4096 × 4096 recurrent weight matrix with 64 inputs per
@@ -88,13 +90,14 @@ def time_emulator(p, dt_us, chip_s, repeats, threads=1):
     assert int(b.cam_usage().min()) == 64
     b.threads = threads
     b.run(10.0)                                   # routing compiled, caches warm
-    cpus, walls, digests = [], [], []
+    cpus, walls, paths, digests = [], [], [], []
     for _ in range(repeats):
         b.reset()
         t0, c0 = time.perf_counter(), time.process_time()
         b.run(chip_s * 1e3, progress=False)
         walls.append(time.perf_counter() - t0)
         cpus.append(time.process_time() - c0)
+        paths.append(float(b.kernel_thread_cpu_s.max()))
         digests.append(spike_digest(b.events()))
     wall, cpu = min(walls), min(cpus)
     ev = b.events()
@@ -107,6 +110,7 @@ def time_emulator(p, dt_us, chip_s, repeats, threads=1):
             "neurons": b.n_neurons, "cam_entries_per_neuron": 64, "chip_time_s": chip_s,
             "repeats": repeats,
             "wall_s": wall, "cpu_s": cpu, "cpu_s_worst": max(cpus),
+            "critical_path_cpu_s": min(paths),
             "realtime_factor": chip_s / wall, "realtime_factor_cpu": chip_s / cpu,
             "ns_per_neuron_step_cpu": cpu / neuron_steps * 1e9,
             "mean_rate_hz": rate, "synaptic_events_per_s": syn_events / wall,
@@ -192,10 +196,13 @@ def run(params: dict, outdir: Path) -> None:
                              "mean rate", 20.0, main["mean_rate_hz"], unit="Hz",
                              source="the benchmark workload (DC and weights set for ~20 Hz)"))
         out.claim(claim_info(
-            "wall_factor_two_threads", "the second core: wall time on one thread / on two "
-            f"(two chips per thread) at the study step ({p['dt_us']:g} µs)",
-            "wall-time ratio", np.nan, main["wall_s"] / two["wall_s"],
-            source=f"this benchmark, best of {repeats} (wall time: a busy machine lowers it)"))
+            "wall_factor_two_threads", "the second core: the wall-time factor of two threads "
+            f"(two chips each) at the study step ({p['dt_us']:g} µs) on an otherwise idle "
+            "machine", "kernel CPU time on one thread / the larger CPU time of the two threads",
+            np.nan, main["critical_path_cpu_s"] / two["critical_path_cpu_s"],
+            source=f"this benchmark, best of {repeats}; thread CPU times, as the machine may be "
+                   f"shared (measured wall-time factor here: "
+                   f"{main['wall_s'] / two['wall_s']:.2f})"))
         differ = sum(not r["identical_runs"] for r in (main, coarse, two))
         differ += two["digest"] != main["digest"]
         out.claim(claim_within(
