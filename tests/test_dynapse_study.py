@@ -35,6 +35,19 @@ def test_ode_period_below_and_above_rheobase():
     assert time_constant(leak, c.c_mem_F, c) == pytest.approx(0.02, rel=0.01)
 
 
+def test_dpi_ode_psc_solves_the_large_signal_equation():
+    """Rise to I_∞(1 − e^{−t_p/τ}) during the pulse, then e^{−t/τ}; τ = C kT/(qκI_τ)."""
+    c = CircuitConstants()
+    t = np.linspace(0.0, 0.05, 501)
+    got = study.dpi_ode_psc(t, 5e-12, 20e-12, 10e-12, 1e-3, 2e-12, 0.7, 300.0)
+    tau = 2e-12 * 1.380649e-23 * 300.0 / 1.602176634e-19 / (0.7 * 5e-12)
+    i_inf = 20e-12 * 10e-12 / 5e-12
+    expected = np.where(t <= 1e-3, i_inf * (1 - np.exp(-t / tau)),
+                        i_inf * (1 - np.exp(-1e-3 / tau)) * np.exp(-(t - 1e-3) / tau))
+    np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1e-9 * i_inf)
+    assert c.temperature_K == 300.0
+
+
 def test_max_spike_shift_and_cv_error():
     a = [np.array([1.0, 5.0]), np.array([2.0])]
     assert max_spike_shift(a, [np.array([1.5, 5.0]), np.array([2.25])]) == 0.5
@@ -72,10 +85,12 @@ def test_cv_tolerance_is_fixed_by_sample_sizes():
 
 def test_declared_claims_split_datasheet_and_silicon():
     kinds = study.declared_claims({})
-    assert len(kinds) == 30
+    assert len(kinds) == 34
+    assert {k for k, v in kinds.items() if v == "independent_simulator"} == {
+        f"psc_ode_{s}" for s in ("ampa", "nmda", "gaba_a", "gaba_b")}
     assert {k for k, v in kinds.items() if v == "literature"} == set(study.SILICON_CV_CLAIMS) | {
         "silicon_thermal_tau_shift"}
-    assert set(kinds.values()) == {"verification", "literature"}
+    assert set(kinds.values()) == {"verification", "literature", "independent_simulator"}
     assert kinds["fi_curve_vs_ode"] == "verification"      # scipy on the emulator's own ODE
 
 
