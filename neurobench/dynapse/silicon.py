@@ -151,7 +151,8 @@ NOT_FOUND: dict[str, str] = {
         "primary source read here gives it (Chicca et al., Proc. IEEE 102:1367, 2014 describes the "
         "circuits; the chip's range is not stated in the parts read)."),
     "buechel_mismatch": (
-        "Büchel, Zendrikov, Solinas, Indiveri & Muir, Sci. Rep. (2021), doi 10.1038/s41598-021-02779-x: the abstract and introduction read here describe "
+        "Büchel, Zendrikov, Solinas, Indiveri & Muir, Sci. Rep. (2021), doi "
+        "10.1038/s41598-021-02779-x: the abstract and introduction read here describe "
         "mismatch as frozen parameter noise; no measured CV of DYNAP-SE parameters was found in "
         "the parts read."),
     "disynaptic_delay_spread": (
