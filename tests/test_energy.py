@@ -163,7 +163,7 @@ def test_timing_claims_not_run_when_the_cost_of_events_cannot_be_resolved(tmp_pa
     assert BUSY in rows.loc["core_event_energy", "tolerance"]
     assert "not importable" in rows.loc["dynapse_time_per_event", "tolerance"]
     assert rows.loc["core_time_per_event", "kind"] == "design_target"
-    assert rows.loc["core_event_energy", "kind"] == "literature"
+    assert rows.loc["core_event_energy", "kind"] == "design_target"
 
 
 # -- the study in the quick workflow --------------------------------------------------------
