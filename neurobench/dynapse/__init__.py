@@ -10,6 +10,8 @@ Layers (each module documents its equations, units and sources):
 - :mod:`~neurobench.dynapse.routing` — CAM/SRAM limits and aliasing across chips;
 - :mod:`~neurobench.dynapse.board` — the :class:`Board` (connect, inputs, probes, AER output,
   run), whose whole simulation runs in one ``nogil`` Cython call (``_kernel.pyx``).
+- :mod:`~neurobench.dynapse.silicon` — published measurements of DYNAP-SE1 silicon (mismatch,
+  thermal drift, disynaptic delays) with their sources, and what was not found (``SILICON.md``).
 
 Numpy and Cython only (no torch, no brian2).
 """
