@@ -190,13 +190,20 @@ def quiet_events_expected(level_offset: float, delta: float, noise_sd: float, n_
             if 0 <= i + mm < k:
                 trans[i, i + mm] += pd_
         trans[i, i] += 1.0 - up.sum() - down.sum()
+    # E = π₀ · Σ_{t<N} Tᵗ · rate, the geometric sum by binary doubling of N
     state = np.zeros(k)
     state[max_levels + start] = 1.0
-    total = 0.0
-    for _ in range(int(n_samples)):
-        total += float(state @ rate)
-        state = state @ trans
-    return total
+    power, partial = trans.copy(), np.eye(k)          # T^(2^b) and Σ_{t<2^b} Tᵗ
+    total, offset = np.zeros(k), np.eye(k)            # Σ over the bits taken so far, T^(their sum)
+    n = int(n_samples)
+    while n:
+        if n & 1:
+            total = total + offset @ (partial @ rate)
+            offset = offset @ power
+        partial = partial + power @ partial
+        power = power @ power
+        n >>= 1
+    return float(state @ total)
 
 
 # -- event-triggered impulse control of a first-order process ----------------------------------
