@@ -114,3 +114,16 @@ def test_quick_workflow_claims(quick_results):
     # −65 mV lies inside both GHK ranges: no allowance beyond the published ranges
     ghk = claims.set_index("claim_id").loc[["ghk_rest_squid", "ghk_rest_mammal"]]
     assert (ghk.reproduced == 0.0).all() and ghk.tolerance.str.startswith("|Δ| ≤ 0 ").all()
+
+
+def test_a_step_below_rheobase_writes_the_latency_shift_as_not_run(tmp_path):
+    import yaml
+
+    from conftest import REPO
+
+    p = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["membrane"]
+    p.update(step_uA_cm2=1.0, pulse_n=3, hh_duration_ms=20.0, overlay_ms=10.0, hh_dt_ms=0.05, seed=0)
+    mb.run(p, tmp_path / "membrane")
+    claims = claims_of(tmp_path, "membrane").set_index("claim_id")
+    row = claims.loc["lif_first_spike_shift"]
+    assert row.status == "NOT_RUN" and "no spike under the 1 µA/cm² step (HH: 0" in row.tolerance

@@ -43,7 +43,7 @@ import pandas as pd
 from scipy.optimize import brentq
 
 from neurobench.core import LIFParameters, Network
-from neurobench.report import Claim, StudyWriter, claim_at_least, claim_within
+from neurobench.report import Claim, StudyWriter, claim_at_least, claim_info, claim_within
 
 log = logging.getLogger("neurobench")
 
@@ -352,13 +352,13 @@ def run(params: dict, outdir: Path) -> None:
 
         peaks = v[:, :amps.size].max(axis=0)
         fired = peaks > 0.0
-        if fired.any() and not fired.all():
-            k = int(np.argmax(fired))
-            thr_amp = 0.5 * (amps[k - 1] + amps[k])
-            jump = float(peaks[k] - peaks[k - 1])
-            v_th = float(peaks[k - 1])        # highest subthreshold excursion ≈ the voltage threshold
-        else:
-            k, thr_amp, jump, v_th = -1, np.nan, np.nan, np.nan
+        if not fired.any():      # (the sweep starts at 0 µA/cm², which never fires)
+            raise ValueError(f"pulse_max_uA_cm2: no pulse up to {p['pulse_max_uA_cm2']:g} µA/cm² "
+                             "fires the HH neuron; the threshold sweep must reach its threshold")
+        k = int(np.argmax(fired))
+        thr_amp = 0.5 * (amps[k - 1] + amps[k])
+        jump = float(peaks[k] - peaks[k - 1])
+        v_th = float(peaks[k - 1])        # highest subthreshold excursion ≈ the voltage threshold
         out.table(pd.DataFrame({"pulse_uA_cm2": amps, "peak_mV": peaks, "spike": fired}),
                   "pulse_responses")
         out.claim(claim_at_least(
@@ -366,11 +366,11 @@ def run(params: dict, outdir: Path) -> None:
             "depolarisation into a full action potential (positive Na⁺ feedback)",
             f"peak jump between neighbouring pulse amplitudes (step {amps[1] - amps[0]:.3g} µA/cm²)",
             p["all_or_none_jump_mV"], jump, unit="mV", source=TALK + " ('if threshold voltage reached')"))
-        out.claim(Claim("pulse_threshold", f"current threshold of a {p['pulse_ms']:g}-ms pulse (context)",
-                        "pulse amplitude at the onset of spiking", np.nan, thr_amp, "–", "µA/cm²",
-                        "INFO", "Brian2 HH run"))
+        out.claim(claim_info("pulse_threshold", f"current threshold of a {p['pulse_ms']:g}-ms pulse "
+                             "(context)", "pulse amplitude at the onset of spiking", np.nan, thr_amp,
+                             unit="µA/cm²", source="Brian2 HH run"))
         # the action potential of the first suprathreshold pulse
-        amp_mV, width_ms = spike_shape(t, v[:, k] if k >= 0 else v[:, -2], v_rest_sim)
+        amp_mV, width_ms = spike_shape(t, v[:, k], v_rest_sim)
         out.claim(claim_within(
             "ap_amplitude", "~100 mV fluctuation", "peak − rest of the action potential", 100.0,
             amp_mV, abs_tol=p["amplitude_abs_tol_mV"], unit="mV", source=TALK, note="'~100 mV'"))
@@ -392,9 +392,15 @@ def run(params: dict, outdir: Path) -> None:
         out.claim(Claim("lif_rate_vs_hh", f"the LIF spike approximation under the same "
                         f"{p['step_uA_cm2']:g} µA/cm² step fires at (context)", "rate",
                         rate_hh, rate_lif, "–", "Hz", "INFO", "Brian2 HH run (reference column)"))
-        first_dt = float(lif_spk[0] - hh_spk[0]) if lif_spk.size and hh_spk.size else np.nan
-        out.claim(Claim("lif_first_spike_shift", "first LIF spike − first HH spike (context)",
-                        "latency difference", 0.0, first_dt, "–", "ms", "INFO", "Brian2 HH run"))
+        shift = ("lif_first_spike_shift", "first LIF spike − first HH spike (context)",
+                 "latency difference")
+        if lif_spk.size and hh_spk.size:
+            out.claim(claim_info(*shift, 0.0, float(lif_spk[0] - hh_spk[0]), unit="ms",
+                                 source="Brian2 HH run"))
+        else:
+            out.not_run(*shift, unit="ms", source="Brian2 HH run",
+                        reason=f"no spike under the {p['step_uA_cm2']:g} µA/cm² step "
+                               f"(HH: {hh_spk.size}, LIF: {lif_spk.size})")
         out.table(pd.DataFrame({
             "quantity": ["v_rest_mV", "g_rest_mS_cm2", "tau_m_ms", "v_th_mV", "drive_mV",
                          "rate_hh_hz", "rate_lif_hz", "wall_brian2_s", "wall_core_s"],
