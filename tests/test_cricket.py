@@ -49,7 +49,7 @@ def test_circuit_wiring():
     m["ln2_ln3_inh"][:] = 7
     m["ln3_ln4"][:] = 9
     board, stim, conns = cr.build(p, 1, m, [np.array([1.0, 5.0])] * n)
-    from neurobench.studies import _selectivity as sel
+    from neurobench.dynapse import selectivity as sel
     sel.simulate(board, stim, conns, 1.0)
     ln2, ln3, ln4 = cr.instance_gids(n)
     cam = board.cam_usage()

@@ -9,7 +9,7 @@ import yaml
 
 from conftest import REPO, claims_of
 from neurobench.dynapse import Board, MismatchConfig
-from neurobench.studies import _selectivity as sel
+from neurobench.dynapse import selectivity as sel
 from neurobench.studies import disynaptic as dis
 
 

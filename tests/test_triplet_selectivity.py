@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import claims_of
-from neurobench.studies import _selectivity as sel
+from neurobench.dynapse import selectivity as sel
 from neurobench.studies import triplet_selectivity as ts
 
 

@@ -19,7 +19,7 @@ core biases are those of the neuron type); instance j has its own AN1 channel, s
 instances run at once. AN1 spikes: a burst every ``an1_spike_interval_ms`` while a pulse lasts
 (pulses of ``pulse_ms``, at most half the period).
 
-Tuning (``_selectivity``; rerunnable for another species period or chip): per instance,
+Tuning (``dynapse.selectivity``; rerunnable for another species period or chip): per instance,
 bisection of the delay element's inhibitory multiplicity so that LN3's net slow current after
 one pulse peaks at the species period + ``lead_ms``; then bisection of the direct AN1 → LN3
 weight for the smallest drive at which LN3 fires on the second pulse of a two-pulse chirp; then
@@ -38,7 +38,7 @@ import pandas as pd
 from neurobench.data import pulse_trains as pt
 from neurobench.dynapse import AEREvents, BiasSet
 from neurobench.report import Claim, StudyWriter, claim_at_most, claim_within
-from neurobench.studies import _selectivity as sel
+from neurobench.dynapse import selectivity as sel
 
 log = logging.getLogger("neurobench")
 

@@ -9,7 +9,7 @@ excitation); "the timing and magnitude of the delayed excitation depend mainly o
 of the inhibitory and excitatory synapses, respectively", delays up to about 100 ms; device
 mismatch spreads the delays (Nilsson, Liwicki & Sandin, IJCNN 2020: variability of order 10 ms).
 
-Model (``neurobench.studies._selectivity``): I(t) = A_e e^{−t/τ_e} − A_i e^{−t/τ_i}, zero
+Model (``neurobench.dynapse.selectivity``): I(t) = A_e e^{−t/τ_e} − A_i e^{−t/τ_i}, zero
 crossing t* = τ_i τ_e/(τ_e − τ_i)·ln(A_i/A_e), A = m × (one-spike DPI peak), m the CAM
 multiplicity. Everything runs on the emulator (``neurobench.dynapse``) with mismatch on; every
 condition is one board run in which each of the 1024 neurons of a chip is one delay element
@@ -33,7 +33,7 @@ import pandas as pd
 
 from neurobench.dynapse import BiasSet
 from neurobench.report import Claim, StudyWriter, claim_at_least, claim_at_most, claim_within
-from neurobench.studies import _selectivity as sel
+from neurobench.dynapse import selectivity as sel
 
 log = logging.getLogger("neurobench")
 

@@ -12,7 +12,7 @@ Triplet detector. Inputs A and B drive delay elements, input C excites directly 
 DYNAP-SE1 both elements use the neuron's one GABA_B circuit (the shared inhibitory synapse) and
 its one NMDA circuit, each with its own CAM multiplicities. For the pattern A at 0, B at Δ1,
 C at Δ1 + Δ2 the delayed excitations of A and B peak together when C arrives if
-t_p,A = Δ1* + Δ2* + lead and t_p,B = Δ2* + lead. Tuning (``_selectivity``): bisection of m_inh
+t_p,A = Δ1* + Δ2* + lead and t_p,B = Δ2* + lead. Tuning (``dynapse.selectivity``): bisection of m_inh
 of A and of B on their measured peaks, then bisection of the direct weight m_C for the smallest
 drive that fires on the tuned triplet. The response is mapped over a grid of (Δ1, Δ2).
 
@@ -35,7 +35,7 @@ import pandas as pd
 from neurobench.data import pulse_trains as pt
 from neurobench.dynapse import BiasSet
 from neurobench.report import Claim, StudyWriter, claim_at_least, claim_within
-from neurobench.studies import _selectivity as sel
+from neurobench.dynapse import selectivity as sel
 
 log = logging.getLogger("neurobench")
 
