@@ -337,8 +337,8 @@ def _claims(out, p, ho, tuning_seed):
     """The scored claims, on the held-out chips ``ho`` (one row per chip)."""
     P = p["species_period_ms"]
     periods = np.asarray(p["periods_ms"], float)
-    held = (f"tuned on chip seed {tuning_seed} to the LN5 delay, measured on held-out chips "
-            "(same bias file and CAM configuration, new mismatch)")
+    held = (f"tuned on chip seed {tuning_seed} to the LN5 delay ({LN5_SOURCE}), measured on "
+            "held-out chips (same bias file and CAM configuration, new mismatch)")
     out.claim(claim_over_instances(
         claim_within, "ln4_peak_period", "LN4 responds best near the species' pulse period "
         "(not a tuning target: the circuit is set from LN5's rebound delay)",

@@ -56,6 +56,20 @@ T0_MS = 5.0
 SOURCE = sel.SANDIN2020 + "; talk (DYNAP-SE slides)"
 
 
+def declared_claims(params: dict) -> dict[str, str]:
+    """Claim id → kind. Per target Δ*: the preferred interval on held-out chips against the
+    tuning chip's target (verification: the suite's own target), selectivity and the reversed
+    pair (literature: a neuron tuned to a specific pattern, Sandin & Nilsson 2020)."""
+    claims = {}
+    for tgt in np.asarray(params["target_intervals_ms"], float):
+        claims[f"peak_at_target_{tgt:g}ms"] = "verification"
+        claims[f"selectivity_{tgt:g}ms"] = "literature"
+        claims[f"reversed_{tgt:g}ms"] = "literature"
+    claims.update(tuning_delay_error="verification", tuning_coverage="verification",
+                  jitter_robustness="verification", weight_sensitivity="verification")
+    return claims
+
+
 # -- configuration of the chip ----------------------------------------------------------------
 def core_biases(p) -> dict:
     """Biases of the cores used (one per target Δ*, with that target's τ_e and τ_i)."""
@@ -237,20 +251,6 @@ def chip_summary(p, resp) -> pd.DataFrame:
                      "reversed_ratio": r_rev / r_t if r_t > 0 else np.nan,
                      "selectivity_index": float(sel.selectivity_index(r_t, off))})
     return curves, pd.DataFrame(rows)
-
-
-def declared_claims(params: dict) -> dict[str, str]:
-    """Claim id → kind. Per target Δ*: the preferred interval on held-out chips against the
-    tuning chip's target (verification: the suite's own target), selectivity and the reversed
-    pair (literature: a neuron tuned to a specific pattern, Sandin & Nilsson 2020)."""
-    claims = {}
-    for tgt in np.asarray(params["target_intervals_ms"], float):
-        claims[f"peak_at_target_{tgt:g}ms"] = "verification"
-        claims[f"selectivity_{tgt:g}ms"] = "literature"
-        claims[f"reversed_{tgt:g}ms"] = "literature"
-    claims.update(tuning_delay_error="verification", tuning_coverage="verification",
-                  jitter_robustness="verification", weight_sensitivity="verification")
-    return claims
 
 
 def run(params: dict, outdir: Path, tuned=None, chunks=None) -> None:

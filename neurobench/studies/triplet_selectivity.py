@@ -51,6 +51,20 @@ RF_SOURCE = ("Spatiotemporal Spike-Pattern Selectivity in Single Mixed-Signal Ne
              "Synapses (2021 preprint; attribution unverified)")
 
 
+def declared_claims(params: dict) -> dict[str, str]:
+    """Claim id → kind. Per tuned pair: where the map peaks on held-out chips against the tuning
+    chip's target (verification: the suite's own target) and the selectivity (literature: one
+    neuron selective to a spatiotemporal pattern, Nilsson et al. 2020); receptive fields
+    (literature, attribution of the source unverified)."""
+    claims = {}
+    for d1, d2 in np.asarray(params["target_pairs_ms"], float).reshape(-1, 2):
+        claims[f"map_peak_{d1:g}_{d2:g}ms"] = "verification"
+        claims[f"selectivity_{d1:g}_{d2:g}ms"] = "literature"
+    claims.update(tuning_balanced="verification", rf_distinct="literature",
+                  rf_retuning_moves="literature")
+    return claims
+
+
 def core_biases(p, n_cores, tau_e, tau_i) -> dict:
     base = BiasSet.default().replace(**sel.biases_from_config(p))
     return {(0, c): sel.delay_biases(base, tau_e[c], tau_i[c], p["w_exc"], p["w_inh"])
@@ -150,20 +164,6 @@ def rf_vectors(counts, patterns, min_responses):
     rf = mean_on - mean_off
     rf[(nres < min_responses) | (nnot < min_responses)] = np.nan
     return rf, nres
-
-
-def declared_claims(params: dict) -> dict[str, str]:
-    """Claim id → kind. Per tuned pair: where the map peaks on held-out chips against the tuning
-    chip's target (verification: the suite's own target) and the selectivity (literature: one
-    neuron selective to a spatiotemporal pattern, Nilsson et al. 2020); receptive fields
-    (literature, attribution of the source unverified)."""
-    claims = {}
-    for d1, d2 in np.asarray(params["target_pairs_ms"], float).reshape(-1, 2):
-        claims[f"map_peak_{d1:g}_{d2:g}ms"] = "verification"
-        claims[f"selectivity_{d1:g}_{d2:g}ms"] = "literature"
-    claims.update(tuning_balanced="verification", rf_distinct="literature",
-                  rf_retuning_moves="literature")
-    return claims
 
 
 def map_measures(p, pairs, gids, d1, d2, counts) -> pd.DataFrame:
