@@ -63,12 +63,31 @@ def test_circuit_wiring():
     assert board.biases(0, cr.LN3)["NPDPII_TAU_S_P"] != board.biases(0, cr.LN2)["NPDPII_TAU_S_P"]
 
 
+def test_tuning_never_uses_the_species_period():
+    """The circuit is set from LN5's rebound delay: the tuned multiplicities do not change when
+    the species period (what LN4 is scored on) does."""
+    p = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["cricket"]
+    p = dict(p, seed=3, tuning_iterations=3)
+    assert cr.delay_target_ms(p) == pytest.approx(52.5)
+    m40, t40 = cr.tune(p, 3, 4)
+    m70, t70 = cr.tune(dict(p, species_period_ms=70.0), 3, 4)
+    for k in m40:
+        assert m40[k].tolist() == m70[k].tolist(), k
+    assert (t40["ln3_peak_target_ms"] == 52.5).all()
+
+
 def test_quick_workflow_claims(quick_results):
     study = quick_results / "cricket"
     for f in ("comparison.csv", "provenance.json", "figures/tuning_curve.png", "figures/circuit.png",
-              "figures/raster.png", "tables/ln4_tuning.tex"):
+              "figures/raster.png", "tables/ln4_tuning.tex", "tables/held_out_chips.csv", "biases.json"):
         assert (study / f).exists(), f
-    assert list(study.glob("biases_seed*.json"))
     claims = claims_of(quick_results, "cricket").set_index("claim_id")
-    for cid in ("ln4_band_pass", "ln3_coincidence"):
-        assert claims.loc[cid, "status"] == "PASS", (cid, claims.loc[cid].to_dict())
+    expected = {"ln4_peak_period": "PASS", "ln4_band_pass": "PASS", "ln3_coincidence": "PASS",
+                "irregular_less": "FAIL", "reversed_less": "FAIL", "tuning_ln3_balanced": "INFO"}
+    assert claims["status"].to_dict() == expected
+    assert claims["kind"].to_dict() == cr.declared_claims({})
+    # the period preference emerges at the species period on every held-out chip
+    assert claims.loc["ln4_peak_period", "reproduced"] == pytest.approx(40.0)
+    assert "3/3 pass alone" in claims.loc["ln4_peak_period", "tolerance"]
+    assert claims.loc["ln4_band_pass", "reproduced"] == pytest.approx(0.37, abs=0.05)
+    assert claims.loc["irregular_less", "reproduced"] == pytest.approx(1.0, abs=0.05)
