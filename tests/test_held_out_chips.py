@@ -58,3 +58,14 @@ def test_quick_workflow_held_out_chips_table(quick_results, study):
     assert sorted(held) == [sel.chip_seed(p, k) for k in sel.held_out_chips(p)]
     assert tuning.tolist() == [sel.tuning_chip(p)]
     assert set(held).isdisjoint(tuning)
+
+
+def test_tuning_and_held_out_runs_the_split_and_refuses_overlap():
+    p = {"seed": 7, "held_out_chips": 3}
+    tune = lambda p: {"chip": sel.tuning_chip(p)}                       # noqa: E731
+    play = lambda p, k, tuned: {"chip": sel.chip_seed(p, k), "with": tuned["chip"]}   # noqa: E731
+    tuned, held = sel.tuning_and_held_out(p, tune, play)
+    assert tuned == {"chip": 7}
+    assert [c["chip"] for c in held] == [1007, 2007, 3007] and {c["with"] for c in held} == {7}
+    with pytest.raises(ValueError, match="both the tuning chip and a held-out chip"):
+        sel.tuning_and_held_out(p, tune, play, tuned={"chip": 2007})

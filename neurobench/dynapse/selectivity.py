@@ -452,6 +452,18 @@ def held_out_chips(p: dict) -> list[int]:
     return list(range(1, n + 1))
 
 
+def tuning_and_held_out(p: dict, tune_chip, run_chip, tuned=None, chunks=None):
+    """(tuning result, list of held-out chip results) of a study whose tuning job
+    ``tune_chip(p)`` and held-out jobs ``run_chip(p, index, tuned)`` ran as separate jobs
+    (``tuned`` and the files ``chunks``) or, when those are None, run here one after another."""
+    tuned = tune_chip(p) if tuned is None else tuned
+    held = (read_chunks(chunks) if chunks is not None
+            else [run_chip(p, k, tuned) for k in held_out_chips(p)])
+    if tuned["chip"] in {c["chip"] for c in held}:
+        raise ValueError(f"chip seed {tuned['chip']} is both the tuning chip and a held-out chip")
+    return tuned, held
+
+
 def chips_table(per_chip, quantities, condition_column):
     """One row per chip (columns ``chip_seed``, ``role``) from a long table with one row per chip
     and condition: each quantity becomes one column per value of ``condition_column``, named

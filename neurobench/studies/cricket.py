@@ -306,11 +306,7 @@ def run(params: dict, outdir: Path, tuned=None, chunks=None) -> None:
     seed = int(p["seed"])
     n = n_instances(p)
     with StudyWriter(outdir, params, seed=seed, claims=declared_claims(p)) as out:
-        tuned = tune_chip(p) if tuned is None else tuned
-        held = (sel.read_chunks(chunks) if chunks is not None
-                else [run_chip(p, k, tuned) for k in sel.held_out_chips(p)])
-        if {c["chip"] for c in held} & {tuned["chip"]}:
-            raise ValueError("cricket: a held-out chip is the tuning chip")
+        tuned, held = sel.tuning_and_held_out(p, tune_chip, run_chip, tuned, chunks)
         out.json(tuned["biases"], "biases")           # the one bias file, tuned on the tuning chip
         tuning = tuned["tuning"]
         out.table(tuning, "tuning")
