@@ -76,6 +76,27 @@ def test_tuning_never_uses_the_species_period():
     assert (t40["ln3_peak_target_ms"] == 52.5).all()
 
 
+def test_claims_not_evaluable_are_not_run_rows(tmp_path):
+    """Without irregular trains or a regular train at the species period the claims that need
+    them are written as NOT_RUN with the reason, never dropped."""
+    import pandas as pd
+    from neurobench.report import StudyWriter
+
+    p = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["cricket"]
+    p = dict(p, n_irregular=0, periods_ms=[20.0, 30.0, 50.0, 60.0])
+    ho = pd.DataFrame({"ln4_peak_period_ms": [30.0, 50.0], "ln4_band_pass_ratio": [0.2, 0.4],
+                       "ln3_first_pulse_ratio": [np.nan] * 2, "ln4_irregular_ratio": [np.nan] * 2,
+                       "ln4_reversed_ratio": [np.nan] * 2})
+    with StudyWriter(tmp_path / "cricket", p, seed=1) as out:
+        cr._claims(out, p, ho, 1)
+    c = pd.read_csv(tmp_path / "cricket" / "comparison.csv").set_index("claim_id")
+    assert c["status"].to_dict() == {"ln4_peak_period": "PASS", "ln4_band_pass": "PASS",
+                                     "ln3_coincidence": "NOT_RUN", "irregular_less": "NOT_RUN",
+                                     "reversed_less": "NOT_RUN"}
+    assert c.loc["ln4_peak_period", "reproduced"] == pytest.approx(40.0)
+    assert "no regular train at the species period 40 ms" in c.loc["ln3_coincidence", "tolerance"]
+
+
 def test_quick_workflow_claims(quick_results):
     study = quick_results / "cricket"
     for f in ("comparison.csv", "provenance.json", "figures/tuning_curve.png", "figures/circuit.png",
