@@ -258,7 +258,7 @@ def run(params: dict, outdir: Path, tuned=None, chunks=None) -> None:
     held-out :func:`run_chip` jobs (all computed here when None)."""
     p = dict(params)
     seed = int(p["seed"])
-    targets = np.unique(targets_of(p)[1])
+    targets_of(p)
     with StudyWriter(outdir, params, seed=seed, claims=declared_claims(p)) as out:
         tuned, held = sel.tuning_and_held_out(p, tune_chip, run_chip, tuned, chunks)
         out.json(tuned["biases"], "biases")          # the one bias file, tuned on the tuning chip
@@ -282,50 +282,56 @@ def run(params: dict, outdir: Path, tuned=None, chunks=None) -> None:
                                   "target"), "held_out_chips")
         ho = nominal[nominal["role"] == "held_out"]
 
-        iv = np.asarray(p["intervals_ms"], float)
-        step = float(np.min(np.diff(np.unique(iv)))) if iv.size > 1 else 0.0
-        src = (f"{SOURCE}; tuned on chip seed {tuned['chip']}, measured on held-out chips "
-               "(same bias file and CAM configuration, new mismatch)")
-        for tgt in targets:
-            g = ho[np.isclose(ho["target_ms"], tgt)]
-            out.claim(claim_over_instances(
-                claim_within, f"peak_at_target_{tgt:g}ms",
-                f"on chips it was not tuned on, the response still peaks at Δ* = {tgt:g} ms",
-                "centre of the intervals with ≥ 90 % of the largest mean spike count", tgt,
-                g["peak_interval_ms"], abs_tol=max(p["peak_tol_ms"], step), unit="ms",
-                source=src + "; reference: the tuning target of the tuning chip only"))
-            out.claim(claim_over_instances(
-                claim_at_least, f"selectivity_{tgt:g}ms", f"selective to Δ* = {tgt:g} ms (peak vs off-peak)",
-                f"SI = (R(Δ*) − R_off)/(R(Δ*) + R_off), off: |Δ − Δ*| ≥ {p['off_distance_ms']:g} ms",
-                p["si_bar"], g["selectivity_index"], source=src + "; bar: project choice"))
-            claim = f"the reversed pair (B before A) at {tgt:g} ms responds less"
-            if np.isclose(iv, -tgt).any():
-                out.claim(claim_over_instances(
-                    claim_at_most, f"reversed_{tgt:g}ms", claim, "R(−Δ*) / R(Δ*)",
-                    p["reversed_ratio_bar"], g["reversed_ratio"], source=src + "; bar: project choice"))
-            else:
-                out.not_run(f"reversed_{tgt:g}ms", claim, "R(−Δ*) / R(Δ*)",
-                            reason=f"intervals_ms has no reversed interval −{tgt:g} ms",
-                            reference=p["reversed_ratio_bar"], source=SOURCE)
-        err = tuning["peak_error_ms"].abs()
-        out.claim(claim_at_most(
-            "tuning_delay_error", "the automatic search places A's delayed excitation at its "
-            "target (Δ* + lead − centring shift) on the tuning chip",
-            "median over neurons |t_p,A − target| (tuning chip: the search's own objective)",
-            p["tuning_tol_ms"], float(err.median()), unit="ms",
-            source="tuning objective (integer CAM multiplicities limit the resolution)"))
-        out.claim(claim_info("tuning_coverage", "share of neurons the balance search could make "
-                             "fire on the target pair (tuning chip)", "fraction", np.nan,
-                             float(tuning["balanced"].mean()), source="tuning search"))
+        _claims(out, p, ho, tuning, tuned["chip"])
         _robustness_claims(out, p, summary[summary["role"] == "held_out"], tuning)
         # figures: means over the held-out chips
         keys = ["condition", "jitter_ms", "d_m_inh", "target_ms"]
-        held = summary[summary["role"] == "held_out"]
+        ho_all = summary[summary["role"] == "held_out"]
         _figures(out, p,
                  curves[curves["role"] == "held_out"].groupby(keys + ["interval_ms"])["mean_spikes"]
                  .mean().reset_index(),
-                 held.groupby(keys)[["selectivity_index", "peak_interval_ms"]].mean().reset_index(),
+                 ho_all.groupby(keys)[["selectivity_index", "peak_interval_ms"]].mean().reset_index(),
                  tuning)
+
+
+def _claims(out, p, ho, tuning, tuning_seed):
+    """The scored claims: per target on the held-out chips ``ho`` (nominal condition, one row
+    per chip and target), the search's own objective on the tuning chip."""
+    iv = np.asarray(p["intervals_ms"], float)
+    step = float(np.min(np.diff(np.unique(iv)))) if iv.size > 1 else 0.0
+    src = (f"{SOURCE}; tuned on chip seed {tuning_seed}, measured on held-out chips "
+           "(same bias file and CAM configuration, new mismatch)")
+    for tgt in np.unique(ho["target_ms"]):
+        g = ho[np.isclose(ho["target_ms"], tgt)]
+        out.claim(claim_over_instances(
+            claim_within, f"peak_at_target_{tgt:g}ms",
+            f"on chips it was not tuned on, the response still peaks at Δ* = {tgt:g} ms",
+            "centre of the intervals with ≥ 90 % of the largest mean spike count", tgt,
+            g["peak_interval_ms"], abs_tol=max(p["peak_tol_ms"], step), unit="ms",
+            source=src + "; reference: the tuning target of the tuning chip only"))
+        out.claim(claim_over_instances(
+            claim_at_least, f"selectivity_{tgt:g}ms", f"selective to Δ* = {tgt:g} ms (peak vs off-peak)",
+            f"SI = (R(Δ*) − R_off)/(R(Δ*) + R_off), off: |Δ − Δ*| ≥ {p['off_distance_ms']:g} ms",
+            p["si_bar"], g["selectivity_index"], source=src + "; bar: project choice"))
+        claim = f"the reversed pair (B before A) at {tgt:g} ms responds less"
+        if np.isclose(iv, -tgt).any():
+            out.claim(claim_over_instances(
+                claim_at_most, f"reversed_{tgt:g}ms", claim, "R(−Δ*) / R(Δ*)",
+                p["reversed_ratio_bar"], g["reversed_ratio"], source=src + "; bar: project choice"))
+        else:
+            out.not_run(f"reversed_{tgt:g}ms", claim, "R(−Δ*) / R(Δ*)",
+                        reason=f"intervals_ms has no reversed interval −{tgt:g} ms",
+                        reference=p["reversed_ratio_bar"], source=SOURCE)
+    err = tuning["peak_error_ms"].abs()
+    out.claim(claim_at_most(
+        "tuning_delay_error", "the automatic search places A's delayed excitation at its "
+        "target (Δ* + lead − centring shift) on the tuning chip",
+        "median over neurons |t_p,A − target| (tuning chip: the search's own objective)",
+        p["tuning_tol_ms"], float(err.median()), unit="ms",
+        source="tuning objective (integer CAM multiplicities limit the resolution)"))
+    out.claim(claim_info("tuning_coverage", "share of neurons the balance search could make "
+                         "fire on the target pair (tuning chip)", "fraction", np.nan,
+                         float(tuning["balanced"].mean()), source="tuning search"))
 
 
 def _robustness_claims(out, p, held, tuning):
