@@ -205,83 +205,103 @@ def rf_measures(p, cnt0, cnt1, patterns):
     return rf0, rf1, n0, n1, both, distinct, retune
 
 
-def run(params: dict, outdir: Path) -> None:
-    p = dict(params)
-    seed = int(p["seed"])
-    rng = np.random.default_rng(seed)
+def layout(p):
+    """(tuned pairs, gids, per-neuron Δ1*, Δ2*, core biases): one core per tuned pair."""
     pairs = np.asarray(p["target_pairs_ms"], float).reshape(-1, 2)
     if not 1 <= len(pairs) <= 4:
         raise ValueError("triplet_selectivity: target_pairs_ms needs 1–4 (Δ1, Δ2) pairs (one core each)")
-    n_cores = len(pairs)
-    gids = np.arange(256 * n_cores)
-    d1_t, d2_t = pairs[gids // 256, 0], pairs[gids // 256, 1]
-    biases = core_biases(p, n_cores, p["tau_e_ms"], p["tau_i_ms"])
-    chip0 = sel.tuning_chip(p)
-    chips = [(0, chip0)] + [(k, sel.chip_seed(p, k)) for k in sel.held_out_chips(p)]
-    with StudyWriter(outdir, params, seed=seed, claims=declared_claims(p)) as out:
-        # 1. the triplet search, on the tuning chip only
-        m_a, m_b, m_c, p_a, p_b, ok = tune(p, chip0, gids, biases, d1_t, d2_t)
-        tuning = pd.DataFrame({"gid": gids, "delta1_ms": d1_t, "delta2_ms": d2_t, "m_inh_a": m_a,
-                               "m_inh_b": m_b, "m_direct_c": m_c, "peak_a_ms": p_a, "peak_b_ms": p_b,
-                               "balanced": ok})
-        out.table(tuning, "tuning")
+    gids = np.arange(256 * len(pairs))
+    biases = core_biases(p, len(pairs), p["tau_e_ms"], p["tau_i_ms"])
+    return pairs, gids, pairs[gids // 256, 0], pairs[gids // 256, 1], biases
 
-        # 2. the (Δ1, Δ2) response map of the tuned configuration on every chip
-        rows, per_chip = [], []
-        for k, chip in chips:
-            role = "tuning" if k == 0 else "held_out"
-            log.info("triplet_selectivity: response map, chip seed %d (%s)", chip, role)
-            d1, d2, counts, board = response_map(p, chip, gids, biases, m_a, m_b, m_c)
-            if k == 0:
-                board.save_biases(out.path / "biases.json")     # the one bias file
-            per_chip.append(map_measures(p, pairs, gids, d1, d2, counts).assign(role=role, chip_seed=chip))
-            for c in range(n_cores):
-                cols = gids // 256 == c
-                rows.append(pd.DataFrame({
-                    "role": role, "chip_seed": chip, "target_delta1_ms": pairs[c, 0],
-                    "target_delta2_ms": pairs[c, 1], "delta1_ms": d1, "delta2_ms": d2,
-                    "mean_spikes": counts[:, cols].mean(axis=1), "p_spike": (counts[:, cols] > 0).mean(axis=1)}))
-        rmap_all = pd.concat(rows, ignore_index=True)
+
+# -- the sweep over chips: tune on the tuning chip, evaluate on held-out chips ----------------
+def tune_chip(params: dict) -> dict:
+    """The triplet search on the tuning chip and the random CAM configurations of the receptive
+    fields (one Snakemake job); the tuned map is measured on the tuning chip too (role
+    "tuning": reported beside the held-out chips, never scored)."""
+    p = dict(params)
+    pairs, gids, d1_t, d2_t, biases = layout(p)
+    chip = sel.tuning_chip(p)
+    m_a, m_b, m_c, p_a, p_b, ok = tune(p, chip, gids, biases, d1_t, d2_t)
+    tuning = pd.DataFrame({"gid": gids, "delta1_ms": d1_t, "delta2_ms": d2_t, "m_inh_a": m_a,
+                           "m_inh_b": m_b, "m_direct_c": m_c, "peak_a_ms": p_a, "peak_b_ms": p_b,
+                           "balanced": ok})
+    rng = np.random.default_rng(int(p["seed"]))
+    lo, hi = p["rf_m_inh_range"]
+    m_rf = [rng.integers(lo, hi + 1, size=(int(p["rf_neurons"]), int(p["rf_inputs"])))
+            for _ in range(2)]
+    tuned = {"chip": chip, "m": (m_a, m_b, m_c), "m_rf": m_rf, "tuning": tuning}
+    return dict(chip_map(p, 0, tuned), **tuned)
+
+
+def chip_map(p, index, tuned) -> dict:
+    """The (Δ1, Δ2) response map of the tuned configuration on chip ``index``."""
+    pairs, gids, _, _, biases = layout(p)
+    chip = sel.chip_seed(p, index)
+    role = "tuning" if index == 0 else "held_out"
+    log.info("triplet_selectivity: response map, chip seed %d (%s)", chip, role)
+    d1, d2, counts, board = response_map(p, chip, gids, biases, *tuned["m"])
+    rows = [pd.DataFrame({"role": role, "chip_seed": chip, "target_delta1_ms": t1,
+                          "target_delta2_ms": t2, "delta1_ms": d1, "delta2_ms": d2,
+                          "mean_spikes": counts[:, gids // 256 == c].mean(axis=1),
+                          "p_spike": (counts[:, gids // 256 == c] > 0).mean(axis=1)})
+            for c, (t1, t2) in enumerate(pairs)]
+    return {"chip": chip, "index": index, "map": pd.concat(rows, ignore_index=True),
+            "measures": map_measures(p, pairs, gids, d1, d2, counts).assign(role=role, chip_seed=chip),
+            "biases": sel.board_biases(board)}
+
+
+def run_chip(params: dict, index: int, tuned: dict) -> dict:
+    """Held-out chip ``index``: the tuned response map, and the receptive fields of the two
+    random CAM configurations under patterns drawn for this chip."""
+    p = dict(params)
+    result = chip_map(p, index, tuned)
+    chip, k_in = result["chip"], int(p["rf_inputs"])
+    crng = sel.chip_rng(p, index)
+    patterns = pt.random_patterns(int(p["rf_patterns"]), k_in, p["rf_window_ms"], crng)
+    log.info("triplet_selectivity: receptive fields, chip seed %d", chip)
+    cnt = [receptive_fields(p, chip, crng, m, patterns)[0] for m in tuned["m_rf"]]
+    rf0, rf1, n0, n1, both, distinct, retune = rf_measures(p, cnt[0], cnt[1], patterns)
+    rf = pd.DataFrame({"chip_seed": chip, "neuron": np.arange(rf0.shape[0]), "responses": n0,
+                       "responses_retuned": n1, **{f"rf_input{i}_ms": rf0[:, i] for i in range(k_in)},
+                       **{f"rf_retuned_input{i}_ms": rf1[:, i] for i in range(k_in)}})
+    return dict(result, rf=rf, rf_shown=(rf0, rf1, both),
+                rf_measures={"chip_seed": chip, "rf_distinct_ratio": distinct,
+                             "rf_retuning_ratio": retune, "rf_neurons_used": int(both.sum())})
+
+
+def run(params: dict, outdir: Path, tuned=None, chunks=None) -> None:
+    """The study; ``tuned`` is the :func:`tune_chip` result and ``chunks`` the files of the
+    held-out :func:`run_chip` jobs (all computed here when None)."""
+    p = dict(params)
+    pairs = layout(p)[0]
+    with StudyWriter(outdir, params, seed=int(p["seed"]), claims=declared_claims(p)) as out:
+        tuned, held = sel.tuning_and_held_out(p, tune_chip, run_chip, tuned, chunks)
+        out.json(tuned["biases"], "biases")          # the one bias file, tuned on the tuning chip
+        tuning = tuned["tuning"]
+        out.table(tuning, "tuning")
+        rmap_all = pd.concat([c["map"] for c in [tuned] + held], ignore_index=True)
         out.table(rmap_all, "response_map")
-        maps = pd.concat(per_chip, ignore_index=True)
+        maps = pd.concat([c["measures"] for c in [tuned] + held], ignore_index=True)
+        rf_chips = pd.DataFrame([c["rf_measures"] for c in held])
+        out.table(pd.concat([c["rf"] for c in held], ignore_index=True), "receptive_fields")
+        m_rf = tuned["m_rf"]
+        out.table(pd.DataFrame({"neuron": np.arange(m_rf[0].shape[0]),
+                                **{f"m_inh_input{i}": m_rf[0][:, i] for i in range(m_rf[0].shape[1])},
+                                **{f"m_inh_retuned_input{i}": m_rf[1][:, i] for i in range(m_rf[1].shape[1])}}),
+                  "receptive_field_configurations")
+        chips = sel.chips_table(maps, ["map_peak_distance_ms", "selectivity_index"], "pair")
+        out.table(chips.merge(rf_chips, on="chip_seed", how="left"), "held_out_chips")
+        _claims(out, p, pairs, maps[maps["role"] == "held_out"], rf_chips, tuned["chip"],
+                rmap_all["delta1_ms"].to_numpy())
+        out.claim(claim_info("tuning_balanced", "share of neurons the balance search made fire on "
+                             "their triplet (tuning chip)", "fraction", np.nan,
+                             float(tuning["balanced"].mean()), source="tuning search"))
         rmap = (rmap_all[rmap_all["role"] == "held_out"]
                 .groupby(["target_delta1_ms", "target_delta2_ms", "delta1_ms", "delta2_ms"])
                 [["mean_spikes", "p_spike"]].mean().reset_index())
-
-        # 3. the receptive fields of two random CAM configurations on the held-out chips
-        n_rf, k_in = int(p["rf_neurons"]), int(p["rf_inputs"])
-        lo, hi = p["rf_m_inh_range"]
-        m_rf = [rng.integers(lo, hi + 1, size=(n_rf, k_in)) for _ in range(2)]
-        rf_rows, rf_chips = [], []
-        for k, chip in chips[1:]:
-            crng = sel.chip_rng(p, k)
-            patterns = pt.random_patterns(int(p["rf_patterns"]), k_in, p["rf_window_ms"], crng)
-            log.info("triplet_selectivity: receptive fields, chip seed %d", chip)
-            cnt = [receptive_fields(p, chip, crng, m, patterns)[0] for m in m_rf]
-            rf0, rf1, n0, n1, both, distinct, retune = rf_measures(p, cnt[0], cnt[1], patterns)
-            rf_chips.append({"chip_seed": chip, "rf_distinct_ratio": distinct,
-                             "rf_retuning_ratio": retune, "rf_neurons_used": int(both.sum())})
-            rf_rows.append(pd.DataFrame({"chip_seed": chip, "neuron": np.arange(n_rf),
-                                         "responses": n0, "responses_retuned": n1,
-                                         **{f"rf_input{i}_ms": rf0[:, i] for i in range(k_in)},
-                                         **{f"rf_retuned_input{i}_ms": rf1[:, i] for i in range(k_in)}}))
-            if k == chips[1][0]:
-                shown = (rf0, rf1, both)
-        out.table(pd.concat(rf_rows, ignore_index=True), "receptive_fields")
-        out.table(pd.DataFrame({"neuron": np.arange(n_rf),
-                                **{f"m_inh_input{i}": m_rf[0][:, i] for i in range(k_in)},
-                                **{f"m_inh_retuned_input{i}": m_rf[1][:, i] for i in range(k_in)}}),
-                  "receptive_field_configurations")
-        rf_chips = pd.DataFrame(rf_chips)
-
-        held = sel.chips_table(maps, ["map_peak_distance_ms", "selectivity_index"], "pair")
-        held = held.merge(rf_chips, on="chip_seed", how="left")
-        out.table(held, "held_out_chips")
-        _claims(out, p, pairs, maps[maps["role"] == "held_out"], rf_chips, chip0, d1)
-        out.claim(claim_info("tuning_balanced", "share of neurons the balance search made fire on "
-                             "their triplet (tuning chip)", "fraction", np.nan, float(ok.mean()),
-                             source="tuning search"))
-        _figures(out, p, rmap, pairs, tuning, *shown)
+        _figures(out, p, rmap, pairs, tuning, *held[0]["rf_shown"])
 
 
 def _claims(out, p, pairs, maps, rf_chips, tuning_seed, d1):
