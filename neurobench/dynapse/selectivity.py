@@ -33,6 +33,10 @@ explicit search a user can rerun for a new target or a new chip instance = misma
    every t*, is unchanged) and the scale that maximises P(response | target pattern) −
    P(response | any single input) is kept (:func:`best_scale`).
 
+The search runs on the tuning chip only (:func:`tuning_chip`); the bias file and CAM
+configuration it finds are then scored on held-out chips (:func:`held_out_chips`), mismatch
+seeds it never saw, as a lab uses one bias file on many chips of a design.
+
 Units: ms for times, A for currents, multiplicities are integers (CAM entries).
 """
 
