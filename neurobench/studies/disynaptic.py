@@ -20,7 +20,8 @@ tau_i_ms (NMDA / GABA_B time constants set through their leak biases), w_exc / w
 weights, (coarse, fine)), m_exc_grid / m_inh_grid (multiplicities of the weight map), tau_e_grid_ms /
 tau_i_grid_ms (time-constant map: one core per pair), m_exc / m_inh (fixed element of the
 mismatch, temperature and noise sweeps), held_out_chips (chips besides the design chip), temperatures_C, noise_rates_hz (Poisson
-spikes added to the input), trial_ms, probe_every_us, sd_reference_ms and the claim bars.
+spikes added to the input), trial_ms, probe_every_us and the claim bars. The published delay range
+and spread are those of ``neurobench.dynapse.silicon.DELAYS``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from neurobench.dynapse import BiasSet
+from neurobench.dynapse import BiasSet, silicon
 from neurobench.report import StudyWriter, claim_at_least, claim_at_most, claim_info, claim_within
 from neurobench.report.held_out import claim_over_instances
 from neurobench.dynapse import selectivity as sel
@@ -43,10 +44,11 @@ ZERO_C_K = 273.15
 
 
 SOURCE = sel.SANDIN2020
-RANGE_SOURCE = sel.SANDIN2020 + (
-    ": 'configurable delays of up to 100 ms' (abstract); arXiv 1906.12282v1 abstract p. 1: "
-    "'flexible delays of order 10-100 ms'; no figure or table value found, bars in config with "
-    "their reasoning")
+DELAY_RANGE = silicon.DELAYS["disynaptic_delay_range"]       # 10–100 ms, in words only
+DELAY_SPREAD = silicon.DELAYS["epsp_delay_variability"]      # of order 10 ms per neuron
+RANGE_SOURCE = (f"{DELAY_RANGE.source}: delays of order {DELAY_RANGE.low:g}–{DELAY_RANGE.high:g} "
+                "ms, given in words (no figure or table value found); the bars and their "
+                "reasoning are in the config")
 
 
 def declared_claims(params: dict) -> dict[str, str]:
@@ -266,8 +268,9 @@ def held_out_chips(out, p, bs, design_grid):
     out.claim(claim_over_instances(
         claim_within, "mismatch_spread_order",
         "device mismatch spreads the delays by the order of 10 ms per neuron",
-        "log10(SD of t* over neurons / 10 ms)", 0.0, np.log10(sd / p["sd_reference_ms"]),
-        abs_tol=0.5, source=sel.NILSSON2020 + " (abstract: variability of order 10 ms)" + src,
+        f"log10(SD of t* over neurons / {DELAY_SPREAD.value:g} ms)", 0.0,
+        np.log10(sd / DELAY_SPREAD.value), abs_tol=0.5,
+        source=f"{DELAY_SPREAD.source}: variability of order {DELAY_SPREAD.value:g} ms" + src,
         note=f"mean SD {np.mean(sd):.2f} ms at cv {p['mismatch_cv']}, "
              f"m = ({p['m_exc']}, {p['m_inh']})"))
     means = chips["fixed_t_star_mean_ms"]
