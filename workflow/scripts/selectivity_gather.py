@@ -2,9 +2,10 @@
 from pathlib import Path
 
 from neurobench import studies
+from neurobench.report.writer import publishing
 from neurobench.runlog import log_to
 
-with log_to(snakemake.log[0]):
-    outdir = Path(snakemake.output[0]).parent
+outdir = Path(snakemake.output[0]).parent
+with log_to(snakemake.log[0]), publishing(outdir, snakemake.rule):
     studies.get(snakemake.rule).run(dict(snakemake.params.study), outdir,
                                     chunks=list(snakemake.input.chips))
