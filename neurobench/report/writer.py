@@ -132,17 +132,18 @@ def _files_under(folder: Path) -> list[str]:
 
 def _owned_files(folder: Path, study: str) -> tuple[set[str], set[str]] | None:
     """(files this study wrote, other files) of an existing folder, or None when the folder
-    does not hold this study's results."""
-    present = set(_files_under(folder))
+    does not hold this study's results (decided before listing it: it may be any folder)."""
     rec = _record_of(folder)
     if rec is not None:
         if rec.get("study") != study:
             return None
+        present = set(_files_under(folder))
         own = {f for f in rec["files"] if f in present} | ({RECORD} & present)
         return own, present - own
     # written before the record existed: a study folder named after the study
-    if folder.name == study and ({"comparison.csv", "provenance.json"} & present):
-        return present, set()
+    if folder.name == study and any((folder / f).is_file()
+                                    for f in ("comparison.csv", "provenance.json")):
+        return set(_files_under(folder)), set()
     return None
 
 
@@ -155,7 +156,7 @@ def check_destination(outdir, study: str | None = None) -> None:
         if not outdir.is_dir():
             raise OutputError(f"{outdir}: exists and is not a folder; choose another output folder")
         if any(outdir.iterdir()) and _owned_files(outdir, study) is None:
-            found = _files_under(outdir)[:4] or [p.name for p in outdir.iterdir()][:4]
+            found = sorted(p.name + "/" * p.is_dir() for p in outdir.iterdir())[:4]
             raise OutputError(f"{outdir}: not empty and does not hold the results of {study} "
                               f"(it has {', '.join(found)}{', ...' if len(found) == 4 else ''}); "
                               "nothing was written — choose an empty or new folder")
