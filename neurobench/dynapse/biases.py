@@ -226,34 +226,42 @@ class BiasSet(Mapping):
         missing, unreadable, malformed, a name or value out of range — is a
         :class:`~neurobench.errors.DatasetError` naming the file and the bias."""
         path = Path(path)
-        try:
-            kind = _file_kind(path)
-        except ValueError as exc:
-            raise DatasetError(str(exc)) from None
-        if not path.is_file():
-            raise DatasetError(path, None, "bias file not found" if not path.exists() else "not a file")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise DatasetError(path, None, f"not UTF-8 text (byte {exc.start})") from None
-        except OSError as exc:
-            raise DatasetError(path, None, f"cannot read ({exc.strerror})") from None
-        import yaml
-
-        try:
-            data = json.loads(text) if kind == "json" else yaml.safe_load(text)
-        except json.JSONDecodeError as exc:
-            raise DatasetError(path, None, f"not valid JSON at line {exc.lineno}, column "
-                               f"{exc.colno}: {exc.msg}") from None
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            raise DatasetError(path, None, f"not valid YAML{at}: "
-                               f"{getattr(exc, 'problem', None) or exc}") from None
+        data = read_bias_file(path)
         try:
             return cls.from_dict(data, f"bias file {path}")
         except ValueError as exc:
             raise DatasetError(str(exc)) from None
+
+
+def read_bias_file(path) -> object:
+    """The parsed content of a YAML or JSON bias file; a missing, unreadable or malformed file is
+    a :class:`~neurobench.errors.DatasetError` naming it (and the line, for syntax errors)."""
+    path = Path(path)
+    try:
+        kind = _file_kind(path)
+    except ValueError as exc:
+        raise DatasetError(str(exc)) from None
+    if not path.is_file():
+        raise DatasetError(path, None, "bias file not found" if not path.exists() else "not a file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DatasetError(path, None, f"not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise DatasetError(path, None, f"cannot read ({exc.strerror})") from None
+    import yaml
+
+    try:
+        data = json.loads(text) if kind == "json" else yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise DatasetError(path, None, f"not valid JSON at line {exc.lineno}, column "
+                           f"{exc.colno}: {exc.msg}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise DatasetError(path, None, f"not valid YAML{at}: "
+                           f"{getattr(exc, 'problem', None) or exc}") from None
+    return data
 
 
 def _file_kind(path: Path) -> str:
