@@ -10,6 +10,7 @@ raises :class:`ConfigError` naming the key path and the config file that set it.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from pathlib import Path
 
@@ -26,6 +27,15 @@ __all__ = ["REPO", "SCHEMA_DIR", "ConfigError", "load_schema", "validate", "deep
 
 
 def load_schema(schema_dir: Path = SCHEMA_DIR) -> dict:
+    """The merged schema of the whole configuration (a fresh copy)."""
+    schema_dir = Path(schema_dir)
+    stamp = tuple((f.name, f.stat().st_mtime_ns) for f in sorted(schema_dir.glob("*.schema.yaml")))
+    return copy.deepcopy(_merged_schema(str(schema_dir), stamp))
+
+
+@functools.lru_cache(maxsize=4)
+def _merged_schema(schema_dir: str, stamp: tuple) -> dict:
+    """Parsed once per set of schema files (``stamp``: names and modification times)."""
     schema_dir = Path(schema_dir)
     top = read_yaml(schema_dir / "config.schema.yaml", "schema")
     props = top.setdefault("properties", {})
@@ -70,15 +80,14 @@ def validate(config: dict, schema_dir: Path = SCHEMA_DIR, origins: dict | None =
     config files, named when a key has no origin, e.g. a required key that is missing)."""
     from neurobench.config_checks import check_config
 
-    schema = load_schema(schema_dir)
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = jsonschema.Draft202012Validator(load_schema(schema_dir))
     errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
     problems = [(".".join(str(p) for p in e.absolute_path) or "<top level>", e.message)
                 for e in errors]
     problems += [(k, f"{v} is not a finite number") for k, v in _non_finite(config)]
     # cross-key rules assume the types the schema guarantees: only sections without problems
     broken = {k.split(".")[0] for k, _ in problems}
-    problems += [(k, m) for k, m in check_config(config) if k.split(".")[0] not in broken]
+    problems += check_config(config, skip=broken)
     if problems:
         lines = [f"config key '{k}'{_where(k, origins, files)}: {m}" for k, m in problems]
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from neurobench.data.files import load_npy
 from neurobench.errors import DatasetError
 
 EVENT_DTYPE = np.dtype([("t", "<i8"), ("x", "<u2"), ("y", "<u2"), ("p", "u1")])
@@ -233,13 +234,7 @@ def normalise_boxes(boxes: np.ndarray, where: str = "boxes") -> np.ndarray:
 def read_bbox(path) -> np.ndarray:
     """Read a ``_bbox.npy`` file → boxes [BBOX_DTYPE], sorted by time."""
     path = Path(path)
-    if not path.is_file():
-        raise DatasetError(path, None, "no such box file")
-    try:
-        arr = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        raise DatasetError(path, None, f"not a numpy array file ({exc})") from None
-    boxes = normalise_boxes(arr, str(path))
+    boxes = normalise_boxes(load_npy(path, "box file"), str(path))
     return boxes[np.argsort(boxes["t"], kind="stable")]
 
 

@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from neurobench.data.files import load_npy
 from neurobench.errors import DatasetError
 
 log = logging.getLogger("neurobench")
@@ -113,7 +114,8 @@ def read_wav(data, name: str | None = None) -> tuple[np.ndarray, int]:
                 raise DatasetError(name, "sample width", f"only 16-bit PCM WAV is supported, got "
                                    f"{8 * width}-bit")
             raw = w.readframes(n_frames)
-    except (wave.Error, EOFError, struct.error, ValueError, OverflowError) as exc:
+    # wave raises RuntimeError for a chunk size beyond the file, struct.error for a short chunk
+    except (wave.Error, EOFError, struct.error, ValueError, OverflowError, RuntimeError) as exc:
         if isinstance(exc, DatasetError):
             raise
         raise DatasetError(name, None, f"not a readable WAV file ({exc})") from None
@@ -343,11 +345,8 @@ def load_corpus(directory) -> SpeechCorpus:
     if isinstance(rate, bool) or not isinstance(rate, int) or rate <= 0:
         raise DatasetError(f, "sample_rate_hz", f"must be a positive integer, got {rate!r}")
     f = files["audio.npy"]
-    try:
-        audio = np.load(f, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        raise DatasetError(f, None, f"not a readable numpy array ({exc})") from None
-    if not isinstance(audio, np.ndarray) or audio.dtype != np.int16 or audio.ndim != 2:
+    audio = load_npy(f, "numpy array of clips")
+    if audio.dtype != np.int16 or audio.ndim != 2:
         raise DatasetError(f, "samples", f"expected int16 clips [N, L], got "
                            f"{getattr(audio, 'dtype', type(audio))} {getattr(audio, 'shape', '')}")
     f = files["manifest.csv"]
