@@ -69,7 +69,7 @@ def _where(key: str, origins: dict | None, files) -> str:
             if src:
                 return f" (set in {src})"
     if files:
-        return f" (config: {', '.join(str(f) for f in files)})"
+        return f" (config: {', '.join(shown(f) for f in files)})"
     return ""
 
 
@@ -136,6 +136,15 @@ def read_config_file(path) -> dict:
     return data
 
 
+def shown(path) -> str:
+    """A path as messages show it: relative to the working directory when inside it."""
+    p = Path(path)
+    try:
+        return str(p.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(p)
+
+
 def key_origins(files, extra=()) -> dict[str, str]:
     """Key path → the last source that sets it (later sources win, as in the merge): each of
     ``files`` in order, then each ``(label, mapping)`` of ``extra`` (e.g. ``("--set", {...})``)."""
@@ -153,7 +162,7 @@ def key_origins(files, extra=()) -> dict[str, str]:
             data = read_config_file(f)
         except ConfigError:
             continue  # the loader reports it
-        walk(data, "", str(f))
+        walk(data, "", shown(f))
     for label, mapping in extra:
         walk(dict(mapping), "", label)
     return origins
