@@ -191,10 +191,22 @@ def test_failed_rerun_after_snakemake_removed_outputs_leaves_no_mix(tmp_path):
 
 def test_failure_with_nothing_to_keep_leaves_no_folder(tmp_path):
     out = tmp_path / "toy"
-    out.mkdir()                                        # made for the outputs, then the job failed
+    (out / "figures").mkdir(parents=True)              # Snakemake makes the outputs' folders
     with pytest.raises(RuntimeError):
         _publish(out, "1", fail=True)
     assert not out.exists()
+
+
+def test_snakemake_leftovers_of_an_earlier_suite_version_are_not_a_mix(tmp_path):
+    out = tmp_path / "toy"                             # no record: written before it existed
+    (out / "tables").mkdir(parents=True)
+    (out / "tables" / "stale.csv").write_text("x\n0\n")  # what Snakemake left
+    with pytest.raises(RuntimeError):
+        _publish(out, "2", fail=True)
+    assert not out.exists()
+    (out / "figures").mkdir(parents=True)
+    _publish(out, "3")                                 # a first run into Snakemake's empty folders
+    assert (out / "tables" / "t.csv").exists()
 
 
 def test_files_the_study_did_not_write_are_carried_over(tmp_path):

@@ -140,11 +140,16 @@ def _owned_files(folder: Path, study: str) -> tuple[set[str], set[str]] | None:
         present = set(_files_under(folder))
         own = {f for f in rec["files"] if f in present} | ({RECORD} & present)
         return own, present - own
-    # written before the record existed: a study folder named after the study
-    if folder.name == study and any((folder / f).is_file()
-                                    for f in ("comparison.csv", "provenance.json")):
+    # written before the record existed (or what Snakemake left of it after removing a job's
+    # declared outputs): a study folder named after the study is taken as the study's
+    if folder.name == study:
         return set(_files_under(folder)), set()
     return None
+
+
+def _holds_no_file(folder: Path) -> bool:
+    """Empty, or only empty subfolders (Snakemake makes the outputs' folders before a job)."""
+    return all(p.is_dir() and not p.is_symlink() and not any(p.iterdir()) for p in folder.iterdir())
 
 
 def check_destination(outdir, study: str | None = None) -> None:
@@ -155,7 +160,7 @@ def check_destination(outdir, study: str | None = None) -> None:
     if outdir.exists() or outdir.is_symlink():
         if not outdir.is_dir():
             raise OutputError(f"{outdir}: exists and is not a folder; choose another output folder")
-        if any(outdir.iterdir()) and _owned_files(outdir, study) is None:
+        if not _holds_no_file(outdir) and _owned_files(outdir, study) is None:
             found = sorted(p.name + "/" * p.is_dir() for p in outdir.iterdir())[:4]
             raise OutputError(f"{outdir}: not empty and does not hold the results of {study} "
                               f"(it has {', '.join(found)}{', ...' if len(found) == 4 else ''}); "
@@ -169,20 +174,20 @@ def check_destination(outdir, study: str | None = None) -> None:
 
 def discard_incomplete(outdir, study: str | None = None) -> None:
     """After a failed run: if ``outdir`` holds an incomplete version of the study's results
-    (recorded files missing), remove the rest of that version, so that the folder is absent
-    rather than a mix. Files the study did not write stay (and are named in the log)."""
+    (files of its record missing, or without a record its comparison.csv or provenance.json),
+    remove the rest of that version and the empty folders, so that the folder is absent rather
+    than a mix. Files the study did not write stay (and are named in the log)."""
     outdir = Path(outdir)
     study = study or _CURRENT_STUDY.get() or outdir.name
     if not outdir.is_dir():
         return
-    rec = _record_of(outdir)
     owned = _owned_files(outdir, study)
-    if owned is None or rec is None:
-        if not any(outdir.iterdir()):
-            outdir.rmdir()  # an empty folder made for the outputs (Snakemake does)
-        return
+    if owned is None:
+        return  # not the study's folder: nothing of it is ours to remove
     own, other = owned
-    if all((outdir / f).exists() for f in rec["files"]):
+    rec = _record_of(outdir)
+    expected = rec["files"] if rec is not None else ["comparison.csv", "provenance.json"]
+    if all((outdir / f).exists() for f in expected):
         return  # the previous version is complete: keep it
     for f in sorted(own - {RECORD}):
         (outdir / f).unlink(missing_ok=True)
@@ -192,8 +197,9 @@ def discard_incomplete(outdir, study: str | None = None) -> None:
     (outdir / RECORD).unlink(missing_ok=True)
     if not any(outdir.iterdir()):
         outdir.rmdir()
-        log.warning("%s: removed the rest of its incomplete earlier version (its declared outputs "
-                    "had been removed before this failed run)", outdir)
+        if own:
+            log.warning("%s: removed the rest of its incomplete earlier version (its declared "
+                        "outputs had been removed before this failed run)", outdir)
     else:  # the folder stays the study's: its next run keeps these files
         (outdir / RECORD).write_text(json.dumps({"study": study, "files": []}, indent=1))
         log.warning("%s: removed the rest of its incomplete earlier version; kept files %s did "
