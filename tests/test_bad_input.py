@@ -232,6 +232,22 @@ def test_leftovers_of_killed_runs_are_removed_and_reported(tmp_path, caplog):
     assert f"process {os.getppid()} still runs" in caplog.text
 
 
+def test_a_terminated_run_leaves_the_previous_version_and_no_leftover(tmp_path):
+    out = tmp_path / "toy"
+    _publish(out, "1")
+    script = (f"import os, signal, sys; sys.path.insert(0, {str(REPO)!r})\n"
+              "from pathlib import Path\n"
+              "from neurobench.report.writer import StudyWriter, publishing\n"
+              f"out = Path({str(out)!r})\n"
+              "with publishing(out, 'toy'), StudyWriter(out, {}, seed=1) as w:\n"
+              "    (w.path / 'tables' / 't.csv').write_text('x\\n2\\n')\n"
+              "    os.kill(os.getpid(), signal.SIGTERM)\n")
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 128 + 15, r.stderr
+    assert (out / "tables" / "t.csv").read_text() == "x\n1\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["toy"]
+
+
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS])
 def test_full_or_read_only_destination_is_one_line_and_loses_nothing(tmp_path, monkeypatch, code):
     out = tmp_path / "toy"

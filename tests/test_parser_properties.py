@@ -57,6 +57,17 @@ def _wav_bytes(n_frames=200, rate=16000, channels=1) -> bytes:
     return buf.getvalue()
 
 
+def _parsed(parser, path: Path, data: bytes):
+    """``parser(path)`` of ``data`` written to ``path``; None when refused with DatasetError (any
+    other exception fails the test)."""
+    path.write_bytes(data)
+    try:
+        return parser(path)
+    except DatasetError as exc:
+        assert path.name in str(exc), f"the error does not name the file: {exc}"
+        return None
+
+
 def _audio_ok(x, rate):
     assert x.ndim == 1 and x.size > 0 and x.dtype == np.float32
     assert np.all(np.abs(x) <= 1.0) and rate > 0
@@ -108,13 +119,9 @@ def _sphere_bytes(n=200) -> bytes:
 def test_sphere_damage_is_refused_or_read(tmp_path, data):
     from neurobench.data.tidigits import read_sphere
 
-    f = tmp_path / "7a.wav"
-    f.write_bytes(data)
-    try:
-        x, rate = read_sphere(f)
-    except DatasetError:
-        return
-    _audio_ok(x, rate)
+    got = _parsed(read_sphere, tmp_path / "7a.wav", data)
+    if got is not None:
+        _audio_ok(*got)
 
 
 # -- Gen1 events and boxes --------------------------------------------------------------------
@@ -147,12 +154,10 @@ DAT, BBOX = _valid_gen1()
 def test_gen1_events_damage_is_refused_or_read(tmp_path, data):
     from neurobench.data.gen1 import read_dat
 
-    f = tmp_path / "a_td.dat"
-    f.write_bytes(data)
-    try:
-        ev, h, w = read_dat(f)
-    except DatasetError:
+    got = _parsed(read_dat, tmp_path / "a_td.dat", data)
+    if got is None:
         return
+    ev, h, w = got
     assert h > 0 and w > 0
     if ev.size:
         assert ev["x"].max() < w and ev["y"].max() < h and np.all(np.diff(ev["t"]) >= 0)
@@ -163,11 +168,8 @@ def test_gen1_events_damage_is_refused_or_read(tmp_path, data):
 def test_gen1_boxes_damage_is_refused_or_read(tmp_path, data):
     from neurobench.data.gen1 import read_bbox
 
-    f = tmp_path / "a_bbox.npy"
-    f.write_bytes(data)
-    try:
-        b = read_bbox(f)
-    except DatasetError:
+    b = _parsed(read_bbox, tmp_path / "a_bbox.npy", data)
+    if b is None:
         return
     for k in ("x", "y", "w", "h"):
         assert np.all(np.isfinite(b[k]))
@@ -190,12 +192,9 @@ def _bias_text(suffix: str) -> bytes:
 def test_bias_file_damage_is_refused_or_read(tmp_path, suffix, data):
     from neurobench.dynapse.biases import BIAS_NAMES, FINE_MAX, BiasSet
 
-    f = tmp_path / f"core{suffix}"
-    f.write_bytes(data.draw(damaged(_bias_text(suffix), header=400)))
-    try:
-        b = BiasSet.load(f)
-    except DatasetError as exc:
-        assert str(f) in str(exc)
+    b = _parsed(BiasSet.load, tmp_path / f"core{suffix}",
+                data.draw(damaged(_bias_text(suffix), header=400)))
+    if b is None:
         return
     assert list(b) == list(BIAS_NAMES)
     assert all(0 <= c <= 7 and 0 <= v <= FINE_MAX for c, v in b.values)
@@ -264,13 +263,8 @@ SPLIT_LIST = b"yes/0a7c2a8d_nohash_0.wav\nno/0b09edd3_nohash_1.wav\n"
 def test_split_list_damage_is_refused_or_read(tmp_path, data):
     from neurobench.data.speech_commands import read_split_list
 
-    f = tmp_path / "testing_list.txt"
-    f.write_bytes(data)
-    try:
-        entries = read_split_list(f)
-    except DatasetError:
-        return
-    assert all(e.count("/") == 1 and e.endswith(".wav") for e in entries)
+    entries = _parsed(read_split_list, tmp_path / "testing_list.txt", data)
+    assert entries is None or all(e.count("/") == 1 and e.endswith(".wav") for e in entries)
 
 
 # -- configuration ----------------------------------------------------------------------------

@@ -26,7 +26,9 @@ import logging
 import os
 import re
 import shutil
+import signal
 import socket
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -60,16 +62,28 @@ def study_context(name: str):
         _CURRENT_STUDY.reset(token)
 
 
+def _terminated(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 @contextlib.contextmanager
 def publishing(outdir, study: str):
-    """Run a study that publishes into ``outdir``: names the study for its writer, and after a
-    failure removes what is left of an incomplete earlier version (:func:`discard_incomplete`)."""
-    with study_context(study):
-        try:
-            yield
-        except BaseException:
-            discard_incomplete(outdir, study)
-            raise
+    """Run a study that publishes into ``outdir``: names the study for its writer, turns SIGTERM
+    (Snakemake's and SLURM's way to stop a job) into an exit that cleans up like a failure, and
+    after a failure removes what is left of an incomplete earlier version
+    (:func:`discard_incomplete`)."""
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminated) if main else None
+    try:
+        with study_context(study):
+            try:
+                yield
+            except BaseException:
+                discard_incomplete(outdir, study)
+                raise
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _pid_alive(pid: int) -> bool:
