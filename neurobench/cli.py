@@ -196,12 +196,15 @@ def data_arguments(module, study: str, args) -> dict:
         if not Path(value).is_dir():
             raise DatasetError(value, None, f"--{opt}: no such folder")
         kwargs[kw] = Path(value)
-    if "corpus_dir" in takes and "corpus_dir" not in kwargs:
-        default = REPO / "resources" / "kws_corpus"
-        if args.params.get("dataset") == "synthetic" and not (default / "corpus.json").is_file():
-            raise DatasetError(default, None, "the espeak-ng corpus is not built: run "
-                               "`snakemake --cores 2 kws_corpus` first, or pass --corpus DIR")
-        kwargs["corpus_dir"] = default
+    if "corpus_dir" in takes and args.params.get("dataset") == "synthetic":
+        from neurobench.data.speech import read_corpus_info
+
+        kwargs.setdefault("corpus_dir", REPO / "resources" / "kws_corpus")
+        read_corpus_info(kwargs["corpus_dir"])  # refuse a missing or broken corpus before running
+    if "data_dir" in kwargs:
+        from neurobench.data.event_camera import read_manifest
+
+        read_manifest(kwargs["data_dir"])
     return kwargs
 
 

@@ -255,6 +255,21 @@ def test_corpus_damage_is_refused_or_read(tmp_path, name, data):
     assert c.audio.shape[0] == len(c.meta) and c.sample_rate > 0
 
 
+MANIFEST = json.dumps({"classes": ["rectangle", "ellipse"], "height": 48, "width": 64, "seed": 1,
+                       "splits": {"train": {"sequences": 2}, "val": {"sequences": 1}}}).encode()
+
+
+@FUZZ
+@given(damaged(MANIFEST, header=len(MANIFEST)))
+def test_dataset_manifest_damage_is_refused_or_read(tmp_path, data):
+    from neurobench.data.event_camera import read_manifest
+
+    for split in ("train", "val"):
+        (tmp_path / split).mkdir(exist_ok=True)
+    m = _parsed(lambda f: read_manifest(f.parent), tmp_path / "manifest.json", data)
+    assert m is None or (m["classes"] and m["height"] > 0 and m["width"] > 0)
+
+
 SPLIT_LIST = b"yes/0a7c2a8d_nohash_0.wav\nno/0b09edd3_nohash_1.wav\n"
 
 

@@ -327,16 +327,15 @@ def build_corpus(p: dict, seed: int, outdir, threads: int = 1, progress: bool = 
     return SpeechCorpus(audio.astype(np.float32), p["sample_rate_hz"], meta)
 
 
-def load_corpus(directory) -> SpeechCorpus:
-    """Read a corpus written by :func:`build_corpus`; any missing, malformed or inconsistent file
-    raises :class:`DatasetError` naming it."""
+def read_corpus_info(directory) -> dict:
+    """``corpus.json`` of a corpus written by :func:`build_corpus`, with its files checked present
+    and its sample rate a positive integer (DatasetError naming the file otherwise)."""
     d = Path(directory)
-    files = {n: d / n for n in ("audio.npy", "manifest.csv", "corpus.json")}
-    for name, f in files.items():
-        if not f.is_file():
-            raise DatasetError(f"{f} is missing from the synthetic corpus (build it with "
+    for name in ("audio.npy", "manifest.csv", "corpus.json"):
+        if not (d / name).is_file():
+            raise DatasetError(f"{d / name} is missing from the synthetic corpus (build it with "
                                "`snakemake --cores 2 kws_corpus`)")
-    f = files["corpus.json"]
+    f = d / "corpus.json"
     try:
         info = json.loads(f.read_text(encoding="utf-8"))
     except (ValueError, OSError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
@@ -344,6 +343,15 @@ def load_corpus(directory) -> SpeechCorpus:
     rate = info.get("sample_rate_hz") if isinstance(info, dict) else None
     if isinstance(rate, bool) or not isinstance(rate, int) or rate <= 0:
         raise DatasetError(f, "sample_rate_hz", f"must be a positive integer, got {rate!r}")
+    return info
+
+
+def load_corpus(directory) -> SpeechCorpus:
+    """Read a corpus written by :func:`build_corpus`; any missing, malformed or inconsistent file
+    raises :class:`DatasetError` naming it."""
+    d = Path(directory)
+    files = {n: d / n for n in ("audio.npy", "manifest.csv", "corpus.json")}
+    rate = read_corpus_info(d)["sample_rate_hz"]
     f = files["audio.npy"]
     audio = load_npy(f, "numpy array of clips")
     if audio.dtype != np.int16 or audio.ndim != 2:
