@@ -35,7 +35,7 @@ import yaml
 
 from neurobench.config import (REPO, ConfigError, key_origins, read_config_file, deep_update,
                                study_params, validate)
-from neurobench.errors import DatasetError, NeurobenchError, OutputError
+from neurobench.errors import DatasetError
 
 DEFAULT_CONFIG = REPO / "config" / "config.yaml"
 
