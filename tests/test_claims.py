@@ -88,3 +88,37 @@ def test_kind_status_table_and_headline_count_only_independent_kinds(tmp_path):
     assert "**Reproduced: 1 of 2**" in headline(card)
     md = (tmp_path / "card.md").read_text()
     assert "| verification" in md and "NOT_RUN" in md
+
+
+def test_ledger_flags_missing_new_and_changed_claims(tmp_path):
+    from neurobench.report.ledger import ledger_differences, read_ledger, write_ledger
+
+    card = pd.DataFrame({"study": ["s", "s", "t"], "claim_id": ["a", "b", "speed"],
+                         "kind": ["literature", "verification", "design_target"],
+                         "status": ["PASS", "FAIL", "PASS"]})
+    path = tmp_path / "ledger.csv"
+    write_ledger(card, path)
+    led = read_ledger(path)
+    assert ledger_differences(card, led) == []
+    changed = card.copy()
+    changed.loc[0, "status"] = "FAIL"
+    changed.loc[1, "kind"] = "closed_form"
+    changed = pd.concat([changed.iloc[:2], changed.iloc[[2]].assign(claim_id="new")])
+    diff = ledger_differences(changed, led)
+    assert diff == ["t/speed: in the ledger, not written by the workflow",
+                    "t/new: written (design_target, PASS), not in the ledger",
+                    "s/a: status FAIL, ledger says PASS",
+                    "s/b: kind closed_form, ledger says verification"]
+    # alternatives only for a design target with a reason
+    led.loc[2, "status"] = "PASS|FAIL|NOT_RUN"
+    led.to_csv(path, index=False)
+    with pytest.raises(ValueError, match="'why' must say why"):
+        read_ledger(path)
+    led.loc[2, "why"] = "speed on a shared machine"
+    led.to_csv(path, index=False)
+    led = read_ledger(path)
+    assert ledger_differences(card.assign(status=["PASS", "FAIL", "NOT_RUN"]), led) == []
+    led.loc[0, "status"] = "PASS|FAIL"
+    led.to_csv(path, index=False)
+    with pytest.raises(ValueError, match="only a design_target"):
+        read_ledger(path)

@@ -39,6 +39,21 @@ def test_stdp_pair_follows_eq_19_10(shift_ms):
     assert dw == pytest.approx(expected, rel=1e-12)
 
 
+def test_stdp_same_step_pair_potentiates_by_a_plus():
+    """A pre and a post spike in the same time step (Δt = 0): the kernel delivers the
+    presynaptic spike first and then potentiates from its trace, Δw = +A₊ (Brian2's order of
+    the on_pre and on_post pathways); ``STDP.window(0)`` says the same."""
+    rule = STDP(tau_plus_ms=20.0, tau_minus_ms=20.0, a_plus=0.01, a_minus=0.012)
+    # the forced postsynaptic spike follows its drive by 4 steps (0.4 ms): drive 0.4 ms early
+    dw, delta = _pair(rule, 50.0, 49.6)
+    assert delta == pytest.approx(0.0, abs=1e-9)
+    assert dw == pytest.approx(0.01, rel=1e-12)
+    assert float(rule.window(0.0)) == pytest.approx(0.01, rel=1e-15)
+    assert float(rule.window(delta)) == pytest.approx(dw, rel=1e-12)
+    soft = STDP(a_plus=0.1, a_minus=0.1, w_min=0.0, w_max=2.0, bounds="soft")
+    assert float(soft.window(0.0, w=1.5)) == pytest.approx(0.1 * 0.5 / 2.0, rel=1e-15)
+
+
 def test_stdp_soft_bounds_scale_with_distance_to_bound():
     rule = STDP(tau_plus_ms=20.0, tau_minus_ms=20.0, a_plus=0.1, a_minus=0.1,
                 w_min=0.0, w_max=2.0, bounds="soft")

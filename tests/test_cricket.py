@@ -49,7 +49,7 @@ def test_circuit_wiring():
     m["ln2_ln3_inh"][:] = 7
     m["ln3_ln4"][:] = 9
     board, stim, conns = cr.build(p, 1, m, [np.array([1.0, 5.0])] * n)
-    from neurobench.studies import _selectivity as sel
+    from neurobench.dynapse import selectivity as sel
     sel.simulate(board, stim, conns, 1.0)
     ln2, ln3, ln4 = cr.instance_gids(n)
     cam = board.cam_usage()
@@ -63,12 +63,52 @@ def test_circuit_wiring():
     assert board.biases(0, cr.LN3)["NPDPII_TAU_S_P"] != board.biases(0, cr.LN2)["NPDPII_TAU_S_P"]
 
 
+def test_tuning_never_uses_the_species_period():
+    """The circuit is set from LN5's rebound delay: the tuned multiplicities do not change when
+    the species period (what LN4 is scored on) does."""
+    p = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["cricket"]
+    p = dict(p, seed=3, tuning_iterations=3)
+    assert cr.delay_target_ms(p) == pytest.approx(52.5)
+    m40, t40 = cr.tune(p, 3, 4)
+    m70, t70 = cr.tune(dict(p, species_period_ms=70.0), 3, 4)
+    for k in m40:
+        assert m40[k].tolist() == m70[k].tolist(), k
+    assert (t40["ln3_peak_target_ms"] == 52.5).all()
+
+
+def test_claims_not_evaluable_are_not_run_rows(tmp_path):
+    """Without irregular trains or a regular train at the species period the claims that need
+    them are written as NOT_RUN with the reason, never dropped."""
+    import pandas as pd
+    from neurobench.report import StudyWriter
+
+    p = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["cricket"]
+    p = dict(p, n_irregular=0, periods_ms=[20.0, 30.0, 50.0, 60.0])
+    ho = pd.DataFrame({"ln4_peak_period_ms": [30.0, 50.0], "ln4_band_pass_ratio": [0.2, 0.4],
+                       "ln3_first_pulse_ratio": [np.nan] * 2, "ln4_irregular_ratio": [np.nan] * 2,
+                       "ln4_reversed_ratio": [np.nan] * 2})
+    with StudyWriter(tmp_path / "cricket", p, seed=1) as out:
+        cr._claims(out, p, ho, 1)
+    c = pd.read_csv(tmp_path / "cricket" / "comparison.csv").set_index("claim_id")
+    assert c["status"].to_dict() == {"ln4_peak_period": "PASS", "ln4_band_pass": "PASS",
+                                     "ln3_coincidence": "NOT_RUN", "irregular_less": "NOT_RUN",
+                                     "reversed_less": "NOT_RUN"}
+    assert c.loc["ln4_peak_period", "reproduced"] == pytest.approx(40.0)
+    assert "no regular train at the species period 40 ms" in c.loc["ln3_coincidence", "tolerance"]
+
+
 def test_quick_workflow_claims(quick_results):
     study = quick_results / "cricket"
     for f in ("comparison.csv", "provenance.json", "figures/tuning_curve.png", "figures/circuit.png",
-              "figures/raster.png", "tables/ln4_tuning.tex"):
+              "figures/raster.png", "tables/ln4_tuning.tex", "tables/held_out_chips.csv", "biases.json"):
         assert (study / f).exists(), f
-    assert list(study.glob("biases_seed*.json"))
     claims = claims_of(quick_results, "cricket").set_index("claim_id")
-    for cid in ("ln4_band_pass", "ln3_coincidence"):
-        assert claims.loc[cid, "status"] == "PASS", (cid, claims.loc[cid].to_dict())
+    expected = {"ln4_peak_period": "PASS", "ln4_band_pass": "PASS", "ln3_coincidence": "PASS",
+                "irregular_less": "FAIL", "reversed_less": "FAIL", "tuning_ln3_balanced": "INFO"}
+    assert claims["status"].to_dict() == expected
+    assert claims["kind"].to_dict() == cr.declared_claims({})
+    # the period preference emerges at the species period on every held-out chip
+    assert claims.loc["ln4_peak_period", "reproduced"] == pytest.approx(40.0)
+    assert "3/3 pass alone" in claims.loc["ln4_peak_period", "tolerance"]
+    assert claims.loc["ln4_band_pass", "reproduced"] == pytest.approx(0.37, abs=0.05)
+    assert claims.loc["irregular_less", "reproduced"] == pytest.approx(1.0, abs=0.05)

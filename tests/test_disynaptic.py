@@ -9,7 +9,7 @@ import yaml
 
 from conftest import REPO, claims_of
 from neurobench.dynapse import Board, MismatchConfig
-from neurobench.studies import _selectivity as sel
+from neurobench.dynapse import selectivity as sel
 from neurobench.studies import disynaptic as dis
 
 
@@ -74,13 +74,34 @@ def test_eta_squared():
     assert sel.eta_squared(rng.normal(size=300), g) < 0.05
 
 
+def test_declared_kinds():
+    kinds = dis.declared_claims({})
+    # the emulator's own laws and what the chosen ranges fix are verification
+    for cid in ("zero_crossing_formula", "zero_crossing_formula_taus", "temperature_scaling",
+                "latency_mainly_inhibitory"):
+        assert kinds[cid] == "verification"
+    for cid in ("amplitude_mainly_excitatory", "latency_range_low", "latency_range_high",
+                "mismatch_spread_order"):
+        assert kinds[cid] == "literature"
+
+
 def test_quick_workflow_claims(quick_results):
     study = quick_results / "disynaptic"
     for f in ("comparison.csv", "provenance.json", "figures/delay_maps.png", "figures/tau_map.pdf",
-              "tables/weight_map.csv", "tables/weight_map.tex", "biases.json"):
+              "tables/weight_map.csv", "tables/weight_map.tex", "tables/held_out_chips.csv",
+              "biases.json"):
         assert (study / f).exists(), f
     claims = claims_of(quick_results, "disynaptic").set_index("claim_id")
-    for cid in ("zero_crossing_formula", "zero_crossing_formula_taus", "amplitude_mainly_excitatory",
-                "latency_range_low", "latency_range_high", "mismatch_spread_order",
-                "temperature_scaling"):
-        assert claims.loc[cid, "status"] == "PASS", (cid, claims.loc[cid].to_dict())
+    expected = {"latency_mainly_inhibitory": "PASS", "amplitude_mainly_excitatory": "PASS",
+                "latency_range_low": "PASS", "latency_range_high": "PASS",
+                "zero_crossing_formula": "PASS", "zero_crossing_coverage": "INFO",
+                "zero_crossing_formula_taus": "PASS", "mismatch_spread_order": "PASS",
+                "mismatch_between_chips": "INFO", "temperature_scaling": "PASS",
+                "noise_spread": "INFO"}
+    assert claims["status"].to_dict() == expected
+    assert claims["kind"].to_dict() == dis.declared_claims({})
+    # held-out means (3 chips in the quick config)
+    assert claims.loc["latency_range_low", "reproduced"] == pytest.approx(2.4, abs=1.5)
+    assert claims.loc["latency_range_high", "reproduced"] == pytest.approx(99.0, abs=3.0)
+    assert claims.loc["mismatch_spread_order", "reproduced"] == pytest.approx(-0.17, abs=0.05)
+    assert "3 held-out chips" in claims.loc["mismatch_spread_order", "tolerance"]

@@ -25,10 +25,34 @@ def test_coincident_inputs_sum_lone_inputs_do_not():
     assert n_in_phase == 6 and n_apart == 0
 
 
+def test_periodic_psp_is_the_sum_over_past_cycles():
+    t = np.linspace(0.0, 50.0, 501)
+    direct = sum(5.0 / (5.0 - 20.0) * (np.exp(-(t + j * 50.0) / 5.0) - np.exp(-(t + j * 50.0) / 20.0))
+                 for j in range(200))
+    np.testing.assert_allclose(lif_coincidence.periodic_psp(t, 50.0, 20.0, 5.0), direct, rtol=1e-12)
+
+
+def test_coincidence_window_closed_form_matches_the_core():
+    p = dict(P, duration_ms=600.0)
+    w = 50.0
+    window = lif_coincidence.coincidence_window_ms(p, w)
+    assert 0.0 < window < 25.0
+    counts = lif_coincidence.phase_sweep(p, w, [window - 0.2, window + 0.2])
+    assert counts[0] > 0 and counts[1] == 0
+    # a weight whose coincident trains stay below threshold has no window
+    assert np.isnan(lif_coincidence.coincidence_window_ms(p, 20.0))
+
+
 @pytest.mark.slow
 def test_lif_coincidence_workflow(quick_results):
     d = quick_results / "lif_coincidence"
     for f in ("comparison.csv", "provenance.json", "figures/coincidence.png", "tables/outcomes.csv"):
         assert (d / f).is_file(), f
-    claims = claims_of(quick_results, "lif_coincidence").set_index("claim_id")
-    assert (claims["status"] == "PASS").all(), claims[claims["status"] != "PASS"]
+    claims = claims_of(quick_results, "lif_coincidence")
+    assert dict(zip(claims.claim_id, zip(claims.kind, claims.status))) == {
+        "out_of_phase_responds": ("verification", "PASS"),
+        "lowered_weights_silent": ("verification", "PASS"),
+        "in_phase_responds": ("verification", "PASS"),
+        "psp_peak_closed_form": ("closed_form", "PASS"),
+        "coincidence_window": ("closed_form", "PASS"),
+    }

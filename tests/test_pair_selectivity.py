@@ -4,12 +4,13 @@ emulated case), response measurement, and the study's claims in the quick workfl
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
 from conftest import REPO, claims_of
 from neurobench.dynapse import AEREvents
-from neurobench.studies import _selectivity as sel
+from neurobench.dynapse import selectivity as sel
 from neurobench.studies import pair_selectivity as ps
 
 
@@ -64,10 +65,22 @@ def test_tuning_search_small_case():
 def test_quick_workflow_claims(quick_results):
     study = quick_results / "pair_selectivity"
     for f in ("comparison.csv", "provenance.json", "figures/pair_response.png",
-              "figures/robustness.png", "tables/tuning.csv", "tables/selectivity.tex"):
+              "figures/robustness.png", "tables/tuning.csv", "tables/selectivity.tex",
+              "tables/held_out_chips.csv", "biases.json"):
         assert (study / f).exists(), f
-    assert list(study.glob("biases_seed*.json"))
     claims = claims_of(quick_results, "pair_selectivity").set_index("claim_id")
-    for cid in ("peak_at_target_20ms", "peak_at_target_60ms", "selectivity_20ms", "selectivity_60ms",
-                "reversed_20ms"):
-        assert claims.loc[cid, "status"] == "PASS", (cid, claims.loc[cid].to_dict())
+    # tuned on one chip, the interval preference holds on the held-out chips but the per-neuron
+    # balance does not transfer: selectivity falls below the bar there
+    expected = {"peak_at_target_20ms": "PASS", "selectivity_20ms": "FAIL", "reversed_20ms": "FAIL",
+                "peak_at_target_60ms": "PASS", "selectivity_60ms": "FAIL",
+                "reversed_60ms": "PASS",
+                "tuning_delay_error": "FAIL", "tuning_coverage": "INFO",
+                "jitter_robustness": "INFO", "weight_sensitivity": "INFO"}
+    assert claims["status"].to_dict() == expected
+    assert claims["kind"].to_dict() == ps.declared_claims({"target_intervals_ms": [20.0, 60.0]})
+    assert claims.loc["peak_at_target_20ms", "reproduced"] == pytest.approx(20.0)
+    assert claims.loc["selectivity_20ms", "reproduced"] == pytest.approx(0.37, abs=0.05)
+    assert claims.loc["selectivity_60ms", "reproduced"] == pytest.approx(0.31, abs=0.05)
+    held = pd.read_csv(study / "tables" / "held_out_chips.csv").set_index("role")
+    # on the tuning chip itself the same configuration is selective
+    assert held.loc["tuning", "selectivity_index_20ms"] > 0.6

@@ -43,6 +43,7 @@ def test_stp_recursion_and_steady_state_by_hand():
     assert rec[:2] == pytest.approx([0.5, u2 * x2], rel=1e-12)
     long = synapses.tm_recursion(stp, 20.0, 200)
     assert long[-1] == pytest.approx(stp.steady_state(20.0)[2], rel=1e-9)
+    assert synapses.tm_steady_state(stp, 20.0) == pytest.approx(long[-1], rel=1e-9)
     amps = synapses.stp_amplitudes(dict(P, tau_syn_ms=5.0), stp, [20.0, 50.0], 8, 0.1)
     np.testing.assert_allclose(amps[0], synapses.tm_recursion(stp, 20.0, 8), atol=1e-12)
     np.testing.assert_allclose(amps[1], synapses.tm_recursion(stp, 50.0, 8), atol=1e-12)
@@ -54,5 +55,15 @@ def test_synapses_workflow(quick_results):
     for f in ("comparison.csv", "provenance.json", "figures/psp.png", "figures/stp.pdf",
               "tables/stp_steady_state.csv", "tables/conductance_psp.md"):
         assert (d / f).is_file(), f
-    claims = claims_of(quick_results, "synapses").set_index("claim_id")
-    assert (claims["status"] == "PASS").all(), claims[claims["status"] != "PASS"]
+    claims = claims_of(quick_results, "synapses")
+    assert dict(zip(claims.claim_id, zip(claims.kind, claims.status))) == {
+        "cuba_psc_exact": ("closed_form", "PASS"),
+        "cuba_psp_exact": ("closed_form", "PASS"),
+        "coba_conductance_exact": ("closed_form", "PASS"),
+        "coba_psp_accuracy": ("independent_simulator", "PASS"),
+        "coba_first_order": ("verification", "PASS"),
+        "stp_recursion": ("closed_form", "PASS"),
+        "stp_steady_state": ("closed_form", "PASS"),
+        "facilitation": ("verification", "PASS"),
+        "depression": ("verification", "PASS"),
+    }

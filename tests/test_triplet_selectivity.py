@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import claims_of
-from neurobench.studies import _selectivity as sel
+from neurobench.dynapse import selectivity as sel
 from neurobench.studies import triplet_selectivity as ts
 
 
@@ -44,8 +44,15 @@ def test_triplet_times_layout():
 def test_quick_workflow_claims(quick_results):
     study = quick_results / "triplet_selectivity"
     for f in ("comparison.csv", "provenance.json", "figures/triplet_map.png",
-              "figures/receptive_fields.pdf", "tables/receptive_fields.csv", "biases.json"):
+              "figures/receptive_fields.pdf", "tables/receptive_fields.csv",
+              "tables/held_out_chips.csv", "biases.json"):
         assert (study / f).exists(), f
     claims = claims_of(quick_results, "triplet_selectivity").set_index("claim_id")
-    for cid in ("selectivity_20_30ms", "map_peak_30_20ms", "selectivity_30_20ms"):
-        assert claims.loc[cid, "status"] == "PASS", (cid, claims.loc[cid].to_dict())
+    expected = {"map_peak_20_30ms": "PASS", "selectivity_20_30ms": "FAIL",
+                "map_peak_30_20ms": "PASS", "selectivity_30_20ms": "FAIL",
+                "tuning_balanced": "INFO", "rf_distinct": "FAIL", "rf_retuning_moves": "FAIL"}
+    assert claims["status"].to_dict() == expected
+    assert claims["kind"].to_dict() == ts.declared_claims({"target_pairs_ms": [[20.0, 30.0], [30.0, 20.0]]})
+    assert claims.loc["map_peak_20_30ms", "reproduced"] == pytest.approx(5.9, abs=1.0)
+    assert claims.loc["selectivity_20_30ms", "reproduced"] == pytest.approx(0.38, abs=0.05)
+    assert claims.loc["rf_distinct", "reproduced"] == pytest.approx(1.29, abs=0.2)

@@ -5,10 +5,14 @@ Both are parameter records (units in the field names) validated once in Python; 
 
 STDP, pair based (Gerstner, Kistler, Naud & Paninski, *Neuronal Dynamics*, 2014, eq. 19.10)::
 
-    Δw₊ = A₊(w) · exp(−|Δt|/τ₊)   at t_post, for t_pre < t_post     (potentiation)
+    Δw₊ = A₊(w) · exp(−|Δt|/τ₊)   at t_post, for t_pre ≤ t_post     (potentiation)
     Δw₋ = −A₋(w) · exp(−|Δt|/τ₋)  at t_pre,  for t_pre > t_post     (depression)
 
-implemented with a presynaptic trace x (τ₊) and a postsynaptic trace y (τ₋). ``pairing="all"``
+implemented with a presynaptic trace x (τ₊) and a postsynaptic trace y (τ₋). A pre and a post
+spike in the same time step (Δt = 0) potentiate by A₊(w): within a step the kernel first
+delivers the presynaptic spikes (depression from the postsynaptic trace of earlier steps, then
+x ← x + 1) and then applies the postsynaptic spikes (potentiation from x, then y ← y + 1), the
+order Brian2 uses for its ``on_pre`` and ``on_post`` pathways. ``pairing="all"``
 sums over all earlier spikes (x ← x + 1 at a spike); ``pairing="nearest"`` pairs each spike with
 the nearest earlier spike of the other side only (x ← 1). Weight dependence:
 
@@ -93,6 +97,8 @@ class STDP:
     def window(self, dt_ms, w=None):
         """Weight change of one isolated pair with Δt = t_post − t_pre (ms), eq. 19.10.
 
+        Δt = 0 (both spikes in the same time step) potentiates by A₊(w), as the kernel does.
+
         ``w`` is the weight before the change (needed for soft bounds; default w_min for
         potentiation and w_max for depression is *not* assumed: give it when bounds="soft").
         """
@@ -106,7 +112,7 @@ class STDP:
             span = self.w_max - self.w_min
             f_plus = ((self.w_max - np.asarray(w)) / span) ** self.mu
             f_minus = ((np.asarray(w) - self.w_min) / span) ** self.mu
-        return np.where(dt_ms > 0, self.a_plus * f_plus * np.exp(-np.abs(dt_ms) / self.tau_plus_ms),
+        return np.where(dt_ms >= 0, self.a_plus * f_plus * np.exp(-np.abs(dt_ms) / self.tau_plus_ms),
                         np.where(dt_ms < 0,
                                  -self.a_minus * f_minus * np.exp(-np.abs(dt_ms) / self.tau_minus_ms),
                                  0.0))

@@ -9,7 +9,12 @@ Layers (each module documents its equations, units and sources):
 - :mod:`~neurobench.dynapse.mismatch` — frozen hierarchical lognormal mismatch from a seed;
 - :mod:`~neurobench.dynapse.routing` — CAM/SRAM limits and aliasing across chips;
 - :mod:`~neurobench.dynapse.board` — the :class:`Board` (connect, inputs, probes, AER output,
-  run), whose whole simulation runs in one ``nogil`` Cython call (``_kernel.pyx``).
+  run), whose whole simulation runs in one ``nogil`` Cython call (``_kernel.pyx``);
+- :mod:`~neurobench.dynapse.selectivity` — disynaptic delay elements and temporal-feature
+  circuits on a board: the analytic delay law, trial layout, response measurement, the
+  bias/weight tuning search and the tuning-chip / held-out-chip split (import it as a module);
+- :mod:`~neurobench.dynapse.silicon` — published measurements of DYNAP-SE1 silicon (mismatch,
+  thermal drift, disynaptic delays) with their sources, and what was not found (``SILICON.md``).
 
 Numpy and Cython only (no torch, no brian2).
 """

@@ -15,8 +15,9 @@ a neuron (e.g. its local supply), ``cv_circuit`` independent per neuron and bias
 The factors of the whole board (4 chips × 1024 neurons × 25 biases) are drawn at once from
 ``numpy.random.default_rng(seed)`` in a fixed order, so a seed is a chip: the same seed gives the
 same board whatever part of it a network uses. Defaults: cv_circuit = 0.1 (rockpool's 10 %,
-read for facts); VirtualDynapse and teili use 20 %. Measured CVs of DYNAP-SE are not
-verified here.
+read for facts); VirtualDynapse and teili use 20 %. CVs measured on a DYNAP-SE1 core
+(:mod:`neurobench.dynapse.silicon`) differ per circuit (membrane τ 18 %, refractory period 8 %,
+synaptic τ 7–10 %, weight 14–30 %); the ``dynapse`` study compares this default with them.
 """
 
 from __future__ import annotations

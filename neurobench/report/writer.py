@@ -400,7 +400,7 @@ class StudyWriter:
         log.info("claim %-28s %s  reproduced=%.6g reference=%.6g", claim.claim_id, claim.status,
                  claim.reproduced, claim.reference)
         if claim.status == "NOT_RUN":
-            log.warning("claim %s not run: %s", claim.claim_id, claim.tolerance)
+            log.warning("claim %s: %s", claim.claim_id, claim.tolerance)
 
     def not_run(self, claim_id: str, claim: str, quantity: str, *, reason: str, source: str,
                 reference: float = float("nan"), tolerance: str = "", unit: str = ""):

@@ -33,6 +33,21 @@ EQ_19_3 = "Gerstner et al., Neuronal Dynamics (2014) eq. 19.3 (naive Hebb, unbou
 OJA = "Oja 1982, J. Math. Biol. 15:267; Neuronal Dynamics eq. 19.7; e₁ from numpy eigh of the input correlation"
 
 
+def declared_claims(params: dict) -> dict[str, str]:
+    """The claims of this study, claim_id → kind of reference (see ``neurobench.report.claims``).
+
+    Unbounded growth is the published finding of eq. 19.3; its mean-field rate, the principal
+    eigenvector and the unit norm are analytic results (Oja 1982) whose numbers come from numpy's
+    eigendecomposition of the inputs, not from the learning loop under test.
+    """
+    return {
+        "hebb_unbounded": "literature",
+        "hebb_growth_rate": "closed_form",
+        "oja_principal_eigenvector": "closed_form",
+        "oja_unit_norm": "closed_form",
+    }
+
+
 def input_rates(p, rng) -> np.ndarray:
     """Samples [T, N] of input rates: mean rate plus Gaussian fluctuations with covariance
     Σ = Σ_k s_k² d_k d_kᵀ + σ₀² I along random orthonormal directions d_k."""
@@ -68,7 +83,7 @@ def train(x: np.ndarray, w0: np.ndarray, gamma: float, rule: str, every: int):
 def run(params: dict, outdir: Path) -> None:
     p = dict(params)
     rng = np.random.default_rng(p["seed"])
-    with StudyWriter(outdir, p, seed=p["seed"]) as out:
+    with StudyWriter(outdir, p, seed=p["seed"], claims=declared_claims(p)) as out:
         x = input_rates(p, rng)
         corr = x.T @ x / x.shape[0]
         evals, evecs = np.linalg.eigh(corr)

@@ -14,7 +14,7 @@ one slow NMDA circuit, the second lobe is as broad as the first and the interval
 to a step — see the report — so B is direct here.) Time constants are set per target core
 (τ_e, τ_i ∝ Δ*: the width of the delayed excitation scales with its delay).
 
-Tuning (rerunnable for a new Δ* or a new chip = mismatch seed; ``_selectivity``):
+Tuning, on the tuning chip only (``dynapse.selectivity``; rerunnable for a new Δ*):
 1. biases: τ_e, τ_i (leak biases) and the base weights of each core (config);
 2. delay: per neuron, integer bisection of m_inh so that the measured peak of the net slow
    current after a spike of A lies at Δ* + lead_ms (one board run per step, all neurons at once);
@@ -25,7 +25,9 @@ Tuning (rerunnable for a new Δ* or a new chip = mismatch seed; ``_selectivity``
    much, and stages 2–3 are repeated (the lobe-peak target is only a proxy of where the
    response window lies).
 
-Evaluation. One core per target Δ* (``target_intervals_ms``, ≤ 4); every neuron is one mismatch
+Evaluation, on ``held_out_chips`` emulated chips never used in tuning (other mismatch seeds),
+with the tuning chip's bias file and CAM configuration, as a lab uses one bias file on many
+chips; the claims are stated on the mean over these chips with the spread. One core per target Δ* (``target_intervals_ms``, ≤ 4); every neuron is one mismatch
 instance and gets its own input channels, so inside a core neurons are split over conditions:
 nominal, Gaussian input jitter σ ∈ ``jitter_ms`` and inhibitory weight changes Δm_inh,A ∈
 ``inh_weight_changes``. Each neuron sees every interval of ``intervals_ms`` (negative = B first:
@@ -43,13 +45,29 @@ import numpy as np
 import pandas as pd
 
 from neurobench.dynapse import BiasSet
-from neurobench.report import Claim, StudyWriter, claim_at_least, claim_at_most, claim_within
-from neurobench.studies import _selectivity as sel
+from neurobench.report import (StudyWriter, claim_at_least, claim_at_most, claim_info,
+                               claim_within)
+from neurobench.report.held_out import claim_over_instances
+from neurobench.dynapse import selectivity as sel
 
 log = logging.getLogger("neurobench")
 
 T0_MS = 5.0
 SOURCE = sel.SANDIN2020 + "; talk (DYNAP-SE slides)"
+
+
+def declared_claims(params: dict) -> dict[str, str]:
+    """Claim id → kind. Per target Δ*: the preferred interval on held-out chips against the
+    tuning chip's target (verification: the suite's own target), selectivity and the reversed
+    pair (literature: a neuron tuned to a specific pattern, Sandin & Nilsson 2020)."""
+    claims = {}
+    for tgt in np.asarray(params["target_intervals_ms"], float):
+        claims[f"peak_at_target_{tgt:g}ms"] = "verification"
+        claims[f"selectivity_{tgt:g}ms"] = "literature"
+        claims[f"reversed_{tgt:g}ms"] = "literature"
+    claims.update(tuning_delay_error="verification", tuning_coverage="verification",
+                  jitter_robustness="verification", weight_sensitivity="verification")
+    return claims
 
 
 # -- configuration of the chip ----------------------------------------------------------------
@@ -182,110 +200,170 @@ def targets_of(p):
     return gids, targets[gids // 256]
 
 
-def run_chip(params: dict, index: int) -> dict:
-    """Tune and evaluate emulated chip ``index`` (one Snakemake job of the sweep over chips)."""
+# -- the sweep over chips: tune on the tuning chip, evaluate on held-out chips ----------------
+def tune_chip(params: dict) -> dict:
+    """The tuning search on the tuning chip (one Snakemake job), then the tuned configuration
+    played to that chip too (role "tuning", reported beside the held-out chips, never scored)."""
     p = dict(params)
     gids, target_of = targets_of(p)
-    chip = sel.chip_seed(p, index)
+    chip = sel.tuning_chip(p)
     m, t_peak, ok, shift = tune(p, chip, gids, target_of)
     tuning = pd.DataFrame({
         "seed": chip, "gid": gids, "target_ms": target_of, "m_exc": m["e_a"],
         "m_inh": m["i_a"], "m_direct": m["b"], "centring_shift_ms": shift, "peak_a_ms": t_peak,
         "peak_error_ms": t_peak - (target_of + p["lead_ms"] - shift), "balanced": ok})
-    log.info("pair_selectivity: evaluation, chip seed %d", chip)
-    resp, board = evaluate(p, chip, gids, m, target_of, sel.chip_rng(p, index))
-    return {"chip": chip, "tuning": tuning, "responses": resp, "biases": sel.board_biases(board)}
+    result = run_chip(p, 0, {"m": m})
+    return dict(result, m=m, tuning=tuning)
 
 
-def run(params: dict, outdir: Path, chunks=None) -> None:
-    """The study; ``chunks`` are the files of :func:`run_chip` jobs (computed here if None)."""
+def run_chip(params: dict, index: int, tuned: dict) -> dict:
+    """Play every interval to emulated chip ``index`` with the tuning chip's bias file and CAM
+    configuration ``tuned['m']`` (chip 0 is the tuning chip; 1 … are held out)."""
+    p = dict(params)
+    gids, target_of = targets_of(p)
+    chip = sel.chip_seed(p, index)
+    log.info("pair_selectivity: evaluation, chip seed %d (%s)", chip, "tuning" if index == 0 else "held out")
+    resp, board = evaluate(p, chip, gids, tuned["m"], target_of, sel.chip_rng(p, index))
+    return {"chip": chip, "index": index, "responses": resp, "biases": sel.board_biases(board)}
+
+
+def chip_summary(p, resp) -> pd.DataFrame:
+    """Per condition and target of one chip: preferred interval, half-max width, responses at
+    Δ*, off Δ* and reversed, and the selectivity index."""
+    resp = resp.assign(responded=resp["spikes"] > 0)
+    curves = resp.groupby(["condition", "jitter_ms", "d_m_inh", "target_ms", "interval_ms"]).agg(
+        p_spike=("responded", "mean"), mean_spikes=("spikes", "mean"),
+        n=("spikes", "size")).reset_index()
+    rows = []
+    for (cname, sig, dm, tgt), g in curves.groupby(["condition", "jitter_ms", "d_m_inh", "target_ms"]):
+        g = g.sort_values("interval_ms")
+        r = g["mean_spikes"].to_numpy()
+        ivs = g["interval_ms"].to_numpy()
+        peak, width = preferred_interval(ivs, r)
+        at = g.loc[np.isclose(g["interval_ms"], tgt), "mean_spikes"]
+        r_t = float(at.iloc[0]) if len(at) else np.nan
+        off = g.loc[(g["interval_ms"] - tgt).abs() >= p["off_distance_ms"], "mean_spikes"].mean()
+        rev = g.loc[np.isclose(g["interval_ms"], -tgt), "mean_spikes"]
+        r_rev = float(rev.iloc[0]) if len(rev) else np.nan
+        rows.append({"condition": cname, "jitter_ms": sig, "d_m_inh": dm, "target_ms": tgt,
+                     "peak_interval_ms": peak, "half_max_width_ms": width,
+                     "response_at_target": r_t, "response_off": off, "response_reversed": r_rev,
+                     "reversed_ratio": r_rev / r_t if r_t > 0 else np.nan,
+                     "selectivity_index": float(sel.selectivity_index(r_t, off))})
+    return curves, pd.DataFrame(rows)
+
+
+def run(params: dict, outdir: Path, tuned=None, chunks=None) -> None:
+    """The study; ``tuned`` is the :func:`tune_chip` result and ``chunks`` the files of the
+    held-out :func:`run_chip` jobs (all computed here when None)."""
     p = dict(params)
     seed = int(p["seed"])
     targets_of(p)
-    with StudyWriter(outdir, params, seed=seed) as out:
-        chips = (sel.read_chunks(chunks) if chunks is not None
-                 else [run_chip(p, k) for k in range(int(p["n_seeds"]))])
-        for c in chips:
-            out.json(c["biases"], f"biases_seed{c['chip']}")
-        tuning = pd.concat([c["tuning"] for c in chips], ignore_index=True)
-        resp = pd.concat([c["responses"] for c in chips], ignore_index=True)
+    with StudyWriter(outdir, params, seed=seed, claims=declared_claims(p)) as out:
+        tuned, held = sel.tuning_and_held_out(p, tune_chip, run_chip, tuned, chunks)
+        out.json(tuned["biases"], "biases")          # the one bias file, tuned on the tuning chip
+        tuning = tuned["tuning"]
         out.table(tuning, "tuning")
-        resp["responded"] = resp["spikes"] > 0
-        curves = resp.groupby(["condition", "jitter_ms", "d_m_inh", "target_ms", "interval_ms"]).agg(
-            p_spike=("responded", "mean"), mean_spikes=("spikes", "mean"),
-            n=("spikes", "size")).reset_index()
+
+        per_chip, curves_all = [], []
+        for c in [tuned] + held:
+            curves, summary = chip_summary(p, c["responses"])
+            role = "tuning" if c["chip"] == tuned["chip"] else "held_out"
+            curves_all.append(curves.assign(chip_seed=c["chip"], role=role))
+            per_chip.append(summary.assign(chip_seed=c["chip"], role=role))
+        curves = pd.concat(curves_all, ignore_index=True)
+        summary = pd.concat(per_chip, ignore_index=True)
         out.table(curves, "response_curves")
-
-        iv = np.asarray(p["intervals_ms"], float)
-        summary = []
-        for (cname, sig, dm, tgt), g in curves.groupby(["condition", "jitter_ms", "d_m_inh", "target_ms"]):
-            g = g.sort_values("interval_ms")
-            r = g["mean_spikes"].to_numpy()
-            ivs = g["interval_ms"].to_numpy()
-            peak, width = preferred_interval(ivs, r)
-            at = g.loc[np.isclose(g["interval_ms"], tgt), "mean_spikes"]
-            r_t = float(at.iloc[0]) if len(at) else np.nan
-            off = g.loc[(g["interval_ms"] - tgt).abs() >= p["off_distance_ms"], "mean_spikes"].mean()
-            rev = g.loc[np.isclose(g["interval_ms"], -tgt), "mean_spikes"]
-            summary.append({"condition": cname, "jitter_ms": sig, "d_m_inh": dm, "target_ms": tgt,
-                            "peak_interval_ms": peak, "half_max_width_ms": width,
-                            "first_max_interval_ms": float(ivs[np.argmax(r)]) if r.max() > 0 else np.nan,
-                            "response_at_target": r_t,
-                            "response_off": off, "response_reversed": float(rev.iloc[0]) if len(rev) else np.nan,
-                            "selectivity_index": float(sel.selectivity_index(r_t, off))})
-        summary = pd.DataFrame(summary)
         out.table(summary, "selectivity", latex=True,
-                  caption="Spike-pair selectivity per target interval and condition")
-
+                  caption="Spike-pair selectivity per chip, target interval and condition")
         nominal = summary[summary["condition"] == "nominal"]
-        step = float(np.min(np.diff(np.unique(iv)))) if iv.size > 1 else 0.0
-        for _, row in nominal.iterrows():
-            tgt = row["target_ms"]
-            out.claim(claim_within(
-                f"peak_at_target_{tgt:g}ms", f"the response peaks at the tuned interval Δ* = {tgt:g} ms",
-                "centre of the intervals with ≥ 90 % of the largest mean spike count", tgt,
-                row["peak_interval_ms"],
-                abs_tol=max(p["peak_tol_ms"], step), unit="ms", source=SOURCE + " (tuning target)"))
-            out.claim(claim_at_least(
-                f"selectivity_{tgt:g}ms", f"selective to Δ* = {tgt:g} ms (peak vs off-peak)",
-                f"SI = (R(Δ*) − R_off)/(R(Δ*) + R_off), off: |Δ − Δ*| ≥ {p['off_distance_ms']:g} ms",
-                p["si_bar"], row["selectivity_index"], source=SOURCE + "; bar: project choice"))
-            if np.isfinite(row["response_reversed"]):
-                out.claim(claim_at_most(
-                    f"reversed_{tgt:g}ms", f"the reversed pair (B before A) at {tgt:g} ms responds less",
-                    "R(−Δ*) / R(Δ*)", p["reversed_ratio_bar"],
-                    row["response_reversed"] / row["response_at_target"] if row["response_at_target"] > 0 else np.nan,
-                    source=SOURCE + "; bar: project choice"))
-        err = tuning["peak_error_ms"].abs()
-        out.claim(claim_at_most(
-            "tuning_delay_error", "the automatic search places A's delayed excitation at its "
-            "target (Δ* + lead − centring shift) on every chip instance",
-            "median over neurons |t_p,A − target|",
-            p["tuning_tol_ms"], float(err.median()), unit="ms",
-            source="tuning target (integer CAM multiplicities limit the resolution)"))
-        out.claim(Claim("tuning_coverage", "share of neurons the balance search could make fire "
-                        "on the target pair", "fraction", np.nan, float(tuning["balanced"].mean()),
-                        "–", "", "INFO", "tuning search"))
-        jit = summary[summary["condition"] == "jitter"]
-        if len(jit):
-            worst = jit.sort_values("jitter_ms").groupby("jitter_ms")["selectivity_index"].mean()
-            out.claim(Claim("jitter_robustness", "selectivity under input jitter (curve in "
-                            "figures/robustness)", f"mean SI at σ = {worst.index[-1]:g} ms",
-                            float(nominal["selectivity_index"].mean()), float(worst.iloc[-1]),
-                            "–", "", "INFO", "nominal SI (reference column)"))
-        wt = summary[summary["condition"].isin(["nominal", "inh_weight"])]
-        slopes = [np.polyfit(g["d_m_inh"], g["peak_interval_ms"], 1)[0]
-                  for _, g in wt.dropna(subset=["peak_interval_ms"]).groupby("target_ms")
-                  if g["d_m_inh"].nunique() > 1]
-        if slopes:
-            m_med = float(tuning["m_inh"].median())
-            ti, te = np.mean(p["tau_i_ms"]), np.mean(p["tau_e_ms"])
-            pred = (ti * te / (te - ti)) / m_med
-            out.claim(Claim("weight_sensitivity", "the preferred interval moves with the inhibitory "
-                            "weight of input A", "mean over targets of d(peak interval)/d(m_inh,A)",
-                            pred, float(np.mean(slopes)), "–", "ms per CAM entry", "INFO",
-                            "analytic dt*/dm_inh = τ_iτ_e/(τ_e − τ_i)/m_inh at the median m_inh and τ"))
-        _figures(out, p, curves, summary, tuning)
+        out.table(sel.chips_table(nominal.assign(target=[f"{t:g}ms" for t in nominal["target_ms"]]),
+                                  ["peak_interval_ms", "selectivity_index", "reversed_ratio"],
+                                  "target"), "held_out_chips")
+        ho = nominal[nominal["role"] == "held_out"]
+
+        _claims(out, p, ho, tuning, tuned["chip"])
+        _robustness_claims(out, p, summary[summary["role"] == "held_out"], tuning)
+        # figures: means over the held-out chips
+        keys = ["condition", "jitter_ms", "d_m_inh", "target_ms"]
+        ho_all = summary[summary["role"] == "held_out"]
+        _figures(out, p,
+                 curves[curves["role"] == "held_out"].groupby(keys + ["interval_ms"])["mean_spikes"]
+                 .mean().reset_index(),
+                 ho_all.groupby(keys)[["selectivity_index", "peak_interval_ms"]].mean().reset_index(),
+                 tuning)
+
+
+def _claims(out, p, ho, tuning, tuning_seed):
+    """The scored claims: per target on the held-out chips ``ho`` (nominal condition, one row
+    per chip and target), the search's own objective on the tuning chip."""
+    iv = np.asarray(p["intervals_ms"], float)
+    step = float(np.min(np.diff(np.unique(iv)))) if iv.size > 1 else 0.0
+    src = (f"{SOURCE}; tuned on chip seed {tuning_seed}, measured on held-out chips "
+           "(same bias file and CAM configuration, new mismatch)")
+    for tgt in np.unique(ho["target_ms"]):
+        g = ho[np.isclose(ho["target_ms"], tgt)]
+        out.claim(claim_over_instances(
+            claim_within, f"peak_at_target_{tgt:g}ms",
+            f"on chips it was not tuned on, the response still peaks at Δ* = {tgt:g} ms",
+            "centre of the intervals with ≥ 90 % of the largest mean spike count", tgt,
+            g["peak_interval_ms"], abs_tol=max(p["peak_tol_ms"], step), unit="ms",
+            source=src + "; reference: the tuning target of the tuning chip only"))
+        out.claim(claim_over_instances(
+            claim_at_least, f"selectivity_{tgt:g}ms", f"selective to Δ* = {tgt:g} ms (peak vs off-peak)",
+            f"SI = (R(Δ*) − R_off)/(R(Δ*) + R_off), off: |Δ − Δ*| ≥ {p['off_distance_ms']:g} ms",
+            p["si_bar"], g["selectivity_index"], source=src + "; bar: project choice"))
+        claim = f"the reversed pair (B before A) at {tgt:g} ms responds less"
+        if np.isclose(iv, -tgt).any():
+            out.claim(claim_over_instances(
+                claim_at_most, f"reversed_{tgt:g}ms", claim, "R(−Δ*) / R(Δ*)",
+                p["reversed_ratio_bar"], g["reversed_ratio"], source=src + "; bar: project choice"))
+        else:
+            out.not_run(f"reversed_{tgt:g}ms", claim, "R(−Δ*) / R(Δ*)",
+                        reason=f"intervals_ms has no reversed interval −{tgt:g} ms",
+                        reference=p["reversed_ratio_bar"], source=SOURCE)
+    err = tuning["peak_error_ms"].abs()
+    out.claim(claim_at_most(
+        "tuning_delay_error", "the automatic search places A's delayed excitation at its "
+        "target (Δ* + lead − centring shift) on the tuning chip",
+        "median over neurons |t_p,A − target| (tuning chip: the search's own objective)",
+        p["tuning_tol_ms"], float(err.median()), unit="ms",
+        source="tuning objective (integer CAM multiplicities limit the resolution)"))
+    out.claim(claim_info("tuning_coverage", "share of neurons the balance search could make "
+                         "fire on the target pair (tuning chip)", "fraction", np.nan,
+                         float(tuning["balanced"].mean()), source="tuning search"))
+
+
+def _robustness_claims(out, p, held, tuning):
+    """Context on the held-out chips: selectivity under input jitter, and how the preferred
+    interval moves with the inhibitory weight against the analytic slope."""
+    nominal = held[held["condition"] == "nominal"]
+    jit = held[held["condition"] == "jitter"]
+    claim = "selectivity under input jitter (curve in figures/robustness)"
+    if len(jit):
+        worst = jit.groupby("jitter_ms")["selectivity_index"].mean()
+        out.claim(claim_info("jitter_robustness", claim, f"mean SI at σ = {worst.index[-1]:g} ms",
+                             float(nominal["selectivity_index"].mean()), float(worst.iloc[-1]),
+                             source="nominal SI on the held-out chips (reference column)"))
+    else:
+        out.not_run("jitter_robustness", claim, "mean SI at the largest σ",
+                    reason="jitter_ms is empty", source="nominal SI (reference column)")
+    claim = "the preferred interval moves with the inhibitory weight of input A"
+    src = "analytic dt*/dm_inh = τ_iτ_e/(τ_e − τ_i)/m_inh at the median m_inh and τ"
+    wt = held[held["condition"].isin(["nominal", "inh_weight"])].dropna(subset=["peak_interval_ms"])
+    slopes = [np.polyfit(g["d_m_inh"], g["peak_interval_ms"], 1)[0]
+              for _, g in wt.groupby("target_ms") if g["d_m_inh"].nunique() > 1]
+    if slopes:
+        ti, te = np.mean(p["tau_i_ms"]), np.mean(p["tau_e_ms"])
+        pred = (ti * te / (te - ti)) / float(tuning["m_inh"].median())
+        out.claim(claim_info("weight_sensitivity", claim,
+                             "mean over targets of d(peak interval)/d(m_inh,A)", pred,
+                             float(np.mean(slopes)), unit="ms per CAM entry", source=src))
+    else:
+        out.not_run("weight_sensitivity", claim, "mean over targets of d(peak interval)/d(m_inh,A)",
+                    reason="no inhibitory weight change gave a preferred interval "
+                           "(inh_weight_changes empty or no response)",
+                    unit="ms per CAM entry", source=src)
 
 
 def _figures(out, p, curves, summary, tuning):

@@ -4,12 +4,33 @@ register_study(
         "results/pair_selectivity/comparison.csv",
         "results/pair_selectivity/provenance.json",
         "results/pair_selectivity/figures/pair_response.png",
+        "results/pair_selectivity/tables/held_out_chips.csv",
     ],
 )
 
 
+rule pair_selectivity_tuning:
+    """The tuning search of pair_selectivity on its tuning chip (bias file and CAM configuration)."""
+    output:
+        "results/_work/pair_selectivity/tuning.pkl",
+    params:
+        study=params_of("pair_selectivity"),
+        name="pair_selectivity",
+    conda:
+        "../envs/neurobench.yaml"
+    log:
+        "results/logs/pair_selectivity_tuning.log",
+    benchmark:
+        "results/timings/pair_selectivity_tuning.tsv"
+    threads: 1
+    script:
+        "../scripts/selectivity_tuning.py"
+
+
 rule pair_selectivity_chip:
-    """One emulated chip (mismatch seed) of pair_selectivity: tuning search and evaluation."""
+    """One held-out emulated chip (mismatch seed) of pair_selectivity, with the tuning chip's configuration."""
+    input:
+        tuning="results/_work/pair_selectivity/tuning.pkl",
     output:
         "results/_work/pair_selectivity/chip{chip}.pkl",
     wildcard_constraints:
@@ -29,16 +50,18 @@ rule pair_selectivity_chip:
 
 
 rule pair_selectivity:
-    """One DYNAP-SE neuron tuned to a spike-pair interval by the automatic bias/weight search."""
+    """One DYNAP-SE neuron tuned to a spike-pair interval on a tuning chip, scored on held-out chips."""
     input:
+        tuning="results/_work/pair_selectivity/tuning.pkl",
         chips=expand(
             "results/_work/pair_selectivity/chip{chip}.pkl",
-            chip=range(params_of("pair_selectivity")["n_seeds"]),
+            chip=range(1, params_of("pair_selectivity")["held_out_chips"] + 1),
         ),
     output:
         comparison="results/pair_selectivity/comparison.csv",
         provenance="results/pair_selectivity/provenance.json",
         figure="results/pair_selectivity/figures/pair_response.png",
+        held_out="results/pair_selectivity/tables/held_out_chips.csv",
     params:
         study=params_of("pair_selectivity"),
     conda:

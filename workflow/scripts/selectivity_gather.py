@@ -1,11 +1,14 @@
-# Assembles a DYNAP-SE selectivity study from its per-chip jobs; the study is the rule's name.
+# Assembles a DYNAP-SE selectivity study from its tuning job and its held-out chip jobs; the
+# study is the rule's name.
 from pathlib import Path
 
 from neurobench import studies
+from neurobench.dynapse import selectivity as sel
 from neurobench.report.writer import publishing
 from neurobench.runlog import log_to
 
 outdir = Path(snakemake.output[0]).parent
 with log_to(snakemake.log[0]), publishing(outdir, snakemake.rule):
-    studies.get(snakemake.rule).run(dict(snakemake.params.study), outdir,
+    (tuned,) = sel.read_chunks([snakemake.input.tuning])
+    studies.get(snakemake.rule).run(dict(snakemake.params.study), outdir, tuned=tuned,
                                     chunks=list(snakemake.input.chips))

@@ -1,6 +1,7 @@
-"""Shared pieces of the DYNAP-SE temporal-feature studies (disynaptic, pair_selectivity,
-triplet_selectivity, cricket): the disynaptic delay element, trial layout on an emulated board,
-response measurement and the automatic weight/bias tuning search.
+"""Temporal-feature circuits on the emulated DYNAP-SE: the disynaptic delay element, trial layout
+on a board, response measurement, the automatic weight/bias tuning search, and the split of
+emulated chips into one tuning chip and held-out chips. The studies disynaptic,
+pair_selectivity, triplet_selectivity and cricket compose these pieces.
 
 The disynaptic delay element (Sandin & Nilsson, Front. Neurosci. 14:150, 2020): one presynaptic
 spike drives a subtractive inhibitory (GABA_B) and a slow excitatory (NMDA) DPI synapse of the
@@ -32,6 +33,10 @@ explicit search a user can rerun for a new target or a new chip instance = misma
    every t*, is unchanged) and the scale that maximises P(response | target pattern) −
    P(response | any single input) is kept (:func:`best_scale`).
 
+The search runs on the tuning chip only (:func:`tuning_chip`); the bias file and CAM
+configuration it finds are then scored on held-out chips (:func:`held_out_chips`), mismatch
+seeds it never saw, as a lab uses one bias file on many chips of a design.
+
 Units: ms for times, A for currents, multiplicities are integers (CAM entries).
 """
 
@@ -42,9 +47,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from neurobench.dynapse import (BiasSet, Board, CircuitConstants, MismatchConfig,
-                                coarse_fine_for)
-from neurobench.dynapse.circuits import leak_for_time_constant
+from neurobench.dynapse.biases import BiasSet, bias_current, coarse_fine_for
+from neurobench.dynapse.board import Board
+from neurobench.dynapse.circuits import CircuitConstants, leak_for_time_constant
+from neurobench.dynapse.mismatch import MismatchConfig
 
 log = logging.getLogger("neurobench")
 
@@ -121,7 +127,6 @@ def delay_biases(base: BiasSet, tau_e_ms: float, tau_i_ms: float, w_exc=None, w_
 
 def scale_weight(cf, scale: float, name: str = "PS_WEIGHT_EXC_S_N"):
     """(coarse, fine) of a bias whose current is ``scale`` × that of ``cf`` (nearest setting)."""
-    from neurobench.dynapse import bias_current
     if not np.isfinite(scale) or scale <= 0:
         raise ValueError(f"scale must be > 0, got {scale!r}")
     return coarse_fine_for(name, bias_current(name, *cf) * scale)
@@ -428,10 +433,51 @@ def lobe_peaks(probe, starts_ms, length_ms):
     return np.array(out)
 
 
-# -- sweeps over chips as separate jobs -----------------------------------------------------------
+# -- the tuning chip and the held-out chips ---------------------------------------------------
+# A lab tunes a circuit on one chip and then uses the same bias file and CAM configuration on
+# other chips of the same design, whose mismatch it has never seen. The emulator's chips are
+# mismatch seeds: chip 0 (the study seed) is the tuning chip, chips 1 … held_out_chips are the
+# held-out chips on which a study's claims are measured. The split is by construction disjoint.
 def chip_seed(p: dict, index: int) -> int:
     """Mismatch seed of emulated chip ``index`` of a study (a seed is a chip)."""
     return int(p["seed"]) + 1000 * int(index)
+
+
+def tuning_chip(p: dict) -> int:
+    """Mismatch seed of the tuning chip (bias search and weight choice run here only)."""
+    return chip_seed(p, 0)
+
+
+def held_out_chips(p: dict) -> list[int]:
+    """Chip indices 1 … ``p['held_out_chips']`` of the held-out chips (never used in tuning)."""
+    n = int(p["held_out_chips"])
+    if n < 1:
+        raise ValueError(f"held_out_chips must be ≥ 1, got {n}")
+    return list(range(1, n + 1))
+
+
+def tuning_and_held_out(p: dict, tune_chip, run_chip, tuned=None, chunks=None):
+    """(tuning result, list of held-out chip results) of a study whose tuning job
+    ``tune_chip(p)`` and held-out jobs ``run_chip(p, index, tuned)`` ran as separate jobs
+    (``tuned`` and the files ``chunks``) or, when those are None, run here one after another."""
+    tuned = tune_chip(p) if tuned is None else tuned
+    held = (read_chunks(chunks) if chunks is not None
+            else [run_chip(p, k, tuned) for k in held_out_chips(p)])
+    if tuned["chip"] in {c["chip"] for c in held}:
+        raise ValueError(f"chip seed {tuned['chip']} is both the tuning chip and a held-out chip")
+    return tuned, held
+
+
+def chips_table(per_chip, quantities, condition_column):
+    """One row per chip (columns ``chip_seed``, ``role``) from a long table with one row per chip
+    and condition: each quantity becomes one column per value of ``condition_column``, named
+    ``<quantity>_<value>`` (e.g. ``selectivity_index_20ms``). The tuning chip comes first."""
+    wide = per_chip.set_index(["role", "chip_seed", condition_column])[list(quantities)]
+    wide = wide.unstack(condition_column)
+    wide.columns = [f"{q}_{c}" for q, c in wide.columns]
+    wide = wide.reset_index()
+    order = wide["role"].map({"tuning": 0}).fillna(1)
+    return wide.assign(_o=order).sort_values(["_o", "chip_seed"]).drop(columns="_o")
 
 
 def chip_rng(p: dict, index: int):
