@@ -444,3 +444,15 @@ def test_board_refuses_non_integers_foreign_groups_and_huge_runs():
 
 def test_config_error_is_the_suites_error_type():
     assert issubclass(ConfigError, ValueError) and issubclass(DatasetError, ValueError)
+
+
+def test_every_cross_key_rule_applies_to_the_shipped_config():
+    """A rule whose keys were renamed would be skipped silently: each must find its keys."""
+    from neurobench.config import load_config
+    from neurobench.config_checks import RULES
+
+    for files in (["config.yaml"], ["config.yaml", "quick.yaml"]):
+        cfg = load_config(*[REPO / "config" / f for f in files])
+        for study, rules in RULES.items():
+            for rule in rules:
+                assert rule(cfg[study]) == []  # raises KeyError if a key is gone
