@@ -2,6 +2,7 @@
 
     neurobench list [--json]                     studies, their declared outputs, their results
     neurobench run STUDY [--config FILE]... [--set KEY=VALUE]... [--outdir DIR]
+                   [--corpus DIR] [--dataset DIR]
     neurobench compare RESULTS_A RESULTS_B [--rtol R] [--atol A] [--csv FILE]
     neurobench info [--json]                     versions, GPU, build flags
 
@@ -10,6 +11,10 @@
 inside the section, VALUE is YAML: ``--set duration_s=0.5 --set trace_neurons=[1,2]``),
 validates the result against the schemas and calls the study's ``run(params, outdir)``.
 ``compare`` exits with status 1 when the trees differ, so it can gate a CI job.
+
+Errors: one line on stderr naming the file or key, exit status 2 for bad input or usage (a
+config value, a data file, an output folder that is not the study's), 1 when a study fails for
+another reason; ``--debug`` shows the traceback (``--log FILE`` always holds it).
 """
 
 from __future__ import annotations
@@ -17,10 +22,10 @@ from __future__ import annotations
 import argparse
 import ast
 import copy
+import inspect
 import json
 import os
 import platform
-import re
 import sys
 import sysconfig
 from importlib import metadata
@@ -28,43 +33,71 @@ from pathlib import Path
 
 import yaml
 
-from neurobench.config import REPO, ConfigError, load_config, study_params, validate
+from neurobench.config import (REPO, ConfigError, key_origins, read_config_file, deep_update,
+                               study_params, validate)
+from neurobench.errors import DatasetError
 
-RULES_DIR = REPO / "workflow" / "rules"
-_REGISTER = re.compile(r"register_study\(\s*(['\"])(?P<name>\w+)\1\s*,\s*(?P<outs>\[.*?\])\s*,?\s*\)",
-                       re.S)
+DEFAULT_CONFIG = REPO / "config" / "config.yaml"
 
 
 # -- list ---------------------------------------------------------------------------------------
-def declared_outputs(rules_dir: Path = RULES_DIR) -> dict[str, list[str]]:
-    """The study registry of the workflow: ``register_study(name, [outputs])`` of each rule file."""
-    out = {}
-    for f in sorted(Path(rules_dir).glob("*.smk")):
-        for m in _REGISTER.finditer(f.read_text()):
-            try:
-                outs = ast.literal_eval(m.group("outs"))
-            except (ValueError, SyntaxError):  # outputs built by code: name them by the file
-                outs = [f"(computed in {f.name})"]
-            out[m.group("name")] = [str(o) for o in outs]
-    return out
+def declared_outputs(snakefile: Path = REPO / "Snakefile") -> dict[str, list[str]]:
+    """The study registry of the workflow, ``study → [outputs]``, as Snakemake itself loads it
+    (its API parses the Snakefile and every rule file; the registry is ``STUDIES``)."""
+    import logging
+
+    from snakemake.api import SnakemakeApi
+    from snakemake.exceptions import WorkflowError
+    from snakemake.settings.types import OutputSettings, Quietness, ResourceSettings
+
+    snakefile = Path(snakefile).resolve()
+    quiet = logging.getLogger("snakemake").level
+    try:
+        with SnakemakeApi(OutputSettings(quiet={Quietness.ALL})) as api:
+            wf = api.workflow(resource_settings=ResourceSettings(), snakefile=snakefile,
+                              workdir=snakefile.parent)
+            workflow = wf._workflow  # the loaded workflow (the API's list_rules only prints)
+            registry = workflow.globals.get("STUDIES", {})
+            rules = {r.name for r in workflow.rules}
+    except WorkflowError as exc:
+        raise ConfigError(f"{snakefile}: the workflow does not load: "
+                          f"{str(exc).strip().splitlines()[0]}") from None
+    finally:
+        logging.getLogger("snakemake").setLevel(quiet)
+    return {name: [str(o) for o in outs] for name, outs in sorted(registry.items()) if name in rules}
+
+
+def read_comparison(path: Path):
+    """A study's comparison.csv; a malformed one is a DatasetError naming the file."""
+    import pandas as pd
+
+    try:
+        df = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DatasetError(path, None, f"not a readable CSV table ({str(exc).splitlines()[0]})") from None
+    except OSError as exc:
+        raise DatasetError(path, None, f"cannot read ({exc.strerror})") from None
+    if "status" not in df.columns:
+        raise DatasetError(path, "status", "column missing (not a comparison.csv of this suite)")
+    return df
 
 
 def study_table(results: Path) -> list[dict]:
     from neurobench import studies
+    from neurobench.report.claims import STATUSES
 
+    results = Path(results)
+    if results.exists() and not results.is_dir():
+        raise DatasetError(results, None, "not a results folder")
     declared = declared_outputs()
     rows = []
     for name in sorted(set(studies.available()) | set(declared)):
         row = {"study": name, "module": name in studies.available(),
                "workflow_rule": name in declared, "outputs": declared.get(name, []),
                "results": None}
-        comp = Path(results) / name / "comparison.csv"
+        comp = results / name / "comparison.csv"
         if comp.exists():
-            import pandas as pd
-
-            st = pd.read_csv(comp)["status"].value_counts().to_dict()
-            from neurobench.report.claims import STATUSES
-
+            st = read_comparison(comp)["status"].value_counts().to_dict()
             row["results"] = {s: int(st.get(s, 0)) for s in STATUSES}
         rows.append(row)
     return rows
@@ -105,13 +138,16 @@ def parse_set(items: list[str]) -> list[tuple[list[str], object]]:
 
 def study_config(study: str, config_files=(), sets=()) -> dict:
     """The validated study section (with the seed folded in), as the workflow would pass it."""
-    files = [REPO / "config" / "config.yaml", *[Path(f) for f in config_files]]
-    config = load_config(*files)
+    files = [DEFAULT_CONFIG, *[Path(f) for f in config_files]]
+    config: dict = {}
+    for f in files:
+        config = deep_update(config, read_config_file(f))
     if study not in config:
         raise ConfigError(f"config has no section '{study}' (studies: "
                           f"{', '.join(k for k, v in config.items() if isinstance(v, dict))})")
     config = copy.deepcopy(config)
-    for path, value in parse_set(list(sets)):
+    sets = parse_set(list(sets))
+    for path, value in sets:
         node = config[study]
         for p in path[:-1]:
             if not isinstance(node.get(p), dict):
@@ -119,26 +155,75 @@ def study_config(study: str, config_files=(), sets=()) -> dict:
                                   f"'{p}' is not a section")
             node = node[p]
         node[path[-1]] = value
-    validate(config)
+    over = {study: {}}
+    for path, value in sets:
+        node = over[study]
+        for p in path[:-1]:
+            node = node.setdefault(p, {})
+        node[path[-1]] = value
+    validate(config, origins=key_origins(files, [("--set", over)]), files=files)
     return study_params(config, study)
 
 
-def cmd_run(args) -> int:
+#: Data folders a study's ``run`` takes besides its parameters: CLI option → keyword argument.
+DATA_OPTIONS = {"corpus": "corpus_dir", "dataset": "data_dir"}
+
+
+def study_module(name: str):
+    """The module of a study named as the workflow names it (not a path)."""
     from neurobench import studies
+
+    if name not in studies.available():
+        hint = ""
+        if "/" in name or name.startswith("."):
+            hint = f"; name the study, not a folder (e.g. {Path(name).name!r})"
+        raise ConfigError(f"unknown study {name!r}{hint} (studies: {', '.join(studies.available())})")
+    return studies.get(name)
+
+
+def data_arguments(module, study: str, args) -> dict:
+    """Keyword arguments of the data folders given on the command line, checked against what
+    the study's ``run`` takes and whether they exist."""
+    takes = inspect.signature(module.run).parameters
+    kwargs = {}
+    for opt, kw in DATA_OPTIONS.items():
+        value = getattr(args, opt, None)
+        if value is None:
+            continue
+        if kw not in takes:
+            users = [s for s, k in (("kws", "corpus_dir"), ("detection", "data_dir")) if k == kw]
+            raise ConfigError(f"--{opt}: {study} reads no {opt} folder (it is for {', '.join(users)})")
+        if not Path(value).is_dir():
+            raise DatasetError(value, None, f"--{opt}: no such folder")
+        kwargs[kw] = Path(value)
+    if "corpus_dir" in takes and args.params.get("dataset") == "synthetic":
+        from neurobench.data.speech import read_corpus_info
+
+        kwargs.setdefault("corpus_dir", REPO / "resources" / "kws_corpus")
+        read_corpus_info(kwargs["corpus_dir"])  # refuse a missing or broken corpus before running
+    if "data_dir" in kwargs:
+        from neurobench.data.event_camera import read_manifest
+
+        read_manifest(kwargs["data_dir"])
+    return kwargs
+
+
+def cmd_run(args) -> int:
+    from neurobench.report.writer import check_destination, publishing
     from neurobench.runlog import log_to
 
-    module = studies.get(args.study)
-    params = study_config(args.study, args.config, args.set)
+    module = study_module(args.study)
+    args.params = params = study_config(args.study, args.config, args.set)
+    data = data_arguments(module, args.study, args)
     outdir = Path(args.outdir) if args.outdir else Path(args.results) / args.study
-    with log_to(args.log):
-        module.run(params, outdir)
+    check_destination(outdir, args.study)
+    with log_to(args.log, tracebacks=args.debug), publishing(outdir, args.study):
+        module.run(params, outdir, **data)
     comp = outdir / "comparison.csv"
     if comp.exists():
-        import pandas as pd
-
         from neurobench.report.claims import STATUSES
 
-        df = pd.read_csv(comp)
+        df = read_comparison(comp)
         counts = df["status"].value_counts().to_dict()
         print(f"{args.study}: {len(df)} claims, " + ", ".join(
             f"{counts.get(s, 0)} {s}" for s in STATUSES) + f" → {outdir}")
@@ -296,28 +381,44 @@ def cmd_info(args) -> int:
 
 
 # -- entry point --------------------------------------------------------------------------------
-def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="neurobench", description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="command", required=True)
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line (exit status 2), pointing at --help."""
 
-    p = sub.add_parser("list", help="studies and their outputs")
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true",
+                        help="show the traceback of an error (default: one line)")
+    ap = _Parser(prog="neurobench", description=__doc__.split("\n\n")[0], parents=[common],
+                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("list", help="studies and their outputs", parents=[common])
     p.add_argument("--results", default="results", help="results directory (default: results)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("run", help="run one study outside Snakemake")
+    p = sub.add_parser("run", help="run one study outside Snakemake", parents=[common])
     p.add_argument("study")
     p.add_argument("--config", action="append", default=[], metavar="FILE",
                    help="YAML overriding config/config.yaml (repeatable, applied in order)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override one key of the study's section (repeatable)")
     p.add_argument("--results", default="results", help="results directory (default: results)")
-    p.add_argument("--outdir", help="write here instead of RESULTS/STUDY")
-    p.add_argument("--log", help="also log to this file")
+    p.add_argument("--outdir", help="write here instead of RESULTS/STUDY (an empty or new folder, "
+                                    "or one holding this study's earlier results)")
+    p.add_argument("--corpus", metavar="DIR", help="kws: the espeak-ng corpus folder (default: "
+                                                   "resources/kws_corpus, built by the kws_corpus rule)")
+    p.add_argument("--dataset", metavar="DIR", help="detection: the emulated recordings folder "
+                                                    "(default: generated into a temporary folder)")
+    p.add_argument("--log", help="also log to this file (with the traceback of a failure)")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("compare", help="numbers that differ between two results trees")
+    p = sub.add_parser("compare", help="numbers that differ between two results trees",
+                       parents=[common])
     p.add_argument("results_a")
     p.add_argument("results_b")
     p.add_argument("--rtol", type=float, default=1e-9, help="relative tolerance (default 1e-9)")
@@ -328,22 +429,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", help="also write the differences to this CSV file")
     p.set_defaults(func=cmd_compare)
 
-    p = sub.add_parser("info", help="versions, GPU, build flags")
+    p = sub.add_parser("info", help="versions, GPU, build flags", parents=[common])
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_info)
     return ap
+
+
+def _error(args, message: str) -> None:
+    lines = str(message).strip().splitlines() or [type(message).__name__]
+    print(f"neurobench {args.command}: error: {lines[0]}", file=sys.stderr)
+    for line in lines[1:]:
+        print(f"    {line.strip()}", file=sys.stderr)
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, ConfigError) as exc:  # bad input: one clear line, no traceback
-        print(f"neurobench {args.command}: error: {exc}", file=sys.stderr)
-        return 2
     except BrokenPipeError:  # output piped into `head`
         sys.stderr.close()
         return 0
+    except Exception as exc:
+        if args.debug:
+            raise
+        if isinstance(exc, ValueError):  # bad input (NeurobenchError is a ValueError)
+            _error(args, exc)
+            return 2
+        if isinstance(exc, OSError):
+            what = f"{exc.filename}: " if exc.filename else ""
+            _error(args, f"{what}{exc.strerror or exc}")
+            return 1
+        study = f"{args.study} failed: " if args.command == "run" else ""
+        log = f"; the log {args.log} has it" if getattr(args, "log", None) else ""
+        _error(args, f"{study}{type(exc).__name__}: {exc} (--debug shows the traceback{log})")
+        return 1
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        _error(args, "interrupted; results published before are unchanged")
+        return 130
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ import numpy as np
 from neurobench.core import _engine
 from neurobench.core.events import events_by_step
 from neurobench.core.plasticity import STDP, TsodyksMarkram
+from neurobench.memory import check_memory
 
 RECEPTORS = {"exc": 0, "inh": 1}
 SYNAPSE_MODELS = {"current": 0, "conductance": 1}
@@ -60,6 +61,23 @@ def _check_finite(name, arr):
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name}: values must be finite (got NaN or inf)")
     return arr
+
+
+def _count(name, n) -> int:
+    """A size: an integer ≥ 1 (a float such as 2.5 is refused, not truncated)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer, got {n!r}")
+    if n < 1:
+        raise ValueError(f"{name} must be ≥ 1, got {n}")
+    return int(n)
+
+
+def _index_array(name, values) -> np.ndarray:
+    """Indices as int64; a float array (e.g. 1.7) is refused, not truncated."""
+    arr = np.asarray(values)
+    if arr.size and (arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer)):
+        raise ValueError(f"{name}: indices must be integers, got {arr.dtype} values")
+    return arr.astype(np.int64)
 
 
 def _per_neuron(name, value, n):
@@ -294,6 +312,18 @@ class Network:
         self._names.add(name)
         return name
 
+    def _check_own(self, argument: str, obj, kinds: tuple):
+        """``obj`` must be one of this network's objects of ``kinds`` (by identity: objects of
+        another network are refused by name, not compared field by field)."""
+        if not isinstance(obj, kinds):
+            raise ValueError(f"{argument} must be a {' or '.join(k.__name__ for k in kinds)} of this "
+                             f"network, got {type(obj).__name__}")
+        mine = self.projections if isinstance(obj, Projection) else [*self.populations, *self.sources]
+        if not any(obj is o for o in mine):
+            name = (f"{obj.source.name}→{obj.target.name}" if isinstance(obj, Projection)
+                    else obj.name)
+            raise ValueError(f"{argument}: {type(obj).__name__} {name!r} belongs to another network")
+
     @property
     def n_neurons(self) -> int:
         return sum(p.n for p in self.populations)
@@ -306,9 +336,8 @@ class Network:
         self._check_mutable()
         if self.sources:
             raise RuntimeError("add every LIF population before the external sources")
-        n = int(n)
-        if n < 1:
-            raise ValueError(f"n must be ≥ 1, got {n}")
+        n = _count("n", n)
+        check_memory(f"{n} LIF neurons", 8.0 * n * (len(fields(LIFParameters)) + 8), "n")
         if synapse not in SYNAPSE_MODELS:
             raise ValueError(f"synapse must be one of {list(SYNAPSE_MODELS)}, got {synapse!r}")
         params = params or LIFParameters()
@@ -333,10 +362,8 @@ class Network:
     def add_spike_generator(self, n: int, indices, times_ms, name: str | None = None) -> SpikeSource:
         """External source of ``n`` channels firing at given times (ms) on given channels."""
         self._check_mutable()
-        n = int(n)
-        if n < 1:
-            raise ValueError(f"n must be ≥ 1, got {n}")
-        indices = np.asarray(indices)
+        n = _count("n", n)
+        indices = _index_array("indices", indices)
         times = _check_finite("times_ms", times_ms)
         if indices.shape != times.shape or indices.ndim != 1:
             raise ValueError(f"indices and times_ms must be 1-D of equal length, got "
@@ -355,9 +382,8 @@ class Network:
     def add_poisson(self, n: int, rates_hz, name: str | None = None) -> SpikeSource:
         """``n`` independent Poisson sources (Bernoulli per step with p = rate·dt, as Brian2)."""
         self._check_mutable()
-        n = int(n)
-        if n < 1:
-            raise ValueError(f"n must be ≥ 1, got {n}")
+        n = _count("n", n)
+        check_memory(f"{n} Poisson sources", 16.0 * n, "n")
         rates = _per_neuron("rates_hz", rates_hz, n)
         if np.any(rates < 0) or np.any(rates * self.dt_ms * 1e-3 > 1):
             raise ValueError("rates_hz must lie in [0, 1/dt]")
@@ -387,16 +413,17 @@ class Network:
             raise ValueError(f"stp must be a neurobench.core.TsodyksMarkram, got {type(stp).__name__}")
         if receptor not in RECEPTORS:
             raise ValueError(f"receptor must be one of {list(RECEPTORS)}, got {receptor!r}")
-        if not isinstance(target, Population) or target not in self.populations:
-            raise ValueError("target must be a Population of this network")
-        if not (source in self.populations or source in self.sources):
-            raise ValueError("source must be a Population or SpikeSource of this network")
+        self._check_own("target", target, (Population,))
+        self._check_own("source", source, (Population, SpikeSource))
         if (p is None) == (pre is None and post is None):
             raise ValueError("give either p (fixed probability) or pre and post (explicit pairs)")
         if p is not None:
             p = float(p)
             if not 0.0 <= p <= 1.0:
                 raise ValueError(f"p must lie in [0, 1], got {p}")
+            # pre, post, weight, delay per synapse, and the generator's gaps and positions
+            check_memory(f"p = {p:g} between {source.n} and {target.n} neurons",
+                          64.0 * source.n * target.n * p, "p")
             pre, post = self._fixed_probability(source.n, target.n, p)
             if source is target and not allow_autapses:
                 keep = pre != post
@@ -404,8 +431,8 @@ class Network:
         else:
             if pre is None or post is None:
                 raise ValueError("explicit connectivity needs both pre and post")
-            pre = np.asarray(pre, dtype=np.int64)
-            post = np.asarray(post, dtype=np.int64)
+            pre = _index_array("pre", pre)
+            post = _index_array("post", post)
             if pre.shape != post.shape or pre.ndim != 1:
                 raise ValueError(f"pre and post must be 1-D of equal length, got {pre.shape} and {post.shape}")
             if pre.size and (pre.min() < 0 or pre.max() >= source.n):
@@ -429,6 +456,10 @@ class Network:
         if m and d_steps.min() < 1:
             raise ValueError(f"delay_ms must be at least one step ({self.dt_ms} ms), got "
                              f"{float(np.min(d)):g} ms")
+        if m:  # the spike ring buffer holds one slot per neuron and step of the longest delay
+            check_memory(f"a delay of {float(np.max(d)):g} ms ({int(d_steps.max())} steps) for "
+                          f"{self.n_neurons} neurons", 16.0 * (int(d_steps.max()) + 1) * self.n_neurons,
+                          "delay_ms")
         if stdp is not None and m and (w.min() < stdp.w_min or w.max() > stdp.w_max):
             raise ValueError(f"weight: plastic weights must lie in [w_min, w_max] = "
                              f"[{stdp.w_min:g}, {stdp.w_max:g}], got [{w.min():g}, {w.max():g}]")
@@ -464,9 +495,8 @@ class Network:
         network's t = 0) to neuron ``neurons[j]``; after the array ends the current is 0.
         ``values_pA`` may be 1-D (one neuron or the same for all selected)."""
         self._check_mutable()
-        if population not in self.populations:
-            raise ValueError("population must belong to this network")
-        neurons = np.arange(population.n) if neurons is None else np.asarray(neurons, dtype=np.int64)
+        self._check_own("population", population, (Population,))
+        neurons = np.arange(population.n) if neurons is None else _index_array("neurons", neurons)
         if neurons.size and (neurons.min() < 0 or neurons.max() >= population.n):
             raise ValueError(f"neurons out of range [0, {population.n})")
         vals = _check_finite("values_pA", values_pA)
@@ -481,9 +511,8 @@ class Network:
     def record_spikes(self, population: Population, neurons=None) -> SpikeRecord:
         """Record the spikes of a population (all neurons, or the given local indices)."""
         self._check_mutable()
-        if population not in self.populations:
-            raise ValueError("population must belong to this network")
-        neurons = np.arange(population.n) if neurons is None else np.asarray(neurons, dtype=np.int64)
+        self._check_own("population", population, (Population,))
+        neurons = np.arange(population.n) if neurons is None else _index_array("neurons", neurons)
         if neurons.size and (neurons.min() < 0 or neurons.max() >= population.n):
             raise ValueError(f"neurons out of range [0, {population.n})")
         rec = SpikeRecord(population, neurons)
@@ -493,9 +522,8 @@ class Network:
     def record_state(self, population: Population, neurons, every_ms: float | None = None) -> StateRecord:
         """Record v and both synaptic variables of selected neurons every ``every_ms`` (default dt)."""
         self._check_mutable()
-        if population not in self.populations:
-            raise ValueError("population must belong to this network")
-        neurons = np.atleast_1d(np.asarray(neurons, dtype=np.int64))
+        self._check_own("population", population, (Population,))
+        neurons = np.atleast_1d(_index_array("neurons", neurons))
         if neurons.size == 0 or neurons.min() < 0 or neurons.max() >= population.n:
             raise ValueError(f"neurons out of range [0, {population.n})")
         every = 1 if every_ms is None else int(round(float(every_ms) / self.dt_ms))
@@ -512,11 +540,10 @@ class Network:
         """Record the weights of selected synapses (indices into the projection's ``pre``/
         ``post``; default all) every ``every_ms`` (default dt), sampled at the start of a step."""
         self._check_mutable()
-        if projection not in self.projections:
-            raise ValueError("projection must belong to this network")
+        self._check_own("projection", projection, (Projection,))
         m = projection.n_synapses
         synapses = (np.arange(m) if synapses is None
-                    else np.atleast_1d(np.asarray(synapses, dtype=np.int64)))
+                    else np.atleast_1d(_index_array("synapses", synapses)))
         if synapses.size == 0 or synapses.min() < 0 or synapses.max() >= m:
             raise ValueError(f"synapses out of range [0, {m})")
         every = 1 if every_ms is None else int(round(float(every_ms) / self.dt_ms))
@@ -571,6 +598,8 @@ class Network:
         syn_ch = cat(chs, np.int64)[perm]
         ring_len = int(syn_delay.max()) + 1 if syn_delay.size else 2
         n = self.n_neurons
+        check_memory(f"the longest delay ({ring_len - 1} steps) for {n} neurons",
+                      16.0 * ring_len * n, "delay_ms")
         if 2 * ring_len * n >= 2**31:
             raise ValueError(f"delay_ms: the longest delay ({ring_len - 1} steps) × {n} neurons "
                              "exceeds the ring buffer's 32-bit index; use shorter delays")

@@ -39,6 +39,7 @@ from scipy.ndimage import gaussian_filter
 
 from neurobench.data import gen1
 from neurobench.data.level_crossing import encode
+from neurobench.errors import DatasetError
 
 log = logging.getLogger("neurobench")
 
@@ -340,6 +341,38 @@ def write_dataset(root, splits: dict, scene: SceneParameters, dvs: DVSParameters
         log.info("event camera: %s: %d sequences, %d events, %d boxes", split, n,
                  stats["signal_events"] + stats["noise_events"], stats["boxes"])
     (root / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    return manifest
+
+
+def read_manifest(root) -> dict:
+    """The ``manifest.json`` of a dataset written by :func:`write_dataset`, checked: a mapping
+    with its class names, sensor size and, for each split, a folder of recordings. Any problem
+    raises :class:`~neurobench.errors.DatasetError` naming the file and the field."""
+    root = Path(root)
+    f = root / "manifest.json"
+    if not f.is_file():
+        raise DatasetError(f"{f} is missing: not a dataset written by the detection_dataset rule "
+                           "(`snakemake --cores 2 detection_dataset`)")
+    try:
+        manifest = json.loads(f.read_text(encoding="utf-8"))
+    except (ValueError, OSError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise DatasetError(f, None, f"not readable JSON ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise DatasetError(f, None, f"expected a mapping, got {type(manifest).__name__}")
+    classes = manifest.get("classes")
+    if not isinstance(classes, list) or not classes or not all(isinstance(c, str) for c in classes):
+        raise DatasetError(f, "classes", f"must be a non-empty list of names, got {classes!r}")
+    for key in ("height", "width"):
+        v = manifest.get(key)
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise DatasetError(f, key, f"must be a positive integer (px), got {v!r}")
+    splits = manifest.get("splits")
+    if not isinstance(splits, dict) or not splits:
+        raise DatasetError(f, "splits", f"must map split names to their counts, got {splits!r}")
+    for split in splits:
+        if not (root / str(split)).is_dir():
+            raise DatasetError(f, f"splits.{split}", f"names the folder {root / str(split)}, "
+                               "which is missing")
     return manifest
 
 

@@ -23,7 +23,9 @@ confidence ``confidence``; both spellings are accepted.
 For comparison with published Gen1 results the toolbox's README asks to drop boxes with a
 diagonal under 30 px and boxes before 0.5 s of each recording (:func:`filter_boxes`).
 
-Every malformed file raises ``ValueError`` naming the file and what is wrong.
+Every malformed, truncated or out-of-range file raises :class:`~neurobench.errors.DatasetError`
+(a ``ValueError``) naming the file and the field; nothing is repaired silently (a box with a
+non-finite or negative size is an error, not a box to drop).
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from neurobench.data.files import load_npy
+from neurobench.errors import DatasetError
 
 EVENT_DTYPE = np.dtype([("t", "<i8"), ("x", "<u2"), ("y", "<u2"), ("p", "u1")])
 """In-memory events: t (µs), x, y (px), p (1 = ON, 0 = OFF)."""
@@ -96,7 +101,7 @@ def read_dat_header(path) -> DatHeader:
     """Parse the ASCII header, event type and event size of a ``.dat`` file."""
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"{path}: no such event file")
+        raise DatasetError(path, None, "no such event file")
     size = {"Height": None, "Width": None}
     n_lines = 0
     with open(path, "rb") as fh:
@@ -111,19 +116,23 @@ def read_dat_header(path) -> DatHeader:
                 try:
                     size[words[1]] = int(words[2])
                 except ValueError:
-                    raise ValueError(f"{path}: bad header line {line!r}") from None
+                    raise DatasetError(path, words[1], f"bad header line {line!r}") from None
+                if not 0 < size[words[1]] <= _COORD_MAX + 1:
+                    raise DatasetError(path, words[1], f"{size[words[1]]} px is outside "
+                                       f"1..{_COORD_MAX + 1}")
         fh.seek(pos)
         if n_lines:
             tb = fh.read(2)
             if len(tb) < 2:
-                raise ValueError(f"{path}: truncated header (no event type/size bytes)")
+                raise DatasetError(path, "event type/size", "truncated header (the two bytes "
+                                   "after the header lines are missing)")
             ev_type, ev_size = tb[0], tb[1]
         else:
             ev_type, ev_size = _EVENT2D, _RAW_DTYPE.itemsize
         offset = fh.tell()
     if ev_type != _EVENT2D or ev_size != _RAW_DTYPE.itemsize:
-        raise ValueError(f"{path}: unsupported event type {ev_type} / size {ev_size} "
-                         f"(expected Event2D: type 0, size 8)")
+        raise DatasetError(path, "event type/size", f"unsupported event type {ev_type} / size "
+                           f"{ev_size} (expected Event2D: type 0, size 8)")
     return DatHeader(size["Height"], size["Width"], int(ev_type), int(ev_size), int(offset))
 
 
@@ -137,10 +146,10 @@ def read_dat(path, height: int | None = None, width: int | None = None) -> tuple
     hdr = read_dat_header(path)
     payload = os.path.getsize(path) - hdr.data_offset
     if payload % hdr.event_size:
-        raise ValueError(f"{path}: {payload} bytes of events is not a multiple of the "
-                         f"{hdr.event_size}-byte record (truncated file?)")
-    h = hdr.height or height or GEN1_SIZE[0]
-    w = hdr.width or width or GEN1_SIZE[1]
+        raise DatasetError(path, "events", f"{payload} bytes of events is not a multiple of the "
+                           f"{hdr.event_size}-byte record (truncated file?)")
+    h = hdr.height if hdr.height is not None else height or GEN1_SIZE[0]
+    w = hdr.width if hdr.width is not None else width or GEN1_SIZE[1]
     with open(path, "rb") as fh:
         fh.seek(hdr.data_offset)
         raw = np.fromfile(fh, dtype=_RAW_DTYPE)
@@ -151,9 +160,12 @@ def read_dat(path, height: int | None = None, width: int | None = None) -> tuple
     ev["p"] = (raw["data"] >> 28) & 1
     if ev.size:
         if ev["x"].max() >= w or ev["y"].max() >= h:
-            raise ValueError(f"{path}: event coordinates exceed the {w}×{h} sensor of the header")
+            bad = int(np.argmax((ev["x"] >= w) | (ev["y"] >= h)))
+            raise DatasetError(path, f"event {bad}", f"coordinates ({ev['x'][bad]}, {ev['y'][bad]}) "
+                               f"exceed the {w}×{h} sensor of the header")
         if np.any(np.diff(ev["t"]) < 0):
-            raise ValueError(f"{path}: timestamps are not sorted")
+            bad = int(np.argmax(np.diff(ev["t"]) < 0)) + 1
+            raise DatasetError(path, f"event {bad}", "timestamps are not sorted")
     return ev, int(h), int(w)
 
 
@@ -177,39 +189,52 @@ def write_bbox(path, boxes: np.ndarray) -> Path:
 
 
 def normalise_boxes(boxes: np.ndarray, where: str = "boxes") -> np.ndarray:
-    """Boxes with the fields of BBOX_DTYPE (``ts``→``t``, ``confidence``→``class_confidence``)."""
+    """Boxes with the fields of BBOX_DTYPE (``ts``→``t``, ``confidence``→``class_confidence``).
+
+    Refuses (DatasetError naming ``where`` and the field) anything that is not a 1-D structured
+    array with the box fields, and boxes with a non-finite or negative size, a non-finite
+    position or a negative time."""
     names = getattr(getattr(boxes, "dtype", None), "names", None)
     if not names:
-        raise ValueError(f"{where}: expected a structured array of boxes, got dtype "
-                         f"{getattr(boxes, 'dtype', type(boxes))}")
+        raise DatasetError(where, None, f"expected a structured array of boxes, got dtype "
+                           f"{getattr(boxes, 'dtype', type(boxes))}")
+    if boxes.ndim != 1:
+        raise DatasetError(where, None, f"expected a 1-D array of boxes, got shape {boxes.shape}")
     alias = {"ts": "t", "confidence": "class_confidence"}
     out = np.zeros(len(boxes), dtype=BBOX_DTYPE)
     present = set()
     for n in names:
         target = alias.get(n, n)
         if target in BBOX_DTYPE.names:
-            out[target] = boxes[n]
+            try:
+                out[target] = boxes[n]
+            except (TypeError, ValueError) as exc:
+                raise DatasetError(where, n, f"cannot be read as {BBOX_DTYPE[target]} ({exc})") from None
             present.add(target)
     missing = [f for f in ("t", "x", "y", "w", "h", "class_id") if f not in present]
     if missing:
-        raise ValueError(f"{where}: box array lacks the field(s) {missing} (has {list(names)})")
+        raise DatasetError(where, ", ".join(missing), f"field(s) missing from the box array "
+                           f"(has {list(names)})")
     if "class_confidence" not in present:
         out["class_confidence"] = 1.0
-    if len(out) and (np.any(out["w"] < 0) or np.any(out["h"] < 0)):
-        raise ValueError(f"{where}: negative box width or height")
+    for f in ("x", "y", "w", "h", "class_confidence"):
+        bad = ~np.isfinite(out[f])
+        if f in ("w", "h"):
+            bad |= out[f] < 0
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise DatasetError(where, f"{f} of box {i}", f"{out[f][i]} (must be finite"
+                               f"{' and ≥ 0' if f in ('w', 'h') else ''})")
+    if len(out) and out["t"].min() < 0:
+        i = int(np.argmin(out["t"]))
+        raise DatasetError(where, f"t of box {i}", f"{out['t'][i]} µs is negative")
     return out
 
 
 def read_bbox(path) -> np.ndarray:
     """Read a ``_bbox.npy`` file → boxes [BBOX_DTYPE], sorted by time."""
     path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{path}: no such box file")
-    try:
-        arr = np.load(path, allow_pickle=False)
-    except ValueError as exc:
-        raise ValueError(f"{path}: not a numpy array file ({exc})") from None
-    boxes = normalise_boxes(arr, str(path))
+    boxes = normalise_boxes(load_npy(path, "box file"), str(path))
     return boxes[np.argsort(boxes["t"], kind="stable")]
 
 
@@ -238,18 +263,18 @@ class Recording:
 def find_recordings(root) -> list[Recording]:
     """Every ``<stem>_td.dat`` + ``<stem>_bbox.npy`` pair under ``root`` (recursively), sorted.
 
-    Raises ValueError when ``root`` does not exist, holds no recording, or an event file has no
+    Raises DatasetError when ``root`` does not exist, holds no recording, or an event file has no
     box file (or the reverse).
     """
     root = Path(root)
     if not root.is_dir():
-        raise ValueError(f"Gen1 directory {root} does not exist")
+        raise DatasetError(root, None, "Gen1 directory does not exist")
     dats = {str(p)[: -len("_td.dat")]: p for p in root.rglob("*_td.dat")}
     bboxes = {str(p)[: -len("_bbox.npy")]: p for p in root.rglob("*_bbox.npy")}
     lone = sorted(set(dats) ^ set(bboxes))
     if lone:
-        raise ValueError(f"{root}: unpaired Gen1 files (each _td.dat needs a _bbox.npy): "
+        raise DatasetError(f"{root}: unpaired Gen1 files (each _td.dat needs a _bbox.npy): "
                          + ", ".join(Path(s).name for s in lone[:5]))
     if not dats:
-        raise ValueError(f"{root}: no Gen1 recordings (*_td.dat + *_bbox.npy) found")
+        raise DatasetError(f"{root}: no Gen1 recordings (*_td.dat + *_bbox.npy) found")
     return [Recording(Path(s).name, dats[s], bboxes[s]) for s in sorted(dats)]

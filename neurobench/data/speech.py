@@ -27,6 +27,7 @@ import io
 import json
 import logging
 import shutil
+import struct
 import subprocess
 import wave
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +37,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from neurobench.data.files import load_npy
+from neurobench.errors import DatasetError
 
 log = logging.getLogger("neurobench")
 
@@ -47,8 +51,7 @@ NOISE_KINDS = ("white", "pink")
 MANIFEST_COLUMNS = ["utterance", "word", "speaker", "split"]
 
 
-class DatasetError(ValueError):
-    """A dataset is missing, incomplete or malformed (the message names the file or key)."""
+__all__ = ["DatasetError"]  # re-exported: the loaders' error type lives in neurobench.errors
 
 
 # -- the corpus container -------------------------------------------------------------------
@@ -93,18 +96,40 @@ def fit_clip(x: np.ndarray, length: int, offset: int | None = None) -> np.ndarra
     return out
 
 
-def read_wav(data) -> tuple[np.ndarray, int]:
-    """16-bit PCM WAV (path or bytes) → (float32 mono samples in [−1, 1], sample rate)."""
-    name = data if isinstance(data, (str, Path)) else "<bytes>"
+def read_wav(data, name: str | None = None) -> tuple[np.ndarray, int]:
+    """16-bit PCM WAV (path or bytes) → (float32 mono samples in [−1, 1], sample rate).
+
+    A file that is missing, not WAV, not 16-bit PCM, truncated (fewer frames than its header
+    says) or empty (no frames) raises :class:`DatasetError` naming the file and the field.
+    """
+    is_path = isinstance(data, (str, Path))
+    name = name or (str(data) if is_path else "<bytes>")
+    if is_path and not Path(data).is_file():
+        raise DatasetError(name, None, "WAV file not found")
     try:
-        with wave.open(str(data) if isinstance(data, (str, Path)) else io.BytesIO(data)) as w:
-            if w.getsampwidth() != 2:
-                raise DatasetError(f"{name}: only 16-bit PCM WAV is supported, got "
-                                   f"{8 * w.getsampwidth()}-bit")
-            n_ch, rate = w.getnchannels(), w.getframerate()
-            raw = w.readframes(w.getnframes())
-    except (wave.Error, EOFError) as exc:
-        raise DatasetError(f"{name}: not a readable WAV file ({exc})") from exc
+        with wave.open(str(data) if is_path else io.BytesIO(data)) as w:
+            width, n_ch, rate, n_frames = (w.getsampwidth(), w.getnchannels(), w.getframerate(),
+                                           w.getnframes())
+            if width != 2:
+                raise DatasetError(name, "sample width", f"only 16-bit PCM WAV is supported, got "
+                                   f"{8 * width}-bit")
+            raw = w.readframes(n_frames)
+    # wave raises RuntimeError for a chunk size beyond the file, struct.error for a short chunk
+    except (wave.Error, EOFError, struct.error, ValueError, OverflowError, RuntimeError) as exc:
+        if isinstance(exc, DatasetError):
+            raise
+        raise DatasetError(name, None, f"not a readable WAV file ({exc})") from None
+    except OSError as exc:
+        raise DatasetError(name, None, f"cannot read ({exc.strerror or exc})") from None
+    if n_ch < 1:
+        raise DatasetError(name, "channels", f"{n_ch} channels")
+    if rate <= 0:
+        raise DatasetError(name, "sample rate", f"{rate} Hz")
+    if n_frames == 0:
+        raise DatasetError(name, "frames", "no samples (0 frames): not a clip")
+    if len(raw) < n_frames * n_ch * 2:
+        raise DatasetError(name, "frames", f"truncated: the header says {n_frames} frames, the "
+                           f"data holds {len(raw) // (2 * n_ch)}")
     x = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
     if n_ch > 1:
         x = x.reshape(-1, n_ch).mean(axis=1)
@@ -172,11 +197,20 @@ def speak(word: str, voice: str, rate_wpm: int, pitch: int) -> tuple[np.ndarray,
     if proc.returncode != 0 or not proc.stdout:
         raise RuntimeError(f"espeak-ng failed for voice {voice!r}, word {word!r}: "
                            f"{proc.stderr.decode(errors='replace').strip()}")
-    # espeak-ng writes an unfinished WAV header on --stdout (sizes 0x7fffffff); fix the sizes.
-    buf = bytearray(proc.stdout)
+    return parse_espeak_wav(proc.stdout, f"espeak-ng output (voice {voice!r}, word {word!r})")
+
+
+def parse_espeak_wav(out: bytes, name: str = "espeak-ng output") -> tuple[np.ndarray, int]:
+    """Samples of the WAV that ``espeak-ng --stdout`` writes. Its header is unfinished (RIFF and
+    data sizes 0x7fffffff, the stream cannot be rewound); they are set from the bytes received,
+    after checking that this is the canonical 44-byte PCM header espeak-ng writes."""
+    buf = bytearray(out)
+    if len(buf) < 44 or buf[:4] != b"RIFF" or buf[8:16] != b"WAVEfmt " or buf[36:40] != b"data":
+        raise DatasetError(name, "header", f"not the 44-byte WAV header espeak-ng writes "
+                           f"({len(buf)} bytes, starting {bytes(buf[:16])!r})")
     buf[4:8] = (len(buf) - 8).to_bytes(4, "little")
     buf[40:44] = (len(buf) - 44).to_bytes(4, "little")
-    return read_wav(bytes(buf))
+    return read_wav(bytes(buf), name)
 
 
 def trim_silence(x: np.ndarray, rate: int, threshold: float = 0.02, pad_ms: float = 10.0) -> np.ndarray:
@@ -293,19 +327,45 @@ def build_corpus(p: dict, seed: int, outdir, threads: int = 1, progress: bool = 
     return SpeechCorpus(audio.astype(np.float32), p["sample_rate_hz"], meta)
 
 
+def read_corpus_info(directory) -> dict:
+    """``corpus.json`` of a corpus written by :func:`build_corpus`, with its files checked present
+    and its sample rate a positive integer (DatasetError naming the file otherwise)."""
+    d = Path(directory)
+    for name in ("audio.npy", "manifest.csv", "corpus.json"):
+        if not (d / name).is_file():
+            raise DatasetError(f"{d / name} is missing from the synthetic corpus (build it with "
+                               "`snakemake --cores 2 kws_corpus`)")
+    f = d / "corpus.json"
+    try:
+        info = json.loads(f.read_text(encoding="utf-8"))
+    except (ValueError, OSError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise DatasetError(f, None, f"not readable JSON ({exc})") from None
+    rate = info.get("sample_rate_hz") if isinstance(info, dict) else None
+    if isinstance(rate, bool) or not isinstance(rate, int) or rate <= 0:
+        raise DatasetError(f, "sample_rate_hz", f"must be a positive integer, got {rate!r}")
+    return info
+
+
 def load_corpus(directory) -> SpeechCorpus:
-    """Read a corpus written by :func:`build_corpus`."""
+    """Read a corpus written by :func:`build_corpus`; any missing, malformed or inconsistent file
+    raises :class:`DatasetError` naming it."""
     d = Path(directory)
     files = {n: d / n for n in ("audio.npy", "manifest.csv", "corpus.json")}
-    for name, f in files.items():
-        if not f.is_file():
-            raise DatasetError(f"synthetic corpus: {f} is missing (run `snakemake kws_corpus`)")
+    rate = read_corpus_info(d)["sample_rate_hz"]
+    f = files["audio.npy"]
+    audio = load_npy(f, "numpy array of clips")
+    if audio.dtype != np.int16 or audio.ndim != 2:
+        raise DatasetError(f, "samples", f"expected int16 clips [N, L], got "
+                           f"{getattr(audio, 'dtype', type(audio))} {getattr(audio, 'shape', '')}")
+    f = files["manifest.csv"]
     try:
-        info = json.loads(files["corpus.json"].read_text())
-        audio = np.load(files["audio.npy"])
-        meta = pd.read_csv(files["manifest.csv"])
-    except (ValueError, OSError) as exc:
-        raise DatasetError(f"synthetic corpus in {d} is malformed: {exc}") from exc
-    if audio.dtype != np.int16:
-        raise DatasetError(f"{files['audio.npy']}: expected int16 samples, got {audio.dtype}")
-    return SpeechCorpus(audio.astype(np.float32) / 32767.0, int(info["sample_rate_hz"]), meta)
+        meta = pd.read_csv(f)
+    except (ValueError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DatasetError(f, None, f"not a readable CSV table ({str(exc).splitlines()[0]})") from None
+    missing = [c for c in MANIFEST_COLUMNS if c not in meta.columns]
+    if missing:
+        raise DatasetError(f, ", ".join(missing), "column(s) missing")
+    if len(meta) != len(audio):
+        raise DatasetError(f, "rows", f"{len(meta)} rows but {files['audio.npy'].name} holds "
+                           f"{len(audio)} clips")
+    return SpeechCorpus(audio.astype(np.float32) / 32767.0, rate, meta)

@@ -22,14 +22,23 @@ import pandas as pd
 from neurobench.data.speech import DatasetError, SpeechCorpus, fit_clip, read_wav, resample
 
 
-def _read_list(path: Path) -> set[str]:
+def read_split_list(path: Path) -> set[str]:
+    """The entries of ``validation_list.txt`` / ``testing_list.txt``, each ``<word>/<file>.wav``."""
+    path = Path(path)
     if not path.is_file():
-        raise DatasetError(f"Speech Commands: {path} is missing (part of the v2 release)")
-    entries = {ln.strip() for ln in path.read_text().splitlines() if ln.strip()}
-    bad = [e for e in entries if e.count("/") != 1 or not e.endswith(".wav")]
-    if bad:
-        raise DatasetError(f"{path}: malformed line {bad[0]!r} (expected '<word>/<file>.wav')")
-    return entries
+        raise DatasetError(f"{path} is missing (part of the Speech Commands v2 release)")
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise DatasetError(path, None, f"not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise DatasetError(path, None, f"cannot read ({exc.strerror})") from None
+    for i, ln in enumerate(lines, 1):
+        e = ln.strip()
+        if e and (e.count("/") != 1 or not e.endswith(".wav") or e.startswith("/")
+                  or e.split("/")[0] in ("", ".", "..")):
+            raise DatasetError(path, f"malformed line {i}", f"{e!r} (expected '<word>/<file>.wav')")
+    return {ln.strip() for ln in lines if ln.strip()}
 
 
 def load_speech_commands(root, words=None, sample_rate: int = 16000, clip_s: float = 1.0,
@@ -38,8 +47,8 @@ def load_speech_commands(root, words=None, sample_rate: int = 16000, clip_s: flo
     root = Path(root)
     if not root.is_dir():
         raise DatasetError(f"Speech Commands root not found: {root} (config key kws.data_path)")
-    validation = _read_list(root / "validation_list.txt")
-    testing = _read_list(root / "testing_list.txt")
+    validation = read_split_list(root / "validation_list.txt")
+    testing = read_split_list(root / "testing_list.txt")
     folders = sorted(d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith("_"))
     words = folders if words is None else list(words)
     missing = [w for w in words if w not in folders]

@@ -29,15 +29,26 @@ DIGIT_CODES = {"z": "zero", "o": "oh", "1": "one", "2": "two", "3": "three", "4"
 GROUPS = ("man", "woman", "boy", "girl")
 
 
+_SPHERE_MAGIC = b"NIST_1A\n"
+
+
 def parse_sphere_header(raw: bytes, name: str = "<bytes>") -> tuple[dict, int]:
-    """(fields, header size in bytes) of a SPHERE file's leading bytes."""
-    if not raw.startswith(b"NIST_1A"):
-        raise DatasetError(f"{name}: not a NIST SPHERE file (no 'NIST_1A' magic)")
+    """(fields, header size in bytes) of a SPHERE file's leading bytes (at least the header).
+
+    ``-i`` fields are integers, ``-r`` reals, ``-sN`` strings; a value that does not parse as
+    its type raises :class:`DatasetError` naming the field.
+    """
+    if not raw.startswith(_SPHERE_MAGIC):
+        raise DatasetError(name, None, "not a NIST SPHERE file (no 'NIST_1A' magic line)")
     lines = raw.split(b"\n")
     try:
         size = int(lines[1].strip())
-    except (IndexError, ValueError) as exc:
-        raise DatasetError(f"{name}: malformed SPHERE header size line") from exc
+    except (IndexError, ValueError):
+        raise DatasetError(name, "header size", "the second line is not a byte count") from None
+    if size < len(_SPHERE_MAGIC) + len(lines[1]) + 1:
+        raise DatasetError(name, "header size", f"{size} bytes is smaller than the header lines")
+    if len(raw) < size:
+        raise DatasetError(name, "header size", f"{size} bytes, but the file holds {len(raw)}")
     fields = {}
     for line in raw[:size].split(b"\n")[2:]:
         line = line.strip().decode("ascii", errors="replace")
@@ -46,38 +57,63 @@ def parse_sphere_header(raw: bytes, name: str = "<bytes>") -> tuple[dict, int]:
         parts = line.split(None, 2)
         if len(parts) == 3 and parts[1].startswith("-"):
             key, kind, value = parts
-            fields[key] = int(value) if kind == "-i" else float(value) if kind == "-r" else value
-    raise DatasetError(f"{name}: SPHERE header has no 'end_head' within {size} bytes")
+            try:
+                fields[key] = int(value) if kind == "-i" else float(value) if kind == "-r" else value
+            except ValueError:
+                what = "an integer" if kind == "-i" else "a number"
+                raise DatasetError(name, key, f"{value!r} is not {what} (type {kind})") from None
+    raise DatasetError(name, "end_head", f"missing within the {size}-byte header")
+
+
+def _int_field(h: dict, key: str, name, default=None, minimum: int = 0) -> int:
+    v = h.get(key, default)
+    if v is None:
+        raise DatasetError(name, key, "missing from the SPHERE header")
+    if not isinstance(v, int) or v < minimum:
+        raise DatasetError(name, key, f"must be an integer ≥ {minimum}, got {v!r}")
+    return v
 
 
 def read_sphere(path) -> tuple[np.ndarray, int]:
-    """Samples (float32 in [−1, 1], first channel) and sample rate of a PCM SPHERE file."""
+    """Samples (float32 in [−1, 1], first channel) and sample rate of a PCM SPHERE file.
+
+    Every field the samples depend on is checked (rate and channel count ≥ 1, 16-bit PCM, a
+    known byte order, as many samples as ``sample_count`` says, at least one); a problem raises
+    :class:`DatasetError` naming the file and the field.
+    """
     path = Path(path)
     if not path.is_file():
-        raise DatasetError(f"SPHERE file not found: {path}")
-    raw = path.read_bytes()
-    h, size = parse_sphere_header(raw[:4096], str(path))
-    for key in ("sample_rate", "sample_n_bytes"):
-        if key not in h:
-            raise DatasetError(f"{path}: SPHERE header lacks '{key}'")
+        raise DatasetError(path, None, "SPHERE file not found")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DatasetError(path, None, f"cannot read ({exc.strerror})") from None
+    h, size = parse_sphere_header(raw, str(path))
+    rate = _int_field(h, "sample_rate", path, minimum=1)
+    n_bytes = _int_field(h, "sample_n_bytes", path, minimum=1)
     coding = str(h.get("sample_coding", "pcm"))
     if "shorten" in coding:
-        raise DatasetError(f"{path}: shorten-compressed SPHERE ('{coding}'); convert it first "
-                           "(e.g. `sph2pipe -f wav in.wav out.wav`)")
-    if not coding.startswith("pcm") or h["sample_n_bytes"] != 2:
-        raise DatasetError(f"{path}: only 16-bit PCM SPHERE is supported, got coding "
-                           f"'{coding}', {h['sample_n_bytes']} bytes per sample")
+        raise DatasetError(path, "sample_coding", f"shorten-compressed SPHERE ('{coding}'); "
+                           "convert it first (e.g. `sph2pipe -f wav in.wav out.wav`)")
+    if not coding.startswith("pcm") or n_bytes != 2:
+        raise DatasetError(path, "sample_coding", f"only 16-bit PCM SPHERE is supported, got "
+                           f"'{coding}', {n_bytes} bytes per sample")
     order = str(h.get("sample_byte_format", "01"))
     dtype = {"01": "<i2", "10": ">i2"}.get(order)
     if dtype is None:
-        raise DatasetError(f"{path}: unsupported sample_byte_format '{order}'")
-    n_ch = int(h.get("channel_count", 1))
-    data = np.frombuffer(raw[size:], dtype=dtype)
-    expected = int(h.get("sample_count", data.size // n_ch)) * n_ch
-    if data.size < expected:
-        raise DatasetError(f"{path}: truncated: header says {expected} samples, file has {data.size}")
-    x = data[:expected].reshape(-1, n_ch)[:, 0].astype(np.float32) / 32768.0
-    return x, int(h["sample_rate"])
+        raise DatasetError(path, "sample_byte_format", f"unsupported byte order '{order}'")
+    n_ch = _int_field(h, "channel_count", path, default=1, minimum=1)
+    payload = raw[size:]
+    available = len(payload) // (2 * n_ch)
+    n = _int_field(h, "sample_count", path, default=available, minimum=0)
+    if n > available:
+        raise DatasetError(path, "sample_count", f"truncated: the header says {n} samples per "
+                           f"channel, the file holds {available}")
+    if n == 0:
+        raise DatasetError(path, "sample_count", "no samples")
+    data = np.frombuffer(payload[: n * n_ch * 2], dtype=dtype)
+    x = data.reshape(-1, n_ch)[:, 0].astype(np.float32) / 32768.0
+    return x, rate
 
 
 def load_tidigits(root, sample_rate: int = 16000, clip_s: float = 1.0) -> SpeechCorpus:
@@ -94,7 +130,7 @@ def load_tidigits(root, sample_rate: int = 16000, clip_s: float = 1.0) -> Speech
             group, speaker, stem = f.parent.parent.name, f.parent.name, f.stem.lower()
             if group not in GROUPS or len(stem) != 2 or stem[0] not in DIGIT_CODES:
                 continue
-            x, rate = read_sphere(f)
+            x, rate = read_sphere(f)  # every file the corpus layout names must be usable
             clips.append(fit_clip(resample(x, rate, sample_rate), length))
             rows.append(dict(utterance=f"{split}/{group}/{speaker}/{stem}", word=DIGIT_CODES[stem[0]],
                              speaker=f"{group}/{speaker}", split=split, group=group))

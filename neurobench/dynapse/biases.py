@@ -17,7 +17,8 @@ A :class:`BiasSet` maps each of the 25 names of samna's ``Dynapse1Parameter`` to
 Bias files are YAML or JSON ``{name: [coarse, fine]}``; :func:`from_samna` imports samna-style
 dictionaries whose values are ``(coarse, fine)`` tuples, ``{"coarse_value": c, "fine_value": f}``
 mappings or objects with ``coarse_value``/``fine_value`` attributes. Unknown names, missing names
-and out-of-range values raise ``ValueError`` naming the bias.
+and out-of-range values raise ``ValueError`` naming the bias; a bias file that cannot be used
+raises :class:`~neurobench.errors.DatasetError` (a ``ValueError``) naming the file and the bias.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from neurobench.errors import DatasetError
 
 #: The 25 bias names of a DYNAP-SE1 core (samna ``Dynapse1Parameter`` names), in a fixed order.
 BIAS_NAMES = (
@@ -74,9 +77,11 @@ def _check_name(name) -> str:
 
 
 def _check_coarse_fine(name, coarse, fine) -> tuple[int, int]:
+    if isinstance(coarse, bool) or isinstance(fine, bool):  # YAML's yes/no are not bias values
+        raise ValueError(f"bias {name}: coarse and fine must be integers, got ({coarse!r}, {fine!r})")
     try:
         c, f = int(coarse), int(fine)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"bias {name}: coarse and fine must be integers, got "
                          f"({coarse!r}, {fine!r})") from None
     if c != coarse or f != fine:
@@ -157,7 +162,7 @@ class BiasSet(Mapping):
         """From ``{name: (coarse, fine)}`` with exactly the 25 names."""
         if not isinstance(d, Mapping):
             raise ValueError(f"{source}: expected a mapping name → (coarse, fine), got {type(d).__name__}")
-        unknown = sorted(set(d) - set(BIAS_NAMES))
+        unknown = sorted(str(k) for k in set(d) - set(BIAS_NAMES))
         if unknown:
             raise ValueError(f"{source}: unknown bias name(s) {unknown}")
         missing = [n for n in BIAS_NAMES if n not in d]
@@ -170,7 +175,10 @@ class BiasSet(Mapping):
                 v = (v.get("coarse"), v.get("fine"))
             if not isinstance(v, (tuple, list)) or len(v) != 2:
                 raise ValueError(f"{source}: bias {n} must be (coarse, fine), got {v!r}")
-            vals.append(_check_coarse_fine(n, v[0], v[1]))
+            try:
+                vals.append(_check_coarse_fine(n, v[0], v[1]))
+            except ValueError as exc:
+                raise ValueError(f"{source}: {exc}") from None
         return cls(tuple(vals))
 
     @classmethod
@@ -214,21 +222,46 @@ class BiasSet(Mapping):
 
     @classmethod
     def load(cls, path) -> "BiasSet":
-        """Read a YAML or JSON bias file written by :meth:`save` (or by hand)."""
+        """Read a YAML or JSON bias file written by :meth:`save` (or by hand). Any problem —
+        missing, unreadable, malformed, a name or value out of range — is a
+        :class:`~neurobench.errors.DatasetError` naming the file and the bias."""
         path = Path(path)
-        kind = _file_kind(path)
-        if not path.exists():
-            raise ValueError(f"bias file not found: {path}")
-        text = path.read_text()
+        data = read_bias_file(path)
         try:
-            if kind == "json":
-                data = json.loads(text)
-            else:
-                import yaml
-                data = yaml.safe_load(text)
-        except Exception as exc:  # noqa: BLE001 - re-raised with the file name
-            raise ValueError(f"bias file {path}: cannot parse ({exc})") from exc
-        return cls.from_dict(data, f"bias file {path}")
+            return cls.from_dict(data, f"bias file {path}")
+        except ValueError as exc:
+            raise DatasetError(str(exc)) from None
+
+
+def read_bias_file(path) -> object:
+    """The parsed content of a YAML or JSON bias file; a missing, unreadable or malformed file is
+    a :class:`~neurobench.errors.DatasetError` naming it (and the line, for syntax errors)."""
+    path = Path(path)
+    try:
+        kind = _file_kind(path)
+    except ValueError as exc:
+        raise DatasetError(str(exc)) from None
+    if not path.is_file():
+        raise DatasetError(path, None, "bias file not found" if not path.exists() else "not a file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DatasetError(path, None, f"not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise DatasetError(path, None, f"cannot read ({exc.strerror})") from None
+    import yaml
+
+    try:
+        data = json.loads(text) if kind == "json" else yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise DatasetError(path, None, f"not valid JSON at line {exc.lineno}, column "
+                           f"{exc.colno}: {exc.msg}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise DatasetError(path, None, f"not valid YAML{at}: "
+                           f"{getattr(exc, 'problem', None) or exc}") from None
+    return data
 
 
 def _file_kind(path: Path) -> str:

@@ -42,8 +42,10 @@ from pathlib import Path
 import numpy as np
 
 from neurobench.core.events import events_by_step
+from neurobench.errors import DatasetError
+from neurobench.memory import check_memory
 from neurobench.dynapse import _kernel
-from neurobench.dynapse.biases import BIAS_NAMES, BiasSet
+from neurobench.dynapse.biases import BIAS_NAMES, BiasSet, read_bias_file
 from neurobench.dynapse.circuits import (DPI_CIRCUITS, SYNAPSE_INDEX, SYNAPSE_TYPES,
                                          CircuitConstants, core_parameters, time_constant)
 from neurobench.dynapse.mismatch import MismatchConfig, mismatch_factors
@@ -302,24 +304,27 @@ class Board:
         return path
 
     def load_biases(self, path):
-        """Read a file written by :meth:`save_biases` (every core it names must exist)."""
+        """Read a file written by :meth:`save_biases` (every core it names must exist); a file
+        that cannot be used raises :class:`~neurobench.errors.DatasetError` naming it and the
+        core or bias."""
         path = Path(path)
-        if not path.exists():
-            raise ValueError(f"bias file not found: {path}")
-        text = path.read_text()
-        if path.suffix.lower() == ".json":
-            data = json.loads(text)
-        else:
-            import yaml
-            data = yaml.safe_load(text)
+        data = read_bias_file(path)
         if not isinstance(data, dict):
-            raise ValueError(f"bias file {path}: expected a mapping 'C<chip>.<core>' → biases")
+            raise DatasetError(path, None, "expected a mapping 'C<chip>.<core>' → biases")
+        sets = {}
         for key, d in data.items():
             try:
                 chip, core = (int(x) for x in str(key).lstrip("C").split("."))
+                self.gid(chip, core, 0)
             except ValueError:
-                raise ValueError(f"bias file {path}: bad core key {key!r} (expected 'C<chip>.<core>')") from None
-            self.set_biases(BiasSet.from_dict(d, f"bias file {path} [{key}]"), chip, core)
+                raise DatasetError(path, str(key), "not a core of this board (expected "
+                                   f"'C<chip>.<core>', chip 0–{self.n_chips - 1}, core 0–{N_CORES - 1})") from None
+            try:
+                sets[chip, core] = BiasSet.from_dict(d, f"bias file {path} [{key}]")
+            except ValueError as exc:
+                raise DatasetError(str(exc)) from None
+        for (chip, core), b in sets.items():  # all or nothing
+            self.set_biases(b, chip, core)
 
     def select_leak(self, gids, leak: int):
         """Select the membrane leak IF_TAU1_N (``leak=1``, default) or IF_TAU2_N (``leak=2``)."""
@@ -393,6 +398,11 @@ class Board:
         self._check_mutable("connect")
         if synapse not in SYNAPSE_INDEX:
             raise ValueError(f"synapse must be one of {SYNAPSE_TYPES}, got {synapse!r}")
+        if isinstance(pre, InputGroup):  # a group object: it must be one of this board's
+            if not any(pre is g for g in self._inputs):
+                raise ValueError(f"pre: input group {pre.name!r} belongs to another board "
+                                 "(connect its .ids on the board that made it)")
+            pre = pre.ids
         pre = self._check_gids(pre, "pre", allow_inputs=True)
         post = self._check_gids(post, "post")
         mult = np.atleast_1d(np.asarray(multiplicity))
@@ -434,9 +444,12 @@ class Board:
     # -- inputs -----------------------------------------------------------------------------
     def _new_group(self, n, tags, name, kind):
         self._check_mutable("adding inputs")
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+            raise ValueError(f"n_channels must be an integer, got {n!r}")
         n = int(n)
         if n < 1:
             raise ValueError(f"an input group needs ≥ 1 channel, got {n}")
+        check_memory(f"an input group of {n} channels", 24.0 * n, "n_channels")
         if tags is None:
             tags = np.arange(n) % (N_CORES * N_NEURONS)
         tags = np.asarray(tags, dtype=np.int64)
@@ -463,7 +476,7 @@ class Board:
             raise ValueError("times_us must be finite and ≥ 0")
         if ch.size and (np.any(ch != np.floor(ch)) or ch.min() < 0):
             raise ValueError("channels must be non-negative integers")
-        n = int(n_channels) if n_channels is not None else (int(ch.max()) + 1 if ch.size else 1)
+        n = n_channels if n_channels is not None else (int(ch.max()) + 1 if ch.size else 1)
         if ch.size and ch.max() >= n:
             raise ValueError(f"channels must lie in 0–{n - 1}, got max {int(ch.max())}")
         grp = self._new_group(n, tags, name, "generator")
@@ -597,10 +610,14 @@ class Board:
         duration_ms = float(duration_ms)
         if not math.isfinite(duration_ms) or duration_ms < 0:
             raise ValueError(f"duration_ms must be ≥ 0, got {duration_ms}")
+        total = int(round(duration_ms * 1e3 / self.dt_us))
+        if self._probes:  # I_mem and five DPI currents per probed neuron and sample, kept in memory
+            n_rec = sum(p.gids.size for p in self._probes)
+            check_memory(f"probing {n_rec} neurons for {duration_ms:g} ms",
+                         48.0 * n_rec * (total // self._probes[0].every_steps + 1), "duration_ms")
         if self._compiled is None:
             self._compile()
         kp = self._kernel_params()
-        total = int(round(duration_ms * 1e3 / self.dt_us))
         chunk = total if chunk_ms is None else max(1, int(round(chunk_ms * 1e3 / self.dt_us)))
         if chunk_ms is None and total > 200_000:
             chunk = 200_000

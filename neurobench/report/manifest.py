@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from neurobench.errors import DatasetError
 from neurobench.report.provenance import config_hash
 
 MANIFEST_COLUMNS = ["path", "kind", "study", "bytes", "sha256", "config_hash"]
@@ -218,6 +219,25 @@ def _compare_json(rel, fa: Path, fb: Path, rtol, atol, ignore) -> list[dict]:
     return rows
 
 
+def _readable(fn, rel, a: Path, b: Path, *args) -> list[dict]:
+    """``fn`` on the two copies of ``rel``; a file that cannot be parsed is a DatasetError
+    naming it (whichever tree it is in)."""
+    for root in (a, b):
+        f = root / rel
+        try:
+            if rel.endswith(".csv"):
+                pd.read_csv(f)
+            else:
+                json.loads(f.read_text(encoding="utf-8"))
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError,
+                json.JSONDecodeError) as exc:
+            raise DatasetError(f, None, f"not a readable {'CSV table' if rel.endswith('.csv') else 'JSON file'} "
+                               f"({str(exc).splitlines()[0]})") from None
+        except OSError as exc:
+            raise DatasetError(f, None, f"cannot read ({exc.strerror})") from None
+    return fn(rel, a / rel, b / rel, *args)
+
+
 def compare_trees(a, b, rtol: float = 1e-9, atol: float = 0.0,
                   ignore_columns: str | None = TIMING_NAMES) -> pd.DataFrame:
     """Every number or string that differs between results trees ``a`` and ``b``.
@@ -243,5 +263,5 @@ def compare_trees(a, b, rtol: float = 1e-9, atol: float = 0.0,
                          b="present" if rel in files_b else "absent", what="file"))
     for rel in sorted(files_a & files_b):
         fn = _compare_csv if rel.endswith(".csv") else _compare_json
-        rows += fn(rel, a / rel, b / rel, rtol, atol, ignore)
+        rows += _readable(fn, rel, a, b, rtol, atol, ignore)
     return pd.DataFrame(rows, columns=DIFF_COLUMNS)

@@ -1,12 +1,21 @@
 # Shared by every .smk file: config validation (before any job) and the study registry.
+import os
 import sys
+from pathlib import Path
 
 sys.path.insert(0, workflow.basedir)
 
-from neurobench.config import ConfigError, study_params, validate  # noqa: E402
+from neurobench.config import ConfigError, key_origins, study_params, validate  # noqa: E402
 
+# Every message names the key and the config file that set it (--config KEY=VALUE: "--config").
+# Precedence as Snakemake merges: the Snakefile's configfile, each --configfile, then --config.
+_cli_files = [Path(f).absolute() for f in workflow.config_settings.configfiles]
+_files = [Path(f) for f in workflow.configfiles if Path(f).absolute() not in _cli_files]
+_files = [Path(os.path.relpath(f)) if f.absolute().is_relative_to(Path.cwd()) else f
+          for f in _files + _cli_files]
 try:
-    validate(config)
+    validate(config, origins=key_origins(_files, [("--config", workflow.config_settings.config)]),
+             files=_files)
 except ConfigError as _err:
     raise WorkflowError(str(_err))
 

@@ -4,10 +4,11 @@ from pathlib import Path
 
 from neurobench import studies
 from neurobench.dynapse import selectivity as sel
+from neurobench.report.writer import publishing
 from neurobench.runlog import log_to
 
-with log_to(snakemake.log[0]):
-    outdir = Path(snakemake.output[0]).parent
+outdir = Path(snakemake.output[0]).parent
+with log_to(snakemake.log[0]), publishing(outdir, snakemake.rule):
     (tuned,) = sel.read_chunks([snakemake.input.tuning])
     studies.get(snakemake.rule).run(dict(snakemake.params.study), outdir, tuned=tuned,
                                     chunks=list(snakemake.input.chips))
