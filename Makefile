@@ -62,7 +62,7 @@ test: env
 clean-results:
 	rm -rf results/*/ results/scorecard.* results/.??*
 
-# HTML report (issue 10): every study's figures, tables and claims with captions, the scorecard
+# HTML report: every study's figures, tables and claims with captions, the scorecard
 # on the front page, and results/MANIFEST.tsv. REPORT_CONFIG=config/quick.yaml for the quick run.
 REPORT_CONFIG ?= config/config.yaml
 .PHONY: report test-slurm
