@@ -62,6 +62,28 @@ cdef extern from "_lif_kernels.h" nogil:
                  const double *de, const double *di, const double *vth,
                  const double *vreset, const double *ref)
     int nb_collect(Py_ssize_t lo, Py_ssize_t hi, const uint64_t *bits, int *out)
+    void nb_exp_init()
+    void nb_exp_n(const double *x, double *out, Py_ssize_t n)
+    int NB_EXP_VECTOR
+
+
+nb_exp_init()      # the table of the vector exponential (_lif_kernels.h)
+
+
+def exp_libm_and_kernel(double[::1] x):
+    """exp of each element by libm and by the kernels' exponential (``nb_exp_n``: vector form
+    where the build has AVX2 and FMA): both must agree bit for bit. Returns (libm, kernel,
+    vectorised: bool)."""
+    cdef Py_ssize_t n = x.shape[0], k
+    a = np.empty(n)
+    b = np.empty(n)
+    cdef double[::1] av = a, bv = b
+    with nogil:
+        for k in range(n):
+            av[k] = exp(x[k])
+        if n > 0:
+            nb_exp_n(&x[0], &bv[0], n)
+    return a, b, bool(NB_EXP_VECTOR)
 
 
 cdef inline void _arrive(double *ring, unsigned char *mark, int *touched, int *n_touched,
@@ -205,7 +227,12 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
     cdef int loc
     cdef int *phist = &hist[0]
     cdef int *phist_n = &hist_n[0]
-    cdef double *gx[2]
+    # g_i as an offset from g_e (both views into one buffer: Network._compile staggers them),
+    # so that an event adds into one array without selecting it
+    cdef Py_ssize_t gi_off = (<Py_ssize_t> &gi[0] - <Py_ssize_t> &ge[0]) // <Py_ssize_t> sizeof(double)
+    cdef long long *psyn_ptr = &syn_ptr[0]
+    cdef int *psyn_loc = &syn_loc[0] if syn_loc.shape[0] > 0 else NULL
+    cdef double *psyn_w = &syn_w[0] if syn_w.shape[0] > 0 else NULL
     cdef int cnt
     cdef int n_spk, p, rule, sp
     cdef double w, tr, fac, span, u, xs, rel
@@ -253,8 +280,6 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
             drive_uniform[p] = 1
     cdef unsigned char[::1] du_v = drive_uniform
     P.drive_uniform = &du_v[0]
-    gx[0] = &ge[0]
-    gx[1] = &gi[0]
     spikebuf_init(&buf, False)
     if dyn_base == NULL or spiking == NULL:
         free(dyn_base)
@@ -308,9 +333,9 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
                 rs = (g + ring_len - d0) % ring_len
                 for q in range(phist_n[rs]):
                     src = phist[rs * hcap + q]
-                    for k in range(syn_ptr[src], syn_ptr[src + 1]):
-                        loc = syn_loc[k]
-                        gx[loc & 1][loc >> 1] += syn_w[k]
+                    for k in range(psyn_ptr[src], psyn_ptr[src + 1]):
+                        loc = psyn_loc[k]
+                        pge[(loc >> 1) + (loc & 1) * gi_off] += psyn_w[k]
                 phist_n[rs] = 0
             # this step's spikes in neuron order
             n_spk = 0
