@@ -88,6 +88,52 @@ def test_conductance_jump_and_decay():
     assert st.v[after, 0].max() > -65.0           # depolarises towards E_e = 0 mV
 
 
+def test_kernel_exponential_equals_libm_bit_for_bit():
+    """The conductance-based update's exponential (vector form where built with AVX2 and FMA)
+    returns libm's exp exactly: over the membrane's range, across the vector range |x| ≤ 64,
+    beyond it, and at the special values."""
+    from neurobench.core import _engine
+
+    rng = np.random.default_rng(7)
+    x = np.concatenate([rng.uniform(-2.0, 0.0, 1_000_000), rng.uniform(-64.0, 64.0, 500_000),
+                        rng.uniform(-1e-6, 1e-6, 100_000), rng.uniform(-745.0, 709.0, 100_000),
+                        [0.0, -0.0, 64.0, -64.0, np.nextafter(64.0, 100.0), 709.8, -745.2,
+                         np.inf, -np.inf, np.nan, 5e-324, np.log(2.0), -np.log(2.0) / 512]])
+    libm, kernel, _ = _engine.exp_libm_and_kernel(x)
+    np.testing.assert_array_equal(kernel, libm)
+
+
+def test_conductance_update_equals_its_equations_bit_for_bit():
+    """Per-neuron parameters, 70 neurons (a 64-neuron block and a tail): the membrane follows
+    v∞ + (v − v∞)·exp(−g·dt/τ_m) with libm's exp (Python's math.exp) operation for operation."""
+    import math
+
+    rng = np.random.default_rng(3)
+    n = 70
+    prm = LIFParameters(tau_m_ms=rng.uniform(5, 30, n), v_rest_mV=rng.uniform(-70, -60, n),
+                        v_th_mV=100.0, v_reset_mV=-65.0, t_ref_ms=0.0, r_mohm=100.0,
+                        tau_e_ms=rng.uniform(2, 8, n), tau_i_ms=rng.uniform(5, 15, n),
+                        e_e_mV=0.0, e_i_mV=rng.uniform(-85, -75, n))
+    net = Network(DT)
+    ge0, gi0 = rng.uniform(0, 3, n), rng.uniform(0, 5, n)
+    pop = net.add_lif(n, prm, synapse="conductance", v_init_mV=rng.uniform(-70, -55, n),
+                      ge_init=ge0, gi_init=gi0)
+    pop.i_const_pA[:] = rng.uniform(0, 100, n)
+    net.run(0.0)
+    C = net._compiled
+    drive = C["el"] + C["r_mohm"] * pop.i_const_pA * 1e-3
+    v, ge, gi = pop.v_init_mV.copy(), ge0.copy(), gi0.copy()
+    for _ in range(40):
+        gtot = 1.0 + ge + gi
+        vinf = (drive + ge * C["e_e"] + gi * C["e_i"]) / gtot
+        x = -C["dt_over_tau"] * gtot
+        v = vinf + (v - vinf) * np.array([math.exp(a) for a in x])
+        ge, gi = ge * C["d_e"], gi * C["d_i"]
+    net.run(40 * DT)
+    np.testing.assert_array_equal(net.v(pop), v)
+    np.testing.assert_array_equal(C["ge"], ge)
+
+
 @pytest.mark.parametrize("delay_ms", [0.1, 1.0, 3.7])
 def test_delays(delay_ms):
     st = _one_input_spike(5.0, delay_ms=delay_ms)
