@@ -107,6 +107,19 @@ cdef void _mark(unsigned char *mark, int *touched, int *n_touched, long long m,
     n_touched[slot] += 1
 
 
+# STDP traces decay by exp(−Δ·dt/τ) over the Δ steps since their last update: for Δ below
+# DECAY_STEPS the value comes from a table of the same exponentials (the same argument, the same
+# libm exp, hence the same value), beyond it from exp itself
+cdef enum:
+    DECAY_STEPS = 4096
+
+
+cdef inline double _decay(const double *table, long long d, double c) noexcept nogil:
+    if d < DECAY_STEPS:
+        return table[d]
+    return exp(-d * c)
+
+
 cdef inline double _clip(double w, double lo, double hi) noexcept nogil:
     if w < lo:
         return lo
@@ -251,6 +264,14 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
     cdef Pops P
     cdef SpikeBuf buf
     cdef int err = 0
+    # per rule: exp(−Δ·dt/τ₊) and exp(−Δ·dt/τ₋) for Δ = 0 … DECAY_STEPS − 1
+    decay_np = np.empty((2, max(1, n_rules), DECAY_STEPS))
+    cdef double[:, :, ::1] decay = decay_np
+    cdef long long dk
+    for r in range(n_rules):
+        for dk in range(DECAY_STEPS):
+            decay[0, r, dk] = exp(-dk * r_cp[r])
+            decay[1, r, dk] = exp(-dk * r_cm[r])
     P.ch_pop = &ch_pop[0]
     P.ch_lo = &ch_lo[0]
     P.ch_hi = &ch_hi[0]
@@ -386,7 +407,7 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
                     rule = syn_rule[k]
                     if rule >= 0:
                         i = rule * n_neurons + syn_tgt[k]
-                        tr = y_post[i] * exp(-(g - y_last[i]) * r_cm[rule])
+                        tr = y_post[i] * _decay(&decay[1, rule, 0], g - y_last[i], r_cm[rule])
                         w = syn_w[k]
                         fac = 1.0
                         if r_soft[rule]:
@@ -397,7 +418,7 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
                         syn_w[k] = _clip(w - r_am[rule] * fac * tr, r_wmin[rule], r_wmax[rule])
                 for p in range(n_rules):
                     i = p * n_src + src
-                    tr = x_pre[i] * exp(-(g - x_last[i]) * r_cp[p])
+                    tr = x_pre[i] * _decay(&decay[0, p, 0], g - x_last[i], r_cp[p])
                     x_pre[i] = 1.0 if r_nearest[p] else tr + 1.0
                     x_last[i] = g
             if err:
@@ -410,7 +431,7 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
                         k = post_syn[q]
                         rule = syn_rule[k]
                         c = rule * n_src + syn_pre[k]
-                        tr = x_pre[c] * exp(-(g - x_last[c]) * r_cp[rule])
+                        tr = x_pre[c] * _decay(&decay[0, rule, 0], g - x_last[c], r_cp[rule])
                         w = syn_w[k]
                         fac = 1.0
                         if r_soft[rule]:
@@ -421,7 +442,7 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
                         syn_w[k] = _clip(w + r_ap[rule] * fac * tr, r_wmin[rule], r_wmax[rule])
                     for p in range(n_rules):
                         c = p * n_neurons + i
-                        tr = y_post[c] * exp(-(g - y_last[c]) * r_cm[p])
+                        tr = y_post[c] * _decay(&decay[1, p, 0], g - y_last[c], r_cm[p])
                         y_post[c] = 1.0 if r_nearest[p] else tr + 1.0
                         y_last[c] = g
 
