@@ -34,8 +34,12 @@ Each neuron's arithmetic is the same whatever the thread count, so results are i
 """
 
 from cython.parallel cimport prange
-from libc.stdlib cimport malloc, free
-from libc.math cimport exp, pow
+from cpython.pycapsule cimport PyCapsule_GetPointer
+from libc.stdlib cimport malloc, realloc, free
+from libc.math cimport ceil, exp, log1p, pow, sqrt
+from libc.stdint cimport INT64_MAX
+from numpy.random cimport bitgen_t
+from numpy.random.c_distributions cimport random_geometric, random_standard_exponential
 import numpy as np
 
 from neurobench.core._spikebuf cimport (SpikeBuf, spikebuf_free, spikebuf_init, spikebuf_push,
@@ -456,6 +460,124 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
         raise MemoryError("cannot grow the spike buffer")
     steps, ids = spikebuf_take(&buf)
     return steps, ids, row, wrow
+
+
+def bernoulli_steps(rng, const double[::1] prob, long long n_steps):
+    """Steps in [0, n_steps) at which independent Bernoulli(prob[j]) processes fire, drawn from
+    the ``numpy.random.Generator`` ``rng`` as geometric gaps, in the same draws and order as
+    ``rng.geometric(prob[j], size)`` batches of ``size = int(n·p + 6·√(n·p) + 8)`` per process
+    (a process with p ≥ 1 fires every step without drawing; p = 0 never fires), so that the
+    stream equals the one drawn from Python. Returns ``(steps int64, counts int64 per process)``,
+    the steps of process j after those of processes < j. Gaps by inversion, as numpy draws them
+    for p < 1/3: ⌈−E / log1p(−p)⌉ with E a standard exponential (numpy's own generator)."""
+    cdef bitgen_t *bg = <bitgen_t *> PyCapsule_GetPointer(rng.bit_generator.capsule, "BitGenerator")
+    cdef Py_ssize_t m = prob.shape[0], j, t, size
+    cdef long long pos, last, cap = 0, n = 0
+    cdef long long *buf = NULL
+    cdef long long *grown
+    cdef double p, lq, z
+    cdef bint done, full = False
+    counts = np.zeros(m, dtype=np.int64)
+    cdef long long[::1] cnt = counts
+    for j in range(m):
+        cap += <long long> (n_steps * prob[j] + 6 * sqrt(n_steps * prob[j]) + 8) if prob[j] < 1.0 else n_steps
+    buf = <long long *> malloc(max(cap, 1) * sizeof(long long))
+    if buf == NULL:
+        raise MemoryError("cannot allocate the Poisson event buffer")
+    with rng.bit_generator.lock, nogil:
+        for j in range(m):
+            p = prob[j]
+            if p <= 0.0:
+                continue
+            if p >= 1.0:
+                for t in range(n_steps):
+                    buf[n + t] = t
+                n += n_steps
+                cnt[j] = n_steps
+                continue
+            size = <Py_ssize_t> (n_steps * p + 6 * sqrt(n_steps * p) + 8)
+            lq = log1p(-p)
+            last = -1
+            done = False
+            while not done:
+                if n + size > cap:               # one more batch than estimated
+                    cap = 2 * (n + size)
+                    grown = <long long *> realloc(buf, cap * sizeof(long long))
+                    if grown == NULL:
+                        full = True
+                        break
+                    buf = grown
+                pos = last
+                for t in range(size):
+                    if p >= 0.333333333333333333333333:
+                        pos = pos + random_geometric(bg, p)
+                    else:
+                        z = ceil(-random_standard_exponential(bg) / lq)
+                        pos = pos + (<long long> z if z < 9.223372036854776e+18 else INT64_MAX)
+                    if pos < n_steps:
+                        buf[n] = pos
+                        n += 1
+                        cnt[j] += 1
+                done = pos >= n_steps
+                last = pos
+            if full:
+                break
+    if full:
+        free(buf)
+        raise MemoryError("cannot grow the Poisson event buffer")
+    steps = np.empty(n, dtype=np.int64)
+    cdef long long[::1] sv = steps
+    for t in range(n):
+        sv[t] = buf[t]
+    free(buf)
+    return steps, counts
+
+
+cdef enum:
+    RUN_BLOCK = 4096       # steps per block of group_sorted_runs (its counters stay in cache)
+
+
+def group_sorted_runs(const long long[::1] steps, const long long[::1] ids,
+                      const long long[::1] run_ptr, long long n_steps):
+    """The same CSR as ``group_by_step`` (ids in step order, stable within a step) for events
+    that come as runs sorted by step (run r: ``run_ptr[r] … run_ptr[r + 1]``, e.g. one run per
+    Poisson process): a counting sort block by block of RUN_BLOCK steps, each run read from
+    where it stopped, so that the counters stay in cache. Returns ``(ptr int64, ids int32)``.
+    Every step must lie in [0, n_steps) (checked by the caller, ``neurobench.core.events``)."""
+    cdef Py_ssize_t n = steps.shape[0], n_runs = run_ptr.shape[0] - 1, r, t
+    ptr_np = np.zeros(n_steps + 1, dtype=np.int64)
+    out = np.empty(n, dtype=np.int32)
+    cur_np = np.array(run_ptr[:n_runs], dtype=np.int64)
+    cdef long long[::1] ptr = ptr_np, cur = cur_np
+    cdef int[::1] o = out
+    cdef long long cnt[RUN_BLOCK]
+    cdef long long pos[RUN_BLOCK]
+    cdef long long b0, b1, k, e, acc = 0
+    with nogil:
+        b0 = 0
+        while b0 < n_steps:
+            b1 = min(b0 + RUN_BLOCK, n_steps)
+            for t in range(b1 - b0):
+                cnt[t] = 0
+            for r in range(n_runs):
+                k, e = cur[r], run_ptr[r + 1]
+                while k < e and steps[k] < b1:
+                    cnt[steps[k] - b0] += 1
+                    k += 1
+            for t in range(b1 - b0):
+                ptr[b0 + t] = acc
+                pos[t] = acc
+                acc += cnt[t]
+            for r in range(n_runs):
+                k, e = cur[r], run_ptr[r + 1]
+                while k < e and steps[k] < b1:
+                    o[pos[steps[k] - b0]] = <int> ids[k]
+                    pos[steps[k] - b0] += 1
+                    k += 1
+                cur[r] = k
+            b0 = b1
+        ptr[n_steps] = acc
+    return ptr_np, out
 
 
 def group_by_step(const long long[::1] steps, const long long[::1] ids, const long long[::1] ptr):
