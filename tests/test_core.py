@@ -267,6 +267,54 @@ def test_events_by_step_is_a_stable_csr():
         events_by_step([np.array([4])], [np.array([1])], 4)
 
 
+def test_sorted_runs_give_the_same_csr_as_the_counting_sort():
+    """Long sorted runs (Poisson processes, spike generators) take the block-wise sort; it must
+    give exactly the CSR of the plain counting sort, across blocks and with repeated steps."""
+    from neurobench.core import _engine
+    from neurobench.core.events import events_by_step
+
+    rng = np.random.default_rng(11)
+    n_steps = 3 * 4096 + 17
+    chunks = [np.sort(rng.integers(0, n_steps, m)) for m in (5000, 1, 0, 8000)]
+    ids = [rng.integers(0, 50, c.size) for c in chunks]
+    ptr, out = events_by_step(chunks, ids, n_steps)
+    st, src = np.concatenate(chunks), np.concatenate(ids)
+    ref_ptr = np.zeros(n_steps + 1, dtype=np.int64)
+    np.cumsum(np.bincount(st, minlength=n_steps), out=ref_ptr[1:])
+    np.testing.assert_array_equal(ptr, ref_ptr)
+    np.testing.assert_array_equal(out, _engine.group_by_step(st, src, ref_ptr))
+
+
+@pytest.mark.parametrize("prob", [0.0015, 0.2, 0.5, 1.0])
+def test_poisson_draws_equal_numpys_geometric_batches(prob):
+    """The compiled Poisson sources draw from the network's numpy Generator exactly what
+    ``rng.geometric`` batches of int(n·p + 6·√(n·p) + 8) gaps would (same steps, same state
+    afterwards), so runs keep the spikes they had when the draws were made in Python."""
+    import math
+
+    from neurobench.core import _engine
+
+    n = 20_000
+    probs = np.array([prob, prob / 3, 0.0])
+    rng, ref_rng = np.random.default_rng(4), np.random.default_rng(4)
+    steps, counts = _engine.bernoulli_steps(rng, probs, n)
+    expected = []
+    for p in probs[probs > 0]:
+        if p >= 1.0:
+            expected.append(np.arange(n))
+            continue
+        size, last = int(n * p + 6 * math.sqrt(n * p) + 8), -1
+        while True:
+            pos = last + np.cumsum(ref_rng.geometric(p, size=size))
+            expected.append(pos[pos < n])
+            if pos[-1] >= n:
+                break
+            last = int(pos[-1])
+    np.testing.assert_array_equal(steps, np.concatenate(expected))
+    assert counts[-1] == 0 and counts.sum() == steps.size
+    assert rng.random() == ref_rng.random()
+
+
 @pytest.mark.parametrize("call, match", [
     (lambda: Network(dt_ms=0.0), "dt_ms"),
     (lambda: Network(dt_ms=-0.1), "dt_ms"),
