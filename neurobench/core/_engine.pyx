@@ -534,7 +534,7 @@ def bernoulli_steps(rng, const double[::1] prob, long long n_steps):
 
 
 cdef enum:
-    RUN_BLOCK = 4096       # steps per block of group_sorted_runs (its counters stay in cache)
+    RUN_BLOCK = 16384      # steps per block of group_sorted_runs (its counters stay in cache)
 
 
 def group_sorted_runs(const long long[::1] steps, const long long[::1] ids,

@@ -254,6 +254,26 @@ static inline void nb_coba(ptrdiff_t lo, ptrdiff_t hi, double *restrict v,
 {
     long long f[NB_BLOCK];
     double xa[NB_BLOCK], ex[NB_BLOCK], vinf[NB_BLOCK];
+    if (hi - lo < 4) {               /* too few for a vector: neuron by neuron, the same operations */
+        uint64_t m = 0;
+        for (ptrdiff_t i = lo; i < hi; i++) {
+            double ie = ge[i], ii = gi[i], vo = v[i], vn = vo, u = until[i];
+            int act = gnow >= u;
+            if (act) {
+                double gtot = 1.0 + ie + ii;
+                double vi = (drive[i] + ie * e_e[i] + ii * e_i[i]) / gtot;
+                vn = vi + (vo - vi) * exp(-dt_over_tau[i] * gtot);
+            }
+            int spk = act & (vn > vth[i]);
+            v[i] = spk ? vreset[i] : vn;
+            until[i] = spk ? gnow + ref[i] : u;
+            m |= (uint64_t) spk << (i - lo);
+            ge[i] = ie * de[i];
+            gi[i] = ii * di[i];
+        }
+        bits[lo] = m;
+        return;
+    }
     for (ptrdiff_t b = lo; b < hi; b += NB_BLOCK) {
         ptrdiff_t e = (b + NB_BLOCK < hi) ? b + NB_BLOCK : hi, n = e - b;
         for (ptrdiff_t k = 0; k < n; k++) {
