@@ -151,13 +151,12 @@ static inline void nb_cuba_general(ptrdiff_t lo, ptrdiff_t hi, double *restrict 
  *
  * with 2^(j/256) tabulated as a sum of two doubles (hi + lo, from long double at start-up), ln2/256
  * as two doubles (their sum is within 2e-36 of ln2/256; computed in 300-bit arithmetic) and e^r − 1
- * by its Taylor series to r⁵ (truncation < 2^-66). The sum T·(1 + r + q) is carried in two
- * doubles (the product T_hi·r exactly, by FMA), so the value before the one final rounding is within
- * about 2^-62 relative (≈ 0.001 ulp) of e^x, and the exact distance of that value from the rounded
- * result is known. Where it lies farther than 0.02 ulp from the midpoint between two doubles, the
- * correctly rounded double is also the one every exp with an error below 0.52 ulp must return
- * (glibc's exp: at most 0.51 ulp), so the result equals libm's; the other lanes (about 4 %),
- * |x| > 64, NaN and results that are powers of two are computed by libm's exp itself. Hence
+ * by its Taylor series to r⁵ (truncation < 2^-66). The value th + (th·p + tl) before the one final
+ * rounding is within about 2^-61 relative (≈ 0.002 ulp) of e^x, and the exact distance of that
+ * value from the rounded result is known (Fast2Sum). Where it lies farther than 0.02 ulp from the
+ * midpoint between two doubles, the correctly rounded double is also the one every exp with an
+ * error below 0.52 ulp must return (glibc's exp: at most 0.51 ulp), so the result equals libm's;
+ * the other lanes (about 4 %), |x| > 64 and NaN are computed by libm's exp itself. Hence
  * identical spikes with or without the vector path (tests/test_core.py checks it against libm). */
 #if defined(__AVX2__) && defined(__FMA__)
 #define NB_EXP_VECTOR 1
@@ -191,20 +190,19 @@ static inline __m256d nb_exp4(__m256d x, unsigned *fallback)
     q = _mm256_fmadd_pd(r, q, _mm256_set1_pd(1.0 / 6.0));
     q = _mm256_fmadd_pd(r, q, _mm256_set1_pd(0.5));
     q = _mm256_mul_pd(_mm256_mul_pd(r, r), q);
-    /* T·(1 + r + q) = th + a + (ae + th·q + tl), a + ae = th·r exactly (tl·r < 2^-62 dropped) */
-    __m256d a = _mm256_mul_pd(th, r);
-    __m256d ae = _mm256_fmsub_pd(th, r, a);
-    __m256d h = _mm256_add_pd(th, a);
-    __m256d l = _mm256_sub_pd(a, _mm256_sub_pd(h, th));                 /* h + l = th + a exactly */
-    __m256d lo = _mm256_add_pd(_mm256_add_pd(l, tl), _mm256_fmadd_pd(th, q, ae));
-    __m256d y = _mm256_add_pd(h, lo);
-    __m256d err = _mm256_sub_pd(lo, _mm256_sub_pd(y, h));              /* exact: value − y */
+    /* T·(1 + p) ≈ th + (th·p + tl), p = r + q: before the final rounding within 2^-61 of e^x
+     * relative (the sum p and the fused th·p + tl round once each; tl·p < 2^-62 dropped) */
+    __m256d pq = _mm256_add_pd(r, q);
+    __m256d lo = _mm256_fmadd_pd(th, pq, tl);
+    __m256d y = _mm256_add_pd(th, lo);
+    __m256d err = _mm256_sub_pd(lo, _mm256_sub_pd(y, th));             /* exact: value − y */
+    /* the spacing of doubles just below y (half an ulp of y where y is a power of two) */
     const __m256d expo = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7ff0000000000000LL));
-    __m256d ulp = _mm256_mul_pd(_mm256_and_pd(y, expo), _mm256_set1_pd(0x1p-52));
+    __m256d ulp = _mm256_and_pd(_mm256_mul_pd(y, _mm256_set1_pd(1.0 - 0x1p-53)), expo);
     const __m256d sign = _mm256_set1_pd(-0.0);
-    __m256d bad = _mm256_cmp_pd(_mm256_andnot_pd(sign, err), _mm256_mul_pd(ulp, _mm256_set1_pd(0.48)), _CMP_GE_OQ);
+    __m256d bad = _mm256_cmp_pd(_mm256_andnot_pd(sign, err),
+                                _mm256_mul_pd(ulp, _mm256_set1_pd(0.48 * 0x1p-52)), _CMP_NLT_UQ);
     bad = _mm256_or_pd(bad, _mm256_cmp_pd(_mm256_andnot_pd(sign, x), _mm256_set1_pd(64.0), _CMP_NLE_UQ));
-    bad = _mm256_or_pd(bad, _mm256_cmp_pd(_mm256_andnot_pd(expo, y), _mm256_setzero_pd(), _CMP_EQ_OQ));
     /* 2^(k div 256): the exponent field k·2^52 from the integer bits of k (two's complement) */
     __m256i e = _mm256_slli_epi64(_mm256_andnot_si256(_mm256_set1_epi64x(255), ki), 44);
     __m256d scale = _mm256_castsi256_pd(_mm256_add_epi64(e, _mm256_set1_epi64x(0x3ff0000000000000LL)));
