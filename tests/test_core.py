@@ -103,17 +103,21 @@ def test_kernel_exponential_equals_libm_bit_for_bit():
     np.testing.assert_array_equal(kernel, libm)
 
 
-def test_conductance_update_equals_its_equations_bit_for_bit():
-    """Per-neuron parameters, 70 neurons (a 64-neuron block and a tail): the membrane follows
-    v∞ + (v − v∞)·exp(−g·dt/τ_m) with libm's exp (Python's math.exp) operation for operation."""
+@pytest.mark.parametrize("uniform", [False, True])
+def test_conductance_update_equals_its_equations_bit_for_bit(uniform):
+    """Per-neuron or equal parameters, 70 neurons (a 64-neuron block and a tail): the membrane
+    follows v∞ + (v − v∞)·exp(−g·dt/τ_m) with libm's exp (Python's math.exp) operation for
+    operation."""
     import math
 
     rng = np.random.default_rng(3)
     n = 70
-    prm = LIFParameters(tau_m_ms=rng.uniform(5, 30, n), v_rest_mV=rng.uniform(-70, -60, n),
+    draw = (lambda lo, hi: float(rng.uniform(lo, hi))) if uniform else (
+        lambda lo, hi: rng.uniform(lo, hi, n))
+    prm = LIFParameters(tau_m_ms=draw(5, 30), v_rest_mV=draw(-70, -60),
                         v_th_mV=100.0, v_reset_mV=-65.0, t_ref_ms=0.0, r_mohm=100.0,
-                        tau_e_ms=rng.uniform(2, 8, n), tau_i_ms=rng.uniform(5, 15, n),
-                        e_e_mV=0.0, e_i_mV=rng.uniform(-85, -75, n))
+                        tau_e_ms=draw(2, 8), tau_i_ms=draw(5, 15),
+                        e_e_mV=0.0, e_i_mV=draw(-85, -75))
     net = Network(DT)
     ge0, gi0 = rng.uniform(0, 3, n), rng.uniform(0, 5, n)
     pop = net.add_lif(n, prm, synapse="conductance", v_init_mV=rng.uniform(-70, -55, n),

@@ -65,6 +65,10 @@ cdef extern from "_lif_kernels.h" nogil:
                  const double *dt_over_tau, const double *e_e, const double *e_i,
                  const double *de, const double *di, const double *vth,
                  const double *vreset, const double *ref)
+    void nb_coba_uniform(Py_ssize_t lo, Py_ssize_t hi, double *v, double *ge, double *gi,
+                         double *until, uint64_t *bits, double gnow, const double *drive,
+                         double drive_s, double dt_over_tau, double e_e, double e_i, double de,
+                         double di, double vth, double vreset, double ref)
     int nb_collect(Py_ssize_t lo, Py_ssize_t hi, const uint64_t *bits, int *out)
     void nb_exp_init()
     void nb_exp_n(const double *x, double *out, Py_ssize_t n)
@@ -151,6 +155,7 @@ cdef struct Pops:
     double *e_e
     double *e_i
     unsigned char *drive_uniform    # per population: constant drive, equal for all neurons
+    unsigned char *params_uniform   # per conductance-based population: equal parameters
 
 
 cdef void _update_chunk(Py_ssize_t c, const Pops *P, double *v, double *ge, double *gi,
@@ -165,7 +170,11 @@ cdef void _update_chunk(Py_ssize_t c, const Pops *P, double *v, double *ge, doub
     elif P.kind[p] == 1:      # current-based, per-neuron parameters
         nb_cuba_general(lo, hi, v, ge, gi, until, bits, gnow, drive, P.p_mem, P.p_e,
                         P.p_i, P.d_e, P.d_i, P.vth, P.vreset, P.ref)
-    else:                     # conductance-based
+    elif P.params_uniform[p]:   # conductance-based, uniform parameters
+        nb_coba_uniform(lo, hi, v, ge, gi, until, bits, gnow,
+                        NULL if P.drive_uniform[p] else drive, drive[j], P.dt_over_tau[j],
+                        P.e_e[j], P.e_i[j], P.d_e[j], P.d_i[j], P.vth[j], P.vreset[j], P.ref[j])
+    else:                     # conductance-based, per-neuron parameters
         nb_coba(lo, hi, v, ge, gi, until, bits, gnow, drive, P.dt_over_tau, P.e_e,
                 P.e_i, P.d_e, P.d_i, P.vth, P.vreset, P.ref)
 
@@ -305,6 +314,16 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
             drive_uniform[p] = 1
     cdef unsigned char[::1] du_v = drive_uniform
     P.drive_uniform = &du_v[0]
+    # conductance-based populations of 4 or more neurons with equal parameters: scalar parameters
+    params_uniform = np.zeros(max(1, n_pops), dtype=np.uint8)
+    for p in range(n_pops):
+        a, z = pop_start[p], stops[p]
+        if pop_kind[p] == 2 and z - a >= 4 and all(
+                np.all(np.asarray(C[key])[a:z] == C[key][a])
+                for key in ("dt_over_tau", "e_e", "e_i", "d_e", "d_i", "vth", "vreset", "ref_steps")):
+            params_uniform[p] = 1
+    cdef unsigned char[::1] pu_v = params_uniform
+    P.params_uniform = &pu_v[0]
     spikebuf_init(&buf, False)
     if dyn_base == NULL or spiking == NULL:
         free(dyn_base)

@@ -298,6 +298,44 @@ static inline void nb_coba(ptrdiff_t lo, ptrdiff_t hi, double *restrict v,
     }
 }
 
+/* conductance-based update of a population with equal parameters (the common case): the same
+ * operations as nb_coba with the parameters as scalars (fewer streams); drive NULL: drive_s */
+static inline void nb_coba_uniform(ptrdiff_t lo, ptrdiff_t hi, double *restrict v,
+                                   double *restrict ge, double *restrict gi,
+                                   double *restrict until, uint64_t *restrict bits, double gnow,
+                                   const double *restrict drive, double drive_s,
+                                   double dt_over_tau, double e_e, double e_i, double de,
+                                   double di, double vth, double vreset, double ref)
+{
+    long long f[NB_BLOCK];
+    double xa[NB_BLOCK], ex[NB_BLOCK], vinf[NB_BLOCK];
+    for (ptrdiff_t b = lo; b < hi; b += NB_BLOCK) {
+        ptrdiff_t e = (b + NB_BLOCK < hi) ? b + NB_BLOCK : hi, n = e - b;
+        for (ptrdiff_t k = 0; k < n; k++) {
+            double ie = ge[b + k], ii = gi[b + k];
+            double gtot = 1.0 + ie + ii;
+            double dr = drive ? drive[b + k] : drive_s;
+            vinf[k] = (dr + ie * e_e + ii * e_i) / gtot;
+            xa[k] = -dt_over_tau * gtot;
+        }
+        nb_exp_n(xa, ex, n);
+        for (ptrdiff_t k = 0; k < n; k++) {
+            ptrdiff_t i = b + k;
+            double ie = ge[i], ii = gi[i], vo = v[i];
+            double u = until[i];
+            long long act = gnow >= u;
+            double vn = act ? vinf[k] + (vo - vinf[k]) * ex[k] : vo;
+            long long spk = act & (vn > vth);
+            v[i] = spk ? vreset : vn;
+            until[i] = spk ? gnow + ref : u;
+            f[k] = spk;
+            ge[i] = ie * de;
+            gi[i] = ii * di;
+        }
+        bits[b] = nb_pack(f, n);
+    }
+}
+
 /* Neurons that spiked in [lo, hi), in increasing order, appended to out; returns the count. */
 static inline int nb_collect(ptrdiff_t lo, ptrdiff_t hi, const uint64_t *restrict bits,
                              int *restrict out)
