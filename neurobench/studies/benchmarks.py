@@ -7,10 +7,10 @@ CUBA scaling series at fixed in-degree, and the STDP network of Song, Miller & A
 
 Engines: this core (1 and 2 OpenMP threads), Brian2 2.9 with the cython runtime target and
 in C++ standalone mode (compilation timed separately from the simulation, which is Brian2's
-own timer of the run), and NEST 3.10 (``iaf_psc_exp``, ``iaf_cond_exp``, ``stdp_synapse``; a
-note when not installed). Every case runs in a fresh process, so peak memory and compilation
-are per case; the cases of the speed target (core, 1 thread, vs Brian2 C++ standalone, on CUBA
-and STDP) are repeated in interleaved rounds and the fastest round is kept (the machine is
+own timer of the run), and NEST 3.10 (``iaf_psc_exp``, ``iaf_cond_exp``, ``stdp_synapse``;
+its claims NOT_RUN when not installed). Every case runs in a fresh process, so peak memory and compilation
+are per case; the cases of the speed target (core, 1 thread, vs Brian2 C++ standalone, on CUBA,
+COBA and STDP) are repeated in interleaved rounds and the fastest round is kept (the machine is
 shared: the minimum is the least disturbed measurement). Times are reported as wall clock and
 as processor time; the speed-up of the target compares processor times (Brian2's C++ standalone
 timer is ``std::clock()``, processor time), which a shared machine disturbs least.
