@@ -257,7 +257,14 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
     # so that an event adds into one array without selecting it
     cdef Py_ssize_t gi_off = (<Py_ssize_t> &gi[0] - <Py_ssize_t> &ge[0]) // <Py_ssize_t> sizeof(double)
     cdef long long *psyn_ptr = &syn_ptr[0]
-    cdef int *psyn_loc = &syn_loc[0] if syn_loc.shape[0] > 0 else NULL
+    # per synapse: its target's g_e or g_i as an offset from g_e[0]
+    # (int32 when it fits: one stream of 4 bytes per event)
+    goff_np = (np.asarray(syn_loc) >> 1) + (np.asarray(syn_loc) & 1).astype(np.int64) * gi_off
+    if goff_np.size and (goff_np.min() < 0 or goff_np.max() >= 2**31):
+        raise ValueError("g_e and g_i lie too far apart for 32-bit offsets")
+    goff_np = goff_np.astype(np.int32)
+    cdef int[::1] goff = goff_np
+    cdef int *psyn_goff = &goff[0] if goff.shape[0] > 0 else NULL
     cdef double *psyn_w = &syn_w[0] if syn_w.shape[0] > 0 else NULL
     cdef int cnt
     cdef int n_spk, p, rule, sp
@@ -378,8 +385,7 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
                 for q in range(phist_n[rs]):
                     src = phist[rs * hcap + q]
                     for k in range(psyn_ptr[src], psyn_ptr[src + 1]):
-                        loc = psyn_loc[k]
-                        pge[(loc >> 1) + (loc & 1) * gi_off] += psyn_w[k]
+                        pge[psyn_goff[k]] += psyn_w[k]
                 phist_n[rs] = 0
             # this step's spikes in neuron order
             n_spk = 0
