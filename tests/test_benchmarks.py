@@ -135,11 +135,22 @@ def test_missing_nest_case_is_recorded_not_dropped(monkeypatch):
     assert len(nest) == 2 and nest["error"].str.contains("not installed").all()
 
 
+def test_capped_nest_case_shares_its_statistics_window_with_every_engine():
+    from neurobench.studies import benchmarks as study
+
+    p = _study_params(nest_max_duration_s={"coba": 2.0})
+    coba = [c for c in study._cases(p) if c["network"] == "coba" and c["series"] == "main"]
+    assert {c["stats_window_s"] for c in coba} == {2.0}
+    assert {c["duration_s"] for c in coba if c["engine"] == "nest"} == {2.0}
+    assert {c["duration_s"] for c in coba if c["engine"] != "nest"} == {p["coba_duration_s"]}
+    assert all("stats_window_s" not in c for c in study._cases(p) if c["network"] == "cuba")
+
+
 def test_brian2_cpp_cases_of_one_network_share_a_project_directory():
     from neurobench.studies import benchmarks as study
 
     p = _study_params(repeats=2)
     jobs = [study._job(c, "/tmp/x") for c in study._cases(p)]
-    dirs = {j["network"]: j.get("brian2_dir") for j in jobs if j["engine"] == "brian2_cpp"}
-    assert dirs["cuba"] == "/tmp/x/cuba" and dirs["stdp"] == "/tmp/x/stdp"
+    dirs = {(j["network"], j["n"]): j.get("brian2_dir") for j in jobs if j["engine"] == "brian2_cpp"}
+    assert dirs[("cuba", 4000)] == "/tmp/x/cuba_4000" and dirs[("stdp", 1000)] == "/tmp/x/stdp_1000"
     assert all("brian2_dir" not in j for j in jobs if j["engine"] != "brian2_cpp")

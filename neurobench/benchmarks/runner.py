@@ -3,7 +3,8 @@
 A case is a dict ``{network: cuba|coba|stdp, n, duration_s, engine, threads, seed}``; the engine
 is one of ``core``, ``brian2_cython``, ``brian2_cpp``, ``nest``. An optional ``brian2_dir``
 names the directory of Brian2's C++ standalone project, kept between cases of the same network
-so that they share its compiled files. The child process builds the network (``networks``),
+so that they share its compiled files; an optional ``stats_window_s`` restricts the firing
+statistics to the first seconds (the window common to all engines of a network). The child process builds the network (``networks``),
 runs it (``engines``) and prints one JSON line: timings, the firing statistics computed here
 for every engine alike, peak resident memory of the simulation (the process; for Brian2's C++
 standalone mode the larger of the process and its compiled binary, the compiler excluded), and
@@ -72,9 +73,13 @@ def run_case(case: dict) -> dict:
             res = engines.run_brian2(net, duration_ms, seed=case["seed"],
                                      target=_brian2_target(engine), workdir=work)
     n = 1 if case["network"] == "stdp" else net.n
-    # statistics after a 10 % transient (at most 1 s), the same for every engine
-    skip = min(0.1 * duration_ms, 1000.0)
-    stats = networks.spike_statistics(res["t_ms"], res["i"], n, duration_ms, skip_ms=skip)
+    # statistics after a 10 % transient (at most 1 s), the same for every engine, over the
+    # common window of the network's cases (``stats_window_s``) where one engine runs shorter
+    window_ms = min(duration_ms, float(case.get("stats_window_s") or np.inf) * 1e3)
+    skip = min(0.1 * window_ms, 1000.0)
+    t_ms, ids = np.asarray(res["t_ms"], float), np.asarray(res["i"])
+    keep = t_ms < window_ms
+    stats = networks.spike_statistics(t_ms[keep], ids[keep], n, window_ms, skip_ms=skip)
     row = dict(case, **stats, sim_s=res["sim_s"], cpu_s=res["cpu_s"], build_s=res["build_s"],
                compile_s=res["compile_s"],
                realtime_ratio=duration_ms * 1e-3 / res["sim_s"] if res["sim_s"] > 0 else np.nan,

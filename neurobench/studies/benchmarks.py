@@ -88,16 +88,24 @@ def _cases(p) -> list[dict]:
         for e, t in variants(p["scaling_engines"]):
             cases.append(dict(network="cuba", n=n, duration_s=p["scaling_duration_s"], engine=e,
                               threads=t, seed=seed, series="scaling"))
-    for c in cases:        # NEST's slowest cases, shortened where the comparison survives
-        if c["engine"] == "nest" and c["series"] == "main":
-            c["duration_s"] = min(c["duration_s"], p["nest_max_duration_s"].get(c["network"], np.inf))
+    # NEST's slowest cases, shortened; every engine's statistics of that network then come from
+    # the same (shorter) window, so that the rate and CV comparison stays like for like
+    for c in cases:
+        cap = p["nest_max_duration_s"].get(c["network"])
+        if cap is not None and c["series"] == "main" and cap < c["duration_s"] \
+                and "nest" in (p["stdp_engines"] if c["network"] == "stdp" else p["engines"]):
+            c["stats_window_s"] = cap
+            if c["engine"] == "nest":
+                c["duration_s"] = cap
     return cases
 
 
 def _job(case: dict, brian2_root: str) -> dict:
     job = {key: case[key] for key in runner.CASE_KEYS}
-    if case["engine"] == "brian2_cpp":      # one project per network: compiled once
-        job["brian2_dir"] = os.path.join(brian2_root, case["network"])
+    if "stats_window_s" in case:
+        job["stats_window_s"] = case["stats_window_s"]
+    if case["engine"] == "brian2_cpp":      # one project per network and size: compiled once
+        job["brian2_dir"] = os.path.join(brian2_root, f"{case['network']}_{case['n']}")
     return job
 
 
