@@ -7,6 +7,7 @@ import numpy as np
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
+NPY_RANDOM_LIB = os.path.join(os.path.dirname(np.__file__), "random", "lib")
 COMPILE_ARGS = ["-O3"]  # no -ffast-math: results must match Brian2 to rounding
 # The LIF core: OpenMP for its threaded membrane update; no FMA contraction (bitwise results);
 # -fno-trapping-math lets the compiler vectorise the branch-free updates (no result changes).
@@ -20,6 +21,9 @@ extensions = [
         "neurobench.core._engine",
         ["neurobench/core/_engine.pyx"],
         include_dirs=[np.get_include(), "neurobench/core"],
+        # numpy's random distributions (C API): Poisson sources drawn in compiled code
+        library_dirs=[NPY_RANDOM_LIB],
+        libraries=["npyrandom"],
         extra_compile_args=CORE_ARGS,
         extra_link_args=["-fopenmp"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],

@@ -56,3 +56,101 @@ def test_benchmarks_workflow(quick_results):
     if engines.nest_available():      # the quick run compares the core with NEST
         for cid in ("cuba_rate_agree", "cuba_cv_agree"):
             assert claims.loc[cid, "status"] == "PASS", (cid, claims.loc[cid].to_dict())
+
+
+def _study_params(**over):
+    from neurobench.config import load_config, study_params
+
+    p = study_params(load_config("config/config.yaml"), "benchmarks")
+    p.update(over)
+    return p
+
+
+def _row(network, engine, threads=1, **kw):
+    base = dict(series="main", network=network, n=4000 if network != "stdp" else 1000,
+                duration_s=10.0, engine=engine, threads=threads, rate_hz=20.0, cv_isi=0.9,
+                cpu_s=1.0, n_spikes=1000, rounds=1, floor_s=0.5, peak_rss_mib=100.0,
+                label=f"core ({threads} thr)" if engine == "core" else engine)
+    base.update(kw)
+    return base
+
+
+class _Claims(list):
+    def claim(self, c):
+        self.append(c)
+
+
+def test_claims_not_run_with_reasons_when_engines_or_cores_are_missing():
+    """NEST not installed, the 2-thread case skipped on a busy machine, Brian2 C++ not run on
+    STDP: every declared claim is still written, NOT_RUN with the reason, the others computed."""
+    import pandas as pd
+
+    from neurobench.studies import benchmarks as study
+
+    p = _study_params()
+    best = pd.DataFrame([
+        _row("cuba", "core"), _row("cuba", "brian2_cpp", cpu_s=3.5, rate_hz=20.5, peak_rss_mib=150.0),
+        _row("coba", "core", threads=1), _row("coba", "core", threads=2),
+        _row("coba", "brian2_cpp", cpu_s=1.5, peak_rss_mib=90.0),
+        _row("stdp", "core")])
+    errors = pd.DataFrame([
+        dict(network="cuba", n=4000, engine="core", threads=2,
+             error="2 threads need 2 idle cores; the machine has 2, 0.3 idle after waiting 120 s"),
+        dict(network="cuba", n=4000, engine="nest", threads=1, error="NEST (pynest) is not installed")])
+    out = _Claims()
+    study._claims(out, best, p, errors)
+    study._memory_claim(out, study._memory_table(best))
+    got = {c.claim_id: c for c in out}
+    assert set(got) == set(study.declared_claims(p))
+    status = {k: c.status for k, c in got.items()}
+    assert status["cuba_speedup_vs_brian2_cpp"] == "PASS"          # 3.5 / 1.0 ≥ 3
+    assert got["cuba_speedup_vs_brian2_cpp"].reproduced == pytest.approx(3.5)
+    assert status["coba_speedup_vs_brian2_cpp"] == "FAIL"          # 1.5 < 2
+    assert status["cuba_rate_agree"] == "PASS"
+    assert status["cuba_threads_same_spikes"] == "NOT_RUN"
+    assert "idle cores" in got["cuba_threads_same_spikes"].tolerance
+    assert status["coba_threads_same_spikes"] == "PASS"
+    assert status["stdp_speedup_vs_brian2_cpp"] == "NOT_RUN"
+    assert "brian2_cpp" in got["stdp_speedup_vs_brian2_cpp"].tolerance
+    assert status["stdp_rate_agree"] == "NOT_RUN"
+    # memory: worst ratio over CUBA (100/150) and COBA (100/90)
+    assert status["peak_rss_vs_brian2_cpp"] == "FAIL"
+    assert got["peak_rss_vs_brian2_cpp"].reproduced == pytest.approx(100 / 90)
+    kinds = study.declared_claims(p)
+    assert kinds["cuba_rate_agree"] == "independent_simulator"
+    assert kinds["coba_speedup_vs_brian2_cpp"] == "design_target"
+    assert kinds["cuba_threads_same_spikes"] == "verification"
+
+
+def test_missing_nest_case_is_recorded_not_dropped(monkeypatch):
+    from neurobench.studies import benchmarks as study
+
+    p = _study_params(engines=["core", "nest"], stdp_engines=["core"], scaling_engines=[],
+                      scaling_n=[], core_threads=[1], repeats=1)
+    monkeypatch.setattr(study.engines, "nest_available", lambda: False)
+    monkeypatch.setattr(study.runner, "run_isolated",
+                        lambda job, timeout: dict(job, rate_hz=1.0, cv_isi=0.5, cpu_s=0.1))
+    runs = study.run_all(p)
+    nest = runs[runs["engine"] == "nest"]
+    assert len(nest) == 2 and nest["error"].str.contains("not installed").all()
+
+
+def test_capped_nest_case_shares_its_statistics_window_with_every_engine():
+    from neurobench.studies import benchmarks as study
+
+    p = _study_params(nest_max_duration_s={"coba": 2.0})
+    coba = [c for c in study._cases(p) if c["network"] == "coba" and c["series"] == "main"]
+    assert {c["stats_window_s"] for c in coba} == {2.0}
+    assert {c["duration_s"] for c in coba if c["engine"] == "nest"} == {2.0}
+    assert {c["duration_s"] for c in coba if c["engine"] != "nest"} == {p["coba_duration_s"]}
+    assert all("stats_window_s" not in c for c in study._cases(p) if c["network"] == "cuba")
+
+
+def test_brian2_cpp_cases_of_one_network_share_a_project_directory():
+    from neurobench.studies import benchmarks as study
+
+    p = _study_params(repeats=2)
+    jobs = [study._job(c, "/tmp/x") for c in study._cases(p)]
+    dirs = {(j["network"], j["n"]): j.get("brian2_dir") for j in jobs if j["engine"] == "brian2_cpp"}
+    assert dirs[("cuba", 4000)] == "/tmp/x/cuba_4000" and dirs[("stdp", 1000)] == "/tmp/x/stdp_1000"
+    assert all("brian2_dir" not in j for j in jobs if j["engine"] != "brian2_cpp")

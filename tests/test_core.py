@@ -88,6 +88,56 @@ def test_conductance_jump_and_decay():
     assert st.v[after, 0].max() > -65.0           # depolarises towards E_e = 0 mV
 
 
+def test_kernel_exponential_equals_libm_bit_for_bit():
+    """The conductance-based update's exponential (vector form where built with AVX2 and FMA)
+    returns libm's exp exactly: over the membrane's range, across the vector range |x| ≤ 64,
+    beyond it, and at the special values."""
+    from neurobench.core import _engine
+
+    rng = np.random.default_rng(7)
+    x = np.concatenate([rng.uniform(-2.0, 0.0, 1_000_000), rng.uniform(-64.0, 64.0, 500_000),
+                        rng.uniform(-1e-6, 1e-6, 100_000), rng.uniform(-745.0, 709.0, 100_000),
+                        [0.0, -0.0, 64.0, -64.0, np.nextafter(64.0, 100.0), 709.8, -745.2,
+                         np.inf, -np.inf, np.nan, 5e-324, np.log(2.0), -np.log(2.0) / 512]])
+    libm, kernel, _ = _engine.exp_libm_and_kernel(x)
+    np.testing.assert_array_equal(kernel, libm)
+
+
+@pytest.mark.parametrize("uniform", [False, True])
+def test_conductance_update_equals_its_equations_bit_for_bit(uniform):
+    """Per-neuron or equal parameters, 70 neurons (a 64-neuron block and a tail): the membrane
+    follows v∞ + (v − v∞)·exp(−g·dt/τ_m) with libm's exp (Python's math.exp) operation for
+    operation."""
+    import math
+
+    rng = np.random.default_rng(3)
+    n = 70
+    draw = (lambda lo, hi: float(rng.uniform(lo, hi))) if uniform else (
+        lambda lo, hi: rng.uniform(lo, hi, n))
+    prm = LIFParameters(tau_m_ms=draw(5, 30), v_rest_mV=draw(-70, -60),
+                        v_th_mV=100.0, v_reset_mV=-65.0, t_ref_ms=0.0, r_mohm=100.0,
+                        tau_e_ms=draw(2, 8), tau_i_ms=draw(5, 15),
+                        e_e_mV=0.0, e_i_mV=draw(-85, -75))
+    net = Network(DT)
+    ge0, gi0 = rng.uniform(0, 3, n), rng.uniform(0, 5, n)
+    pop = net.add_lif(n, prm, synapse="conductance", v_init_mV=rng.uniform(-70, -55, n),
+                      ge_init=ge0, gi_init=gi0)
+    pop.i_const_pA[:] = rng.uniform(0, 100, n)
+    net.run(0.0)
+    C = net._compiled
+    drive = C["el"] + C["r_mohm"] * pop.i_const_pA * 1e-3
+    v, ge, gi = pop.v_init_mV.copy(), ge0.copy(), gi0.copy()
+    for _ in range(40):
+        gtot = 1.0 + ge + gi
+        vinf = (drive + ge * C["e_e"] + gi * C["e_i"]) / gtot
+        x = -C["dt_over_tau"] * gtot
+        v = vinf + (v - vinf) * np.array([math.exp(a) for a in x])
+        ge, gi = ge * C["d_e"], gi * C["d_i"]
+    net.run(40 * DT)
+    np.testing.assert_array_equal(net.v(pop), v)
+    np.testing.assert_array_equal(C["ge"], ge)
+
+
 @pytest.mark.parametrize("delay_ms", [0.1, 1.0, 3.7])
 def test_delays(delay_ms):
     st = _one_input_spike(5.0, delay_ms=delay_ms)
@@ -219,6 +269,54 @@ def test_events_by_step_is_a_stable_csr():
     assert ids.size == 0
     with pytest.raises(ValueError, match=r"\[0, 4\)"):
         events_by_step([np.array([4])], [np.array([1])], 4)
+
+
+def test_sorted_runs_give_the_same_csr_as_the_counting_sort():
+    """Long sorted runs (Poisson processes, spike generators) take the block-wise sort; it must
+    give exactly the CSR of the plain counting sort, across blocks and with repeated steps."""
+    from neurobench.core import _engine
+    from neurobench.core.events import events_by_step
+
+    rng = np.random.default_rng(11)
+    n_steps = 3 * 4096 + 17
+    chunks = [np.sort(rng.integers(0, n_steps, m)) for m in (5000, 1, 0, 8000)]
+    ids = [rng.integers(0, 50, c.size) for c in chunks]
+    ptr, out = events_by_step(chunks, ids, n_steps)
+    st, src = np.concatenate(chunks), np.concatenate(ids)
+    ref_ptr = np.zeros(n_steps + 1, dtype=np.int64)
+    np.cumsum(np.bincount(st, minlength=n_steps), out=ref_ptr[1:])
+    np.testing.assert_array_equal(ptr, ref_ptr)
+    np.testing.assert_array_equal(out, _engine.group_by_step(st, src, ref_ptr))
+
+
+@pytest.mark.parametrize("prob", [0.0015, 0.2, 0.5, 1.0])
+def test_poisson_draws_equal_numpys_geometric_batches(prob):
+    """The compiled Poisson sources draw from the network's numpy Generator exactly what
+    ``rng.geometric`` batches of int(n·p + 6·√(n·p) + 8) gaps would (same steps, same state
+    afterwards), so runs keep the spikes they had when the draws were made in Python."""
+    import math
+
+    from neurobench.core import _engine
+
+    n = 20_000
+    probs = np.array([prob, prob / 3, 0.0])
+    rng, ref_rng = np.random.default_rng(4), np.random.default_rng(4)
+    steps, counts = _engine.bernoulli_steps(rng, probs, n)
+    expected = []
+    for p in probs[probs > 0]:
+        if p >= 1.0:
+            expected.append(np.arange(n))
+            continue
+        size, last = int(n * p + 6 * math.sqrt(n * p) + 8), -1
+        while True:
+            pos = last + np.cumsum(ref_rng.geometric(p, size=size))
+            expected.append(pos[pos < n])
+            if pos[-1] >= n:
+                break
+            last = int(pos[-1])
+    np.testing.assert_array_equal(steps, np.concatenate(expected))
+    assert counts[-1] == 0 and counts.sum() == steps.size
+    assert rng.random() == ref_rng.random()
 
 
 @pytest.mark.parametrize("call, match", [

@@ -1,10 +1,14 @@
 """Run one benchmark case in a fresh Python process and gather the results.
 
 A case is a dict ``{network: cuba|coba|stdp, n, duration_s, engine, threads, seed}``; the engine
-is one of ``core``, ``brian2_cython``, ``brian2_cpp``, ``nest``. The child process builds the
-network (``networks``), runs it (``engines``) and prints one JSON line: timings, the firing
-statistics computed here for every engine alike, peak resident memory of the process (and of
-its children, e.g. Brian2's compiled binary), and for STDP the final weights.
+is one of ``core``, ``brian2_cython``, ``brian2_cpp``, ``nest``. An optional ``brian2_dir``
+names the directory of Brian2's C++ standalone project, kept between cases of the same network
+so that they share its compiled files; an optional ``stats_window_s`` restricts the firing
+statistics to the first seconds (the window common to all engines of a network). The child process builds the network (``networks``),
+runs it (``engines``) and prints one JSON line: timings, the firing statistics computed here
+for every engine alike, peak resident memory of the simulation (the process; for Brian2's C++
+standalone mode the larger of the process and its compiled binary, the compiler excluded), and
+for STDP the final weights.
 
     python -m neurobench.benchmarks.runner '{"network": "cuba", "n": 4000, ...}'
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import resource
 import subprocess
 import sys
@@ -59,15 +64,22 @@ def run_case(case: dict) -> dict:
         res = engines.run_core(net, duration_ms, seed=case["seed"], n_threads=case["threads"])
     elif engine == "nest":
         res = engines.run_nest(net, duration_ms, seed=case["seed"], n_threads=case["threads"])
+    elif case.get("brian2_dir"):
+        os.makedirs(case["brian2_dir"], exist_ok=True)
+        res = engines.run_brian2(net, duration_ms, seed=case["seed"], target=_brian2_target(engine),
+                                 workdir=case["brian2_dir"])
     else:
-        target = "cython" if engine == "brian2_cython" else "cpp_standalone"
         with tempfile.TemporaryDirectory(prefix="nb_brian2_") as work:
-            res = engines.run_brian2(net, duration_ms, seed=case["seed"], target=target,
-                                     workdir=work)
+            res = engines.run_brian2(net, duration_ms, seed=case["seed"],
+                                     target=_brian2_target(engine), workdir=work)
     n = 1 if case["network"] == "stdp" else net.n
-    # statistics after a 10 % transient (at most 1 s), the same for every engine
-    skip = min(0.1 * duration_ms, 1000.0)
-    stats = networks.spike_statistics(res["t_ms"], res["i"], n, duration_ms, skip_ms=skip)
+    # statistics after a 10 % transient (at most 1 s), the same for every engine, over the
+    # common window of the network's cases (``stats_window_s``) where one engine runs shorter
+    window_ms = min(duration_ms, float(case.get("stats_window_s") or np.inf) * 1e3)
+    skip = min(0.1 * window_ms, 1000.0)
+    t_ms, ids = np.asarray(res["t_ms"], float), np.asarray(res["i"])
+    keep = t_ms < window_ms
+    stats = networks.spike_statistics(t_ms[keep], ids[keep], n, window_ms, skip_ms=skip)
     row = dict(case, **stats, sim_s=res["sim_s"], cpu_s=res["cpu_s"], build_s=res["build_s"],
                compile_s=res["compile_s"],
                realtime_ratio=duration_ms * 1e-3 / res["sim_s"] if res["sim_s"] > 0 else np.nan,
@@ -77,10 +89,14 @@ def run_case(case: dict) -> dict:
         g_max = net.params["g_max"]
         row.update(w_final=w.tolist(), frac_w_low=float(np.mean(w < 0.1 * g_max)),
                    frac_w_high=float(np.mean(w > 0.9 * g_max)))
-    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    row["peak_rss_mib"] = peak / 1024.0          # ru_maxrss is in KiB on Linux
+    # ru_maxrss is in KiB on Linux; children (compilers) are not counted
+    row["peak_rss_mib"] = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+                              res.get("binary_rss_mib", 0.0))
     return row
+
+
+def _brian2_target(engine: str) -> str:
+    return "cython" if engine == "brian2_cython" else "cpp_standalone"
 
 
 def run_isolated(case: dict, timeout_s: float = 900.0) -> dict:

@@ -34,8 +34,12 @@ Each neuron's arithmetic is the same whatever the thread count, so results are i
 """
 
 from cython.parallel cimport prange
-from libc.stdlib cimport malloc, free
-from libc.math cimport exp, pow
+from cpython.pycapsule cimport PyCapsule_GetPointer
+from libc.stdlib cimport malloc, realloc, free
+from libc.math cimport ceil, exp, log1p, pow, sqrt
+from libc.stdint cimport INT64_MAX
+from numpy.random cimport bitgen_t
+from numpy.random.c_distributions cimport random_geometric, random_standard_exponential
 import numpy as np
 
 from neurobench.core._spikebuf cimport (SpikeBuf, spikebuf_free, spikebuf_init, spikebuf_push,
@@ -61,7 +65,33 @@ cdef extern from "_lif_kernels.h" nogil:
                  const double *dt_over_tau, const double *e_e, const double *e_i,
                  const double *de, const double *di, const double *vth,
                  const double *vreset, const double *ref)
+    void nb_coba_uniform(Py_ssize_t lo, Py_ssize_t hi, double *v, double *ge, double *gi,
+                         double *until, uint64_t *bits, double gnow, const double *drive,
+                         double drive_s, double dt_over_tau, double e_e, double e_i, double de,
+                         double di, double vth, double vreset, double ref)
     int nb_collect(Py_ssize_t lo, Py_ssize_t hi, const uint64_t *bits, int *out)
+    void nb_exp_init()
+    void nb_exp_n(const double *x, double *out, Py_ssize_t n)
+    int NB_EXP_VECTOR
+
+
+nb_exp_init()      # the table of the vector exponential (_lif_kernels.h)
+
+
+def exp_libm_and_kernel(double[::1] x):
+    """exp of each element by libm and by the kernels' exponential (``nb_exp_n``: vector form
+    where the build has AVX2 and FMA): both must agree bit for bit. Returns (libm, kernel,
+    vectorised: bool)."""
+    cdef Py_ssize_t n = x.shape[0], k
+    a = np.empty(n)
+    b = np.empty(n)
+    cdef double[::1] av = a, bv = b
+    with nogil:
+        for k in range(n):
+            av[k] = exp(x[k])
+        if n > 0:
+            nb_exp_n(&x[0], &bv[0], n)
+    return a, b, bool(NB_EXP_VECTOR)
 
 
 cdef inline void _arrive(double *ring, unsigned char *mark, int *touched, int *n_touched,
@@ -83,6 +113,19 @@ cdef void _mark(unsigned char *mark, int *touched, int *n_touched, long long m,
     mark[m] = 1
     touched[slot * n_neurons + n_touched[slot]] = <int> (m - slot * n_neurons)
     n_touched[slot] += 1
+
+
+# STDP traces decay by exp(−Δ·dt/τ) over the Δ steps since their last update: for Δ below
+# DECAY_STEPS the value comes from a table of the same exponentials (the same argument, the same
+# libm exp, hence the same value), beyond it from exp itself
+cdef enum:
+    DECAY_STEPS = 4096
+
+
+cdef inline double _decay(const double *table, long long d, double c) noexcept nogil:
+    if d < DECAY_STEPS:
+        return table[d]
+    return exp(-d * c)
 
 
 cdef inline double _clip(double w, double lo, double hi) noexcept nogil:
@@ -112,6 +155,7 @@ cdef struct Pops:
     double *e_e
     double *e_i
     unsigned char *drive_uniform    # per population: constant drive, equal for all neurons
+    unsigned char *params_uniform   # per conductance-based population: equal parameters
 
 
 cdef void _update_chunk(Py_ssize_t c, const Pops *P, double *v, double *ge, double *gi,
@@ -126,7 +170,11 @@ cdef void _update_chunk(Py_ssize_t c, const Pops *P, double *v, double *ge, doub
     elif P.kind[p] == 1:      # current-based, per-neuron parameters
         nb_cuba_general(lo, hi, v, ge, gi, until, bits, gnow, drive, P.p_mem, P.p_e,
                         P.p_i, P.d_e, P.d_i, P.vth, P.vreset, P.ref)
-    else:                     # conductance-based
+    elif P.params_uniform[p]:   # conductance-based, uniform parameters
+        nb_coba_uniform(lo, hi, v, ge, gi, until, bits, gnow,
+                        NULL if P.drive_uniform[p] else drive, drive[j], P.dt_over_tau[j],
+                        P.e_e[j], P.e_i[j], P.d_e[j], P.d_i[j], P.vth[j], P.vreset[j], P.ref[j])
+    else:                     # conductance-based, per-neuron parameters
         nb_coba(lo, hi, v, ge, gi, until, bits, gnow, drive, P.dt_over_tau, P.e_e,
                 P.e_i, P.d_e, P.d_i, P.vth, P.vreset, P.ref)
 
@@ -205,7 +253,19 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
     cdef int loc
     cdef int *phist = &hist[0]
     cdef int *phist_n = &hist_n[0]
-    cdef double *gx[2]
+    # g_i as an offset from g_e (both views into one buffer: Network._compile staggers them),
+    # so that an event adds into one array without selecting it
+    cdef Py_ssize_t gi_off = (<Py_ssize_t> &gi[0] - <Py_ssize_t> &ge[0]) // <Py_ssize_t> sizeof(double)
+    cdef long long *psyn_ptr = &syn_ptr[0]
+    # per synapse: its target's g_e or g_i as an offset from g_e[0]
+    # (int32 when it fits: one stream of 4 bytes per event)
+    goff_np = (np.asarray(syn_loc) >> 1) + (np.asarray(syn_loc) & 1).astype(np.int64) * gi_off
+    if goff_np.size and (goff_np.min() < 0 or goff_np.max() >= 2**31):
+        raise ValueError("g_e and g_i lie too far apart for 32-bit offsets")
+    goff_np = goff_np.astype(np.int32)
+    cdef int[::1] goff = goff_np
+    cdef int *psyn_goff = &goff[0] if goff.shape[0] > 0 else NULL
+    cdef double *psyn_w = &syn_w[0] if syn_w.shape[0] > 0 else NULL
     cdef int cnt
     cdef int n_spk, p, rule, sp
     cdef double w, tr, fac, span, u, xs, rel
@@ -224,6 +284,14 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
     cdef Pops P
     cdef SpikeBuf buf
     cdef int err = 0
+    # per rule: exp(−Δ·dt/τ₊) and exp(−Δ·dt/τ₋) for Δ = 0 … DECAY_STEPS − 1
+    decay_np = np.empty((2, max(1, n_rules), DECAY_STEPS))
+    cdef double[:, :, ::1] decay = decay_np
+    cdef long long dk
+    for r in range(n_rules):
+        for dk in range(DECAY_STEPS):
+            decay[0, r, dk] = exp(-dk * r_cp[r])
+            decay[1, r, dk] = exp(-dk * r_cm[r])
     P.ch_pop = &ch_pop[0]
     P.ch_lo = &ch_lo[0]
     P.ch_hi = &ch_hi[0]
@@ -253,8 +321,16 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
             drive_uniform[p] = 1
     cdef unsigned char[::1] du_v = drive_uniform
     P.drive_uniform = &du_v[0]
-    gx[0] = &ge[0]
-    gx[1] = &gi[0]
+    # conductance-based populations of 4 or more neurons with equal parameters: scalar parameters
+    params_uniform = np.zeros(max(1, n_pops), dtype=np.uint8)
+    for p in range(n_pops):
+        a, z = pop_start[p], stops[p]
+        if pop_kind[p] == 2 and z - a >= 4 and all(
+                np.all(np.asarray(C[key])[a:z] == C[key][a])
+                for key in ("dt_over_tau", "e_e", "e_i", "d_e", "d_i", "vth", "vreset", "ref_steps")):
+            params_uniform[p] = 1
+    cdef unsigned char[::1] pu_v = params_uniform
+    P.params_uniform = &pu_v[0]
     spikebuf_init(&buf, False)
     if dyn_base == NULL or spiking == NULL:
         free(dyn_base)
@@ -308,9 +384,8 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
                 rs = (g + ring_len - d0) % ring_len
                 for q in range(phist_n[rs]):
                     src = phist[rs * hcap + q]
-                    for k in range(syn_ptr[src], syn_ptr[src + 1]):
-                        loc = syn_loc[k]
-                        gx[loc & 1][loc >> 1] += syn_w[k]
+                    for k in range(psyn_ptr[src], psyn_ptr[src + 1]):
+                        pge[psyn_goff[k]] += psyn_w[k]
                 phist_n[rs] = 0
             # this step's spikes in neuron order
             n_spk = 0
@@ -361,7 +436,7 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
                     rule = syn_rule[k]
                     if rule >= 0:
                         i = rule * n_neurons + syn_tgt[k]
-                        tr = y_post[i] * exp(-(g - y_last[i]) * r_cm[rule])
+                        tr = y_post[i] * _decay(&decay[1, rule, 0], g - y_last[i], r_cm[rule])
                         w = syn_w[k]
                         fac = 1.0
                         if r_soft[rule]:
@@ -372,7 +447,7 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
                         syn_w[k] = _clip(w - r_am[rule] * fac * tr, r_wmin[rule], r_wmax[rule])
                 for p in range(n_rules):
                     i = p * n_src + src
-                    tr = x_pre[i] * exp(-(g - x_last[i]) * r_cp[p])
+                    tr = x_pre[i] * _decay(&decay[0, p, 0], g - x_last[i], r_cp[p])
                     x_pre[i] = 1.0 if r_nearest[p] else tr + 1.0
                     x_last[i] = g
             if err:
@@ -385,7 +460,7 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
                         k = post_syn[q]
                         rule = syn_rule[k]
                         c = rule * n_src + syn_pre[k]
-                        tr = x_pre[c] * exp(-(g - x_last[c]) * r_cp[rule])
+                        tr = x_pre[c] * _decay(&decay[0, rule, 0], g - x_last[c], r_cp[rule])
                         w = syn_w[k]
                         fac = 1.0
                         if r_soft[rule]:
@@ -396,7 +471,7 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
                         syn_w[k] = _clip(w + r_ap[rule] * fac * tr, r_wmin[rule], r_wmax[rule])
                     for p in range(n_rules):
                         c = p * n_neurons + i
-                        tr = y_post[c] * exp(-(g - y_last[c]) * r_cm[p])
+                        tr = y_post[c] * _decay(&decay[1, p, 0], g - y_last[c], r_cm[p])
                         y_post[c] = 1.0 if r_nearest[p] else tr + 1.0
                         y_last[c] = g
 
@@ -410,6 +485,124 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
         raise MemoryError("cannot grow the spike buffer")
     steps, ids = spikebuf_take(&buf)
     return steps, ids, row, wrow
+
+
+def bernoulli_steps(rng, const double[::1] prob, long long n_steps):
+    """Steps in [0, n_steps) at which independent Bernoulli(prob[j]) processes fire, drawn from
+    the ``numpy.random.Generator`` ``rng`` as geometric gaps, in the same draws and order as
+    ``rng.geometric(prob[j], size)`` batches of ``size = int(n·p + 6·√(n·p) + 8)`` per process
+    (a process with p ≥ 1 fires every step without drawing; p = 0 never fires), so that the
+    stream equals the one drawn from Python. Returns ``(steps int64, counts int64 per process)``,
+    the steps of process j after those of processes < j. Gaps by inversion, as numpy draws them
+    for p < 1/3: ⌈−E / log1p(−p)⌉ with E a standard exponential (numpy's own generator)."""
+    cdef bitgen_t *bg = <bitgen_t *> PyCapsule_GetPointer(rng.bit_generator.capsule, "BitGenerator")
+    cdef Py_ssize_t m = prob.shape[0], j, t, size
+    cdef long long pos, last, cap = 0, n = 0
+    cdef long long *buf = NULL
+    cdef long long *grown
+    cdef double p, lq, z
+    cdef bint done, full = False
+    counts = np.zeros(m, dtype=np.int64)
+    cdef long long[::1] cnt = counts
+    for j in range(m):
+        cap += <long long> (n_steps * prob[j] + 6 * sqrt(n_steps * prob[j]) + 8) if prob[j] < 1.0 else n_steps
+    buf = <long long *> malloc(max(cap, 1) * sizeof(long long))
+    if buf == NULL:
+        raise MemoryError("cannot allocate the Poisson event buffer")
+    with rng.bit_generator.lock, nogil:
+        for j in range(m):
+            p = prob[j]
+            if p <= 0.0:
+                continue
+            if p >= 1.0:
+                for t in range(n_steps):
+                    buf[n + t] = t
+                n += n_steps
+                cnt[j] = n_steps
+                continue
+            size = <Py_ssize_t> (n_steps * p + 6 * sqrt(n_steps * p) + 8)
+            lq = log1p(-p)
+            last = -1
+            done = False
+            while not done:
+                if n + size > cap:               # one more batch than estimated
+                    cap = 2 * (n + size)
+                    grown = <long long *> realloc(buf, cap * sizeof(long long))
+                    if grown == NULL:
+                        full = True
+                        break
+                    buf = grown
+                pos = last
+                for t in range(size):
+                    if p >= 0.333333333333333333333333:
+                        pos = pos + random_geometric(bg, p)
+                    else:
+                        z = ceil(-random_standard_exponential(bg) / lq)
+                        pos = pos + (<long long> z if z < 9.223372036854776e+18 else INT64_MAX)
+                    if pos < n_steps:
+                        buf[n] = pos
+                        n += 1
+                        cnt[j] += 1
+                done = pos >= n_steps
+                last = pos
+            if full:
+                break
+    if full:
+        free(buf)
+        raise MemoryError("cannot grow the Poisson event buffer")
+    steps = np.empty(n, dtype=np.int64)
+    cdef long long[::1] sv = steps
+    for t in range(n):
+        sv[t] = buf[t]
+    free(buf)
+    return steps, counts
+
+
+cdef enum:
+    RUN_BLOCK = 16384      # steps per block of group_sorted_runs (its counters stay in cache)
+
+
+def group_sorted_runs(const long long[::1] steps, const long long[::1] ids,
+                      const long long[::1] run_ptr, long long n_steps):
+    """The same CSR as ``group_by_step`` (ids in step order, stable within a step) for events
+    that come as runs sorted by step (run r: ``run_ptr[r] … run_ptr[r + 1]``, e.g. one run per
+    Poisson process): a counting sort block by block of RUN_BLOCK steps, each run read from
+    where it stopped, so that the counters stay in cache. Returns ``(ptr int64, ids int32)``.
+    Every step must lie in [0, n_steps) (checked by the caller, ``neurobench.core.events``)."""
+    cdef Py_ssize_t n = steps.shape[0], n_runs = run_ptr.shape[0] - 1, r, t
+    ptr_np = np.zeros(n_steps + 1, dtype=np.int64)
+    out = np.empty(n, dtype=np.int32)
+    cur_np = np.array(run_ptr[:n_runs], dtype=np.int64)
+    cdef long long[::1] ptr = ptr_np, cur = cur_np
+    cdef int[::1] o = out
+    cdef long long cnt[RUN_BLOCK]
+    cdef long long pos[RUN_BLOCK]
+    cdef long long b0, b1, k, e, acc = 0
+    with nogil:
+        b0 = 0
+        while b0 < n_steps:
+            b1 = min(b0 + RUN_BLOCK, n_steps)
+            for t in range(b1 - b0):
+                cnt[t] = 0
+            for r in range(n_runs):
+                k, e = cur[r], run_ptr[r + 1]
+                while k < e and steps[k] < b1:
+                    cnt[steps[k] - b0] += 1
+                    k += 1
+            for t in range(b1 - b0):
+                ptr[b0 + t] = acc
+                pos[t] = acc
+                acc += cnt[t]
+            for r in range(n_runs):
+                k, e = cur[r], run_ptr[r + 1]
+                while k < e and steps[k] < b1:
+                    o[pos[steps[k] - b0]] = <int> ids[k]
+                    pos[steps[k] - b0] += 1
+                    k += 1
+                cur[r] = k
+            b0 = b1
+        ptr[n_steps] = acc
+    return ptr_np, out
 
 
 def group_by_step(const long long[::1] steps, const long long[::1] ids, const long long[::1] ptr):

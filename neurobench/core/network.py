@@ -741,26 +741,11 @@ class Network:
                 lo, hi = np.searchsorted(src.steps, [s0, s1])
                 all_steps.append(src.steps[lo:hi] - s0)
                 all_ids.append(src.start + src.ids[lo:hi])
-            else:
-                prob = src.rates_hz * p_dt
-                for j in np.flatnonzero(prob > 0):
-                    st = self._bernoulli_steps(prob[j], n_steps)
-                    all_steps.append(st)
-                    all_ids.append(np.full(st.size, src.start + j, dtype=np.int64))
+            else:      # Bernoulli per step with p = rate·dt, drawn in compiled code
+                st, counts = _engine.bernoulli_steps(self.rng, src.rates_hz * p_dt, n_steps)
+                all_steps.append(st)
+                all_ids.append(np.repeat(np.arange(src.start, src.stop, dtype=np.int64), counts))
         return events_by_step(all_steps, all_ids, n_steps)
-
-    def _bernoulli_steps(self, prob, n_steps):
-        """Steps in [0, n_steps) at which a Bernoulli(prob) process fires (geometric gaps)."""
-        if prob >= 1.0:
-            return np.arange(n_steps, dtype=np.int64)
-        out, last = [], -1
-        size = int(n_steps * prob + 6 * math.sqrt(n_steps * prob) + 8)
-        while True:
-            pos = last + np.cumsum(self.rng.geometric(prob, size=size).astype(np.int64))
-            out.append(pos[pos < n_steps])
-            if pos[-1] >= n_steps:
-                return np.concatenate(out)
-            last = int(pos[-1])
 
     # -- running --------------------------------------------------------------------------
     def run(self, duration_ms: float, progress: bool = False, chunk_ms: float | None = None):

@@ -7,16 +7,21 @@ CUBA scaling series at fixed in-degree, and the STDP network of Song, Miller & A
 
 Engines: this core (1 and 2 OpenMP threads), Brian2 2.9 with the cython runtime target and
 in C++ standalone mode (compilation timed separately from the simulation, which is Brian2's
-own timer of the run), and NEST 3.10 (``iaf_psc_exp``, ``iaf_cond_exp``, ``stdp_synapse``; a
-note when not installed). Every case runs in a fresh process, so peak memory and compilation
-are per case; the cases of the speed target (core, 1 thread, vs Brian2 C++ standalone, on CUBA
-and STDP) are repeated in interleaved rounds and the fastest round is kept (the machine is
+own timer of the run), and NEST 3.10 (``iaf_psc_exp``, ``iaf_cond_exp``, ``stdp_synapse``;
+its claims NOT_RUN when not installed). Every case runs in a fresh process, so peak memory and compilation
+are per case; the cases of the speed target (core, 1 thread, vs Brian2 C++ standalone, on CUBA,
+COBA and STDP) are repeated in interleaved rounds and the fastest round is kept (the machine is
 shared: the minimum is the least disturbed measurement). Times are reported as wall clock and
 as processor time; the speed-up of the target compares processor times (Brian2's C++ standalone
 timer is ``std::clock()``, processor time), which a shared machine disturbs least.
 
 Statistics (mean rate, mean CV of the ISIs) must agree between engines within the stated
-tolerances, otherwise a timing compares different dynamics. The hardware floor of a network is
+tolerances, otherwise a timing compares different dynamics. Brian2's C++ standalone cases of one
+network share one project directory, so that only its first case compiles in full. Peak memory
+is that of the simulation: the process, and for Brian2's C++ standalone mode also its compiled
+binary (not the compiler). A case that cannot run (an engine not installed, a multi-threaded case
+on a machine without enough idle cores after waiting ``idle_wait_s``) leaves its claims NOT_RUN
+with the reason. The hardware floor of a network is
 estimated from measured per-operation costs (``neurobench.benchmarks._probe``): three streamed
 read-modify-writes per neuron per step (v, I_e, I_i: the state any LIF with two exponential
 synaptic currents must rewrite each step) plus one random read-modify-write per synaptic event.
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -33,14 +39,32 @@ import numpy as np
 import pandas as pd
 
 from neurobench.benchmarks import engines, runner
-from neurobench.report import StudyWriter, claim_at_least, claim_at_most, claim_within
+from neurobench.report import (StudyWriter, claim_at_least, claim_at_most, claim_not_run,
+                               claim_within)
 
 log = logging.getLogger("neurobench")
 
 BRETTE = "Brette et al. 2007, J. Comput. Neurosci. 23:349 (CUBA/COBA benchmark networks)"
 SONG = "Song, Miller & Abbott 2000 as in Brian2 examples/synapses/STDP.py"
-ISSUE = "issue 3 target: core (1 thread) ≥ 3× faster than Brian2 cpp_standalone simulation time"
+TARGET = ("the suite's speed target: the core (1 thread) against Brian2 cpp_standalone's "
+          "simulation time, same network, same job")
 STATE_VARIABLES = 3        # v, I_e (g_e), I_i (g_i); the refractory end is only read
+NETWORKS = ("cuba", "coba", "stdp")
+FLOOR_NETWORKS = ("cuba", "stdp")
+THREAD_NETWORKS = ("cuba", "coba")
+
+
+def declared_claims(params: dict) -> dict[str, str]:
+    """The study's claims and their kinds: engine agreement is checked against the other
+    simulators run in the same job; speed and memory are the suite's own targets; the thread
+    count's identity is the core against itself."""
+    claims = {f"{net}_rate_agree": "independent_simulator" for net in NETWORKS}
+    claims.update({f"{net}_cv_agree": "independent_simulator" for net in THREAD_NETWORKS})
+    claims.update({f"{net}_speedup_vs_brian2_cpp": "design_target" for net in NETWORKS})
+    claims.update({f"{net}_distance_to_floor": "design_target" for net in FLOOR_NETWORKS})
+    claims.update({f"{net}_threads_same_spikes": "verification" for net in THREAD_NETWORKS})
+    claims["peak_rss_vs_brian2_cpp"] = "design_target"
+    return claims
 
 
 def _engine_label(row) -> str:
@@ -50,15 +74,8 @@ def _engine_label(row) -> str:
 def _cases(p) -> list[dict]:
     """Every (network, size, engine, threads) case of the config, in interleaved order."""
     seed = p["seed"]
-    have_nest = engines.nest_available()
     def variants(names, threads=p["core_threads"]):
-        out = []
-        for e in names:
-            if e == "nest" and not have_nest:
-                continue
-            for t in (threads if e == "core" else [1]):
-                out.append((e, t))
-        return out
+        return [(e, t) for e in names for t in (threads if e == "core" else [1])]
     cases = []
     for net, n, dur, names in (("cuba", p["cuba_n"], p["cuba_duration_s"], p["engines"]),
                                ("coba", p["coba_n"], p["coba_duration_s"], p["engines"]),
@@ -71,32 +88,56 @@ def _cases(p) -> list[dict]:
         for e, t in variants(p["scaling_engines"]):
             cases.append(dict(network="cuba", n=n, duration_s=p["scaling_duration_s"], engine=e,
                               threads=t, seed=seed, series="scaling"))
+    # NEST's slowest cases, shortened; every engine's statistics of that network then come from
+    # the same (shorter) window, so that the rate and CV comparison stays like for like
+    for c in cases:
+        cap = p["nest_max_duration_s"].get(c["network"])
+        if cap is not None and c["series"] == "main" and cap < c["duration_s"] \
+                and "nest" in (p["stdp_engines"] if c["network"] == "stdp" else p["engines"]):
+            c["stats_window_s"] = cap
+            if c["engine"] == "nest":
+                c["duration_s"] = cap
     return cases
 
 
+def _job(case: dict, brian2_root: str) -> dict:
+    job = {key: case[key] for key in runner.CASE_KEYS}
+    if "stats_window_s" in case:
+        job["stats_window_s"] = case["stats_window_s"]
+    if case["engine"] == "brian2_cpp":      # one project per network and size: compiled once
+        job["brian2_dir"] = os.path.join(brian2_root, f"{case['network']}_{case['n']}")
+    return job
+
+
 def run_all(p) -> pd.DataFrame:
-    """Run every case (the target cases ``repeats`` times, interleaved); one row per run."""
+    """Run every case (the target cases ``repeats`` times, interleaved); one row per run. A
+    case that cannot run gets a row with its reason in ``error``."""
     cases = _cases(p)
-    target = [c for c in cases if c["series"] == "main" and c["network"] in ("cuba", "stdp")
+    target = [c for c in cases if c["series"] == "main"
               and ((c["engine"] == "core" and c["threads"] == 1) or c["engine"] == "brian2_cpp")]
+    have_nest = engines.nest_available()
     rows = []
-    for k, case in enumerate(cases):
-        log.info("benchmark %d/%d: %s", k + 1, len(cases), case)
-        job = {key: case[key] for key in runner.CASE_KEYS}
-        busy = _busy(case["threads"]) if case["engine"] == "core" and case["threads"] > 1 else None
-        if busy:
-            log.warning("skipping %s: %s", case, busy)
-            rows.append(dict(job, error=busy, series=case["series"], round=0))
-            continue
-        rows.append(dict(runner.run_isolated(job, p["case_timeout_s"]), series=case["series"],
-                         round=0))
-    for r in range(1, p["repeats"]):
-        for case in target:
-            log.info("benchmark repeat %d: %s", r, case)
-            job = {key: case[key] for key in runner.CASE_KEYS}
+    with tempfile.TemporaryDirectory(prefix="nb_brian2_projects_") as brian2_root:
+        for k, case in enumerate(cases):
+            log.info("benchmark %d/%d: %s", k + 1, len(cases), case)
+            job = _job(case, brian2_root)
+            reason = None
+            if case["engine"] == "nest" and not have_nest:
+                reason = "NEST (pynest) is not installed"
+            elif case["engine"] == "core" and case["threads"] > 1:
+                reason = _wait_for_idle(case["threads"], p["idle_wait_s"])
+            if reason:
+                log.warning("skipping %s: %s", case, reason)
+                rows.append(dict(job, error=reason, series=case["series"], round=0))
+                continue
             rows.append(dict(runner.run_isolated(job, p["case_timeout_s"]), series=case["series"],
-                             round=r))
-    return pd.DataFrame(rows)
+                             round=0))
+        for r in range(1, p["repeats"]):
+            for case in target:
+                log.info("benchmark repeat %d: %s", r, case)
+                rows.append(dict(runner.run_isolated(_job(case, brian2_root), p["case_timeout_s"]),
+                                 series=case["series"], round=r))
+    return pd.DataFrame(rows).drop(columns=["brian2_dir"], errors="ignore")
 
 
 def _idle_cores(window_s: float = 1.0) -> float:
@@ -117,14 +158,19 @@ def _idle_cores(window_s: float = 1.0) -> float:
     return n * (i1 - i0) / (t1 - t0) if t1 > t0 else float(n)
 
 
-def _busy(threads: int) -> str | None:
-    """A reason to skip a multi-threaded case: the threads synchronise every step (0.1 ms), so
-    a core taken by other work stalls all of them (one scheduler slice per step)."""
-    free = _idle_cores()
-    if free < threads - 0.5:
-        return (f"skipped: {threads} threads need {threads} idle cores, the machine has "
-                f"{os.cpu_count()} with {free:.1f} idle")
-    return None
+def _wait_for_idle(threads: int, wait_s: float) -> str | None:
+    """Wait up to ``wait_s`` for ``threads`` idle cores; the reason to skip when they do not
+    come. The threads synchronise every step (0.1 ms), so a core taken by other work stalls
+    all of them (one scheduler slice per step)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        free = _idle_cores()
+        if free >= threads - 0.5:
+            return None
+        if time.monotonic() >= deadline:
+            return (f"{threads} threads need {threads} idle cores; the machine has "
+                    f"{os.cpu_count()}, {free:.1f} idle after waiting {wait_s:g} s")
+        time.sleep(2.0)
 
 
 def best_of_rounds(runs: pd.DataFrame) -> pd.DataFrame:
@@ -154,7 +200,7 @@ def run(params: dict, outdir: Path) -> None:
     p = dict(params)
     from neurobench.benchmarks import _probe
 
-    with StudyWriter(outdir, p, seed=p["seed"]) as out:
+    with StudyWriter(outdir, p, seed=p["seed"], claims=declared_claims(p)) as out:
         runs = run_all(p)
         errors = runs[runs["error"].notna()] if "error" in runs else runs.iloc[:0]
         for _, e in errors.iterrows():
@@ -189,7 +235,12 @@ def run(params: dict, outdir: Path) -> None:
             out.table(errors[["network", "n", "engine", "threads", "error"]], "errors")
         seed_sd = (_stdp_seed_spread(p) if "core" in p["stdp_engines"]
                    and len(p["stdp_engines"]) > 1 else float("nan"))
-        _claims(out, best, p, seed_sd)
+        memory = _memory_table(best)
+        out.table(memory, "memory", caption="Peak resident memory of the simulation (MiB): the core "
+                  "(1 thread) and Brian2 cpp_standalone (the larger of its Python process and "
+                  "its compiled binary; the compiler not counted)")
+        _claims(out, best, p, errors, seed_sd)
+        _memory_claim(out, memory)
         _figures(out, best)
 
 
@@ -207,72 +258,154 @@ def _stdp_seed_spread(p) -> float:
     return float(np.std(rates, ddof=1)) if len(rates) > 1 else float("nan")
 
 
-def _claims(out, best, p, stdp_seed_sd=float("nan")):
-    main = best[best["series"] == "main"]
-    for net in ("cuba", "coba", "stdp"):
-        rows = main[main["network"] == net]
-        ref_rows = rows[rows["engine"] == p["stats_reference"]]
-        if ref_rows.empty:
+def _why_missing(errors: pd.DataFrame, network: str, engines_: list[str], threads: int = 1) -> str:
+    """The reason a network's case on one of ``engines_`` has no result: its error row, or that
+    the config does not run it."""
+    if not errors.empty:
+        e = errors[(errors["network"] == network) & errors["engine"].isin(engines_)
+                   & (errors["threads"] == threads)]
+        if not e.empty:
+            return f"{e.iloc[0]['engine']}: {e.iloc[0]['error']}"
+    if threads > 1:
+        return f"this config does not run the core on {network} with {threads} threads"
+    return f"{' / '.join(engines_)} is not among this config's engines for {network}"
+
+
+def _claims(out, best, p, errors, stdp_seed_sd=float("nan")):
+    main = best[best["series"] == "main"] if not best.empty else best
+    label = {"cuba": "CUBA", "coba": "COBA", "stdp": "STDP"}
+    for net in NETWORKS:
+        rows = main[main["network"] == net] if not main.empty else main
+        ref_rows = rows[rows["engine"] == p["stats_reference"]] if not rows.empty else rows
+        if ref_rows.empty and not rows.empty:
             ref_rows = rows[(rows["engine"] == "core") & (rows["threads"] == 1)]
-        if ref_rows.empty:
+        # independent engines only: the core with other thread counts is checked separately
+        others = (rows.drop(ref_rows.index[:1]) if not rows.empty else rows)
+        if not others.empty:
+            others = others[others["engine"] != "core"] if ref_rows.iloc[0]["engine"] == "core" \
+                else others[(others["engine"] != "core") | (others["threads"] == 1)]
+        rate_claim = f"{label[net]}: every engine fires at the same mean rate"
+        cv_claim = f"{label[net]}: every engine has the same ISI irregularity"
+        src = BRETTE if net != "stdp" else SONG
+        if ref_rows.empty or others.empty:
+            ran = sorted(set(rows["engine"])) if not rows.empty else []
+            missing = [e for e in (p["stdp_engines"] if net == "stdp" else p["engines"])
+                       if e not in ran]
+            reason = (f"fewer than two independent engines ran for {net} (ran: {ran or 'none'}; "
+                      f"{'; '.join(_why_missing(errors, net, [e]) for e in missing) or 'none other configured'})")
+            out.claim(claim_not_run(f"{net}_rate_agree", rate_claim, "mean rate (worst engine)",
+                                    reason=reason, unit="Hz", source=src))
+            if net != "stdp":
+                out.claim(claim_not_run(f"{net}_cv_agree", cv_claim,
+                                        "mean CV of ISIs (worst engine)", reason=reason,
+                                        source=src))
             continue
         ref = ref_rows.iloc[0]
-        src = f"{ref['label']} run in the same job ({BRETTE if net != 'stdp' else SONG})"
-        others = rows.drop(ref_rows.index[:1])
-        if others.empty:
-            continue
+        src = f"{ref['label']} run in the same job ({src})"
         dr = (others["rate_hz"] / ref["rate_hz"] - 1).abs().fillna(np.inf)
         worst = others.loc[dr.idxmax()]
-        if net == "stdp" and np.isfinite(stdp_seed_sd):
+        if net == "stdp":
             # independent Poisson inputs: engines can agree only up to the seed-to-seed spread
-            tol = max(p["rate_rel_tol"] * ref["rate_hz"], 3 * stdp_seed_sd)
+            if np.isfinite(stdp_seed_sd):
+                tol = max(p["rate_rel_tol"] * ref["rate_hz"], 3 * stdp_seed_sd)
+                note = (f"max(rate_rel_tol·ref, 3 × s.d. over {p['stdp_seed_runs']} core seeds "
+                        f"= {stdp_seed_sd:.2f} Hz)")
+            else:
+                tol, note = p["rate_rel_tol"] * ref["rate_hz"], "rate_rel_tol·ref (no seed spread)"
             out.claim(claim_within(
-                f"{net}_rate_agree", f"{net.upper()}: every engine fires at the same mean rate",
-                f"mean rate of {worst['label']} (worst engine)", ref["rate_hz"], worst["rate_hz"],
-                abs_tol=tol, unit="Hz", source=src,
-                note=f"max(rate_rel_tol·ref, 3 × s.d. over {p['stdp_seed_runs']} core seeds "
-                     f"= {stdp_seed_sd:.2f} Hz)"))
+                f"{net}_rate_agree", rate_claim, f"mean rate of {worst['label']} (worst engine)",
+                ref["rate_hz"], worst["rate_hz"], abs_tol=tol, unit="Hz", source=src, note=note))
             continue
         out.claim(claim_within(
-            f"{net}_rate_agree", f"{net.upper()}: every engine fires at the same mean rate",
-            f"mean rate of {worst['label']} (worst engine)", ref["rate_hz"], worst["rate_hz"],
-            rel_tol=p["rate_rel_tol"], unit="Hz", source=src))
-        if net != "stdp":
-            dcv = (others["cv_isi"] - ref["cv_isi"]).abs().fillna(np.inf)
-            worst = others.loc[dcv.idxmax()]
-            out.claim(claim_within(
-                f"{net}_cv_agree", f"{net.upper()}: every engine has the same ISI irregularity",
-                f"mean CV of ISIs of {worst['label']} (worst engine)", ref["cv_isi"],
-                worst["cv_isi"], abs_tol=p["cv_abs_tol"], unit="", source=src))
-    for net in ("cuba", "stdp"):
-        rows = main[main["network"] == net]
-        core = rows[(rows["engine"] == "core") & (rows["threads"] == 1)]
-        b2 = rows[rows["engine"] == "brian2_cpp"]
+            f"{net}_rate_agree", rate_claim, f"mean rate of {worst['label']} (worst engine)",
+            ref["rate_hz"], worst["rate_hz"], rel_tol=p["rate_rel_tol"], unit="Hz", source=src))
+        dcv = (others["cv_isi"] - ref["cv_isi"]).abs().fillna(np.inf)
+        worst = others.loc[dcv.idxmax()]
+        out.claim(claim_within(
+            f"{net}_cv_agree", cv_claim, f"mean CV of ISIs of {worst['label']} (worst engine)",
+            ref["cv_isi"], worst["cv_isi"], abs_tol=p["cv_abs_tol"], unit="", source=src))
+    targets = {"cuba": p["speedup_target"], "coba": p["coba_speedup_target"],
+               "stdp": p["speedup_target"]}
+    floor_max = {"cuba": p["floor_ratio_max"], "stdp": p["stdp_floor_ratio_max"]}
+    for net in NETWORKS:
+        rows = main[main["network"] == net] if not main.empty else main
+        core = rows[(rows["engine"] == "core") & (rows["threads"] == 1)] if not rows.empty else rows
+        b2 = rows[rows["engine"] == "brian2_cpp"] if not rows.empty else rows
+        cid = f"{net}_speedup_vs_brian2_cpp"
+        text = (f"{label[net]}: the core (1 thread) is at least {targets[net]:g}× faster than "
+                "Brian2 cpp_standalone")
+        qty = "Brian2 cpp_standalone / core processor time of the simulation"
         if core.empty or b2.empty:
+            why = [_why_missing(errors, net, [e]) for e, r in (("core", core), ("brian2_cpp", b2))
+                   if r.empty]
+            out.claim(claim_not_run(cid, text, qty, reason="; ".join(why), reference=targets[net],
+                                    tolerance=f"≥ {targets[net]:g}", unit="×", source=TARGET))
+        else:
+            c, b = core.iloc[0], b2.iloc[0]
+            out.claim(claim_at_least(
+                cid, f"{label[net]} {int(c['n'])} × {c['duration_s']:g} s: " + text[len(label[net]) + 2:],
+                f"{qty} (best of {int(c['rounds'])} rounds)", targets[net], b["cpu_s"] / c["cpu_s"],
+                unit="×", source=TARGET))
+        if net not in floor_max:
             continue
-        c, b = core.iloc[0], b2.iloc[0]
-        out.claim(claim_at_least(
-            f"{net}_speedup_vs_brian2_cpp",
-            f"{net.upper()} {int(c['n'])} × {c['duration_s']:g} s: the core (1 thread) is at least "
-            f"{p['speedup_target']:g}× faster than Brian2 cpp_standalone",
-            f"Brian2 cpp_standalone / core processor time of the simulation (best of "
-            f"{int(c['rounds'])} rounds)", p["speedup_target"], b["cpu_s"] / c["cpu_s"], unit="×",
-            source=ISSUE))
-        out.claim(claim_at_most(
-            f"{net}_distance_to_floor", f"{net.upper()}: core time relative to the hardware floor "
-            "(measured per-operation costs × operation counts)",
-            "core processor time / floor", p["floor_ratio_max"], c["cpu_s"] / c["floor_s"], unit="×",
-            source=f"hardware probe in the same job: {STATE_VARIABLES} streamed read-modify-writes "
-                   "per neuron-step "
-                   "+ 1 random read-modify-write per synaptic event"))
-    thr = main[(main["engine"] == "core")]
-    for net in ("cuba", "coba"):
-        t = thr[thr["network"] == net].set_index("threads")
+        cid = f"{net}_distance_to_floor"
+        text = (f"{label[net]}: core time relative to the hardware floor (measured per-operation "
+                "costs × operation counts)")
+        src = (f"hardware probe in the same job: {STATE_VARIABLES} streamed read-modify-writes per "
+               "neuron-step + 1 random read-modify-write per synaptic event")
+        if core.empty:
+            out.claim(claim_not_run(cid, text, "core processor time / floor",
+                                    reason=_why_missing(errors, net, ["core"]),
+                                    reference=floor_max[net], tolerance=f"≤ {floor_max[net]:g}",
+                                    unit="×", source=src))
+        else:
+            c = core.iloc[0]
+            out.claim(claim_at_most(cid, text, "core processor time / floor", floor_max[net],
+                                    c["cpu_s"] / c["floor_s"], unit="×", source=src))
+    for net in THREAD_NETWORKS:
+        cid = f"{net}_threads_same_spikes"
+        text = f"{label[net]}: 1 and 2 threads give the same spikes"
+        rows = main[(main["network"] == net) & (main["engine"] == "core")] if not main.empty else main
+        t = rows.set_index("threads") if not rows.empty else rows
         if {1, 2} <= set(t.index):
             out.claim(claim_within(
-                f"{net}_threads_same_spikes", f"{net.upper()}: 1 and 2 threads give the same spikes",
-                "spike count with 2 threads", t.loc[1, "n_spikes"], t.loc[2, "n_spikes"],
+                cid, text, "spike count with 2 threads", t.loc[1, "n_spikes"], t.loc[2, "n_spikes"],
                 abs_tol=0, unit="spikes", source="the core with 1 thread, same job"))
+        else:
+            out.claim(claim_not_run(
+                cid, text, "spike count with 2 threads",
+                reason=_why_missing(errors, net, ["core"], threads=2 if 1 in t.index else 1),
+                unit="spikes", source="the core with 1 thread, same job"))
+
+
+def _memory_table(best) -> pd.DataFrame:
+    """Peak memory of the core (1 thread) and Brian2 cpp_standalone on each network both ran."""
+    cols = ["series", "network", "n", "core_rss_mib", "brian2_cpp_rss_mib", "ratio"]
+    if best.empty:
+        return pd.DataFrame(columns=cols)
+    keys = ["series", "network", "n"]
+    core = best[(best["engine"] == "core") & (best["threads"] == 1)].set_index(keys)["peak_rss_mib"]
+    b2 = best[best["engine"] == "brian2_cpp"].set_index(keys)["peak_rss_mib"]
+    both = pd.concat([core.rename("core_rss_mib"), b2.rename("brian2_cpp_rss_mib")], axis=1,
+                     join="inner").reset_index()
+    both["ratio"] = both["core_rss_mib"] / both["brian2_cpp_rss_mib"]
+    return both[cols]
+
+
+def _memory_claim(out, memory):
+    text = "On every network the core's peak memory is at most Brian2 cpp_standalone's"
+    qty = "largest ratio core / Brian2 cpp_standalone peak resident memory over the networks"
+    src = "Brian2 cpp_standalone run in the same job on the same networks (table memory)"
+    if memory.empty:
+        out.claim(claim_not_run("peak_rss_vs_brian2_cpp", text, qty, reference=1.0,
+                                tolerance="≤ 1", reason="no network ran on both the core and "
+                                "Brian2 cpp_standalone", unit="×", source=src))
+        return
+    worst = memory.loc[memory["ratio"].idxmax()]
+    out.claim(claim_at_most(
+        "peak_rss_vs_brian2_cpp", text, qty, 1.0, worst["ratio"], unit="×", source=src,
+        note=f"worst: {worst['network']} {int(worst['n'])}, {worst['core_rss_mib']:.0f} vs "
+             f"{worst['brian2_cpp_rss_mib']:.0f} MiB; {len(memory)} networks"))
 
 
 def _figures(out, best):
