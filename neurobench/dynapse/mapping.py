@@ -5,7 +5,7 @@ multiplicities of its input and recurrent connections (AMPA for excitation, GABA
 subtractive inhibition), one base weight per synapse type in units of the threshold charge, the
 time constants of its membrane and synapses, its refractory period and an off-chip readout.
 
-Bias fit (:func:`fit_biases`), against the emulator's own measured responses on an ideal chip
+Bias fit (:func:`fit_core`, then :func:`network_biases`), against the emulator's own measured responses on an ideal chip
 (mismatch off, so no chip used to score the network is ever seen here):
 
 1. Start from the closed-form currents of :mod:`neurobench.dynapse.circuits`:
@@ -142,59 +142,79 @@ def threshold_weight(biases: BiasSet, multiplicity: int, constants: CircuitConst
     return float(grid[hi, 0])
 
 
-def fit_biases(net: dict, settings: FitSettings = FitSettings(),
-               constants: CircuitConstants | None = None) -> tuple[BiasSet, list[dict]]:
-    """Biases of the hidden core for a trained network (see the module docstring).
+@dataclass(frozen=True)
+class CoreFit:
+    """The fitted part of a core's biases shared by every network with the same time constants:
+    leak, gain and refractory biases, the measured threshold current × multiplicity and the
+    fit record (one row per measured quantity)."""
 
-    Returns the bias set and the fit record: one row per measured quantity with its target,
-    the closed-form first guess and the value measured with the final biases."""
+    biases: BiasSet
+    threshold_weight_A: float
+    calibration_multiplicity: int
+    gain_ratio: dict
+    record: list
+
+
+def fit_core(tau_mem_s: float, tau_exc_s: float, tau_inh_s: float, t_ref_s: float,
+             settings: FitSettings = FitSettings(),
+             constants: CircuitConstants | None = None) -> CoreFit:
+    """Steps 1–3 of the module docstring for the given time constants (s)."""
     c = constants or CircuitConstants()
     dt = settings.dt_us
-    tau_t = dict(tau_exc_s=net["tau_exc_s"], tau_inh_s=net["tau_inh_s"], tau_mem_s=net["tau_mem_s"])
+    tau_t = dict(tau_exc_s=tau_exc_s, tau_inh_s=tau_inh_s, tau_mem_s=tau_mem_s)
     leak = {"tau_exc_s": (EXC[0], c.c_ampa_F), "tau_inh_s": (INH[0], c.c_gaba_b_F),
             "tau_mem_s": (MEMBRANE_LEAK, c.c_mem_F)}
     i_leak = {k: float(leak_for_time_constant(tau_t[k], cap, c)) for k, (_, cap) in leak.items()}
 
-    def build(i_leak, i_w_exc=None, i_w_inh=None):
+    def build(i_w=None):
         d = {name: _nearest(name, i_leak[k]) for k, (name, _) in leak.items()}
-        for k, (tau_b, gain_b, _) in (("tau_exc_s", EXC), ("tau_inh_s", INH)):
+        for tau_b, gain_b, _ in (EXC, INH):
             d[gain_b] = _nearest(gain_b, settings.syn_gain * bias_current(tau_b, *d[tau_b]))
         d[MEMBRANE_GAIN] = _nearest(MEMBRANE_GAIN, settings.membrane_gain_A)
-        d[REFRACTORY] = _nearest(REFRACTORY, c.refractory_charge_C / net["t_ref_s"])
+        d[REFRACTORY] = _nearest(REFRACTORY, c.refractory_charge_C / t_ref_s)
         d["IF_DC_P"] = (0, 0)
-        if i_w_exc is not None:
-            d[EXC[2]] = _nearest(EXC[2], i_w_exc)
-            d[INH[2]] = _nearest(INH[2], i_w_inh)
+        if i_w is not None:
+            d[EXC[2]] = d[INH[2]] = _nearest(EXC[2], i_w)
         return BiasSet.default().replace(**d)
 
     window = 8 * max(tau_t.values())
+    # long enough for the membrane's peak after one event (it comes within a few τ_syn)
+    thr_ms = 1e3 * (10 * max(tau_exc_s, tau_inh_s) + 0.5 * tau_mem_s)
     m_cal = settings.calibration_multiplicity
     # the membrane's test event: half the threshold charge, measured with the current leaks
-    i_thr = threshold_weight(build(i_leak), m_cal, c, dt, 1e3 * window)
-    first = measured = measure_time_constants(build(i_leak, i_thr, i_thr), c, dt, window, m_cal // 2)
+    i_thr = threshold_weight(build(), m_cal, c, dt, thr_ms)
+    first = measured = measure_time_constants(build(i_thr), c, dt, window, m_cal // 2)
     for _ in range(settings.iterations):
         for k in i_leak:
             if math.isfinite(measured[k]) and measured[k] > 0:
                 # τ ∝ 1/(I_τ − I_0) for the membrane, 1/I_τ for a DPI (closed form)
                 floor = c.dark_current_A if k == "tau_mem_s" else 0.0
                 i_leak[k] = floor + (i_leak[k] - floor) * measured[k] / tau_t[k]
-        i_thr = threshold_weight(build(i_leak), m_cal, c, dt, 1e3 * window)
-        measured = measure_time_constants(build(i_leak, i_thr, i_thr), c, dt, window, m_cal // 2)
-    bs = build(i_leak)
-    ratio = {k: bs.current(g, c.dark_current_A) / bs.current(t, c.dark_current_A) for k, (t, g, _)
-             in (("exc", EXC), ("inh", INH))}
-    i_w_exc = net["base_exc"] * net["impulse_peak_exc"] * i_thr * m_cal
-    i_w_inh = net["base_inh"] * net["impulse_peak_inh"] * i_thr * m_cal * ratio["exc"] / ratio["inh"]
-    bs = build(i_leak, i_w_exc, i_w_inh)
-    rows = [dict(quantity=k, target=tau_t[k], closed_form=first[k], fitted=measured[k], unit="s",
-                 bias=leak[k][0], coarse_fine=str(bs[leak[k][0]])) for k in tau_t]
-    rows.append(dict(quantity="threshold weight current × multiplicity", target=math.nan,
-                     closed_form=math.nan, fitted=i_thr * m_cal, unit="A", bias=EXC[2],
-                     coarse_fine=f"m = {m_cal}"))
-    for k, name, i_w in (("exc", EXC[2], i_w_exc), ("inh", INH[2], i_w_inh)):
-        rows.append(dict(quantity=f"base weight {k} ({net['base_' + k]:.4g} threshold charges)",
-                         target=i_w, closed_form=math.nan, fitted=bs.current(name, c.dark_current_A),
-                         unit="A", bias=name, coarse_fine=str(bs[name])))
+        i_thr = threshold_weight(build(), m_cal, c, dt, thr_ms)
+        measured = measure_time_constants(build(i_thr), c, dt, window, m_cal // 2)
+    bs = build()
+    ratio = {k: bs.current(g, c.dark_current_A) / bs.current(t, c.dark_current_A)
+             for k, (t, g, _) in (("exc", EXC), ("inh", INH))}
+    rows = [dict(quantity=k.replace("_s", ""), target=tau_t[k], closed_form=first[k],
+                 fitted=measured[k], unit="s", bias=leak[k][0], coarse_fine=str(tuple(bs[leak[k][0]])))
+            for k in tau_t]
+    rows.append(dict(quantity=f"threshold weight current (one event of multiplicity {m_cal})",
+                     target=math.nan, closed_form=math.nan, fitted=i_thr, unit="A", bias=EXC[2],
+                     coarse_fine="bisection"))
+    return CoreFit(bs, i_thr, m_cal, ratio, rows)
+
+
+def network_biases(fit: CoreFit, net: dict, constants: CircuitConstants | None = None):
+    """The core's biases for a trained network: the fitted core plus the two base weights
+    (I_w = b·K·I_w*·m_cal, GABA_B scaled by the gain/leak ratios). Returns (BiasSet, rows)."""
+    c = constants or CircuitConstants()
+    q = fit.threshold_weight_A * fit.calibration_multiplicity
+    i_w = {"exc": net["base_exc"] * net["impulse_peak_exc"] * q,
+           "inh": net["base_inh"] * net["impulse_peak_inh"] * q * fit.gain_ratio["exc"] / fit.gain_ratio["inh"]}
+    bs = fit.biases.replace(**{EXC[2]: _nearest(EXC[2], i_w["exc"]), INH[2]: _nearest(INH[2], i_w["inh"])})
+    rows = [dict(quantity=f"base weight {k} ({net['base_' + k]:.4g} threshold charges)", target=i_w[k],
+                 closed_form=math.nan, fitted=bs.current(name, c.dark_current_A), unit="A", bias=name,
+                 coarse_fine=str(tuple(bs[name]))) for k, name in (("exc", EXC[2]), ("inh", INH[2]))]
     return bs, rows
 
 
