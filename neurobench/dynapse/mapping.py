@@ -276,7 +276,7 @@ def run_on_board(net: dict, biases: BiasSet, rasters: np.ndarray, bin_s: float, 
                                     name="clips")
     hidden = {(chip, s): _connect_copy(board, net, chip, s // R, s % R, gen.ids[s * F:(s + 1) * F])
               for chip in range(n_chips) for s in range(used)}
-    board.run(rounds * window_s * 1e3)
+    board.run((rounds * window_s - gap_s) * 1e3)          # no silence after the last round
     ev = board.events()
     counts = np.zeros((n_chips, N, H), np.int64)
     rnd = np.floor(ev.t_us * 1e-6 / window_s).astype(np.int64)
@@ -295,4 +295,4 @@ def run_on_board(net: dict, biases: BiasSet, rasters: np.ndarray, bin_s: float, 
     input_events = rasters.sum(axis=(1, 2))
     syn = (rasters.sum(axis=1) @ fan_in)[None, :] + counts @ fan_rec
     return dict(counts=counts, input_events=input_events, synaptic_events=syn,
-                cam_usage=int(board.cam_usage().max()), board_s=rounds * window_s, rounds=rounds)
+                cam_usage=int(board.cam_usage().max()), board_s=rounds * window_s - gap_s, rounds=rounds)

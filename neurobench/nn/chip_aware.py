@@ -119,8 +119,9 @@ class ChipAwareKWS(nn.Module):
     input bin, played at the bin's first step, as the spike generator does)."""
 
     def __init__(self, n_in: int, n_hidden: int, n_classes: int, params: DPIParameters,
-                 substeps: int = 4, mode: str = "chip", cam_entries: int = CAM_ENTRIES,
-                 mismatch_cv: float = 0.0, seed: int = 0, init_base: float = 0.1):
+                 substeps: int = 1, mode: str = "chip", cam_entries: int = CAM_ENTRIES,
+                 mismatch_cv: float = 0.0, seed: int = 0, init_base: float = 0.1,
+                 init_std: float = 0.15):
         super().__init__()
         if mode not in ("float", "chip"):
             raise ValueError(f"mode must be 'float' or 'chip', got {mode!r}")
@@ -130,10 +131,12 @@ class ChipAwareKWS(nn.Module):
         self.n_in, self.n_hidden = n_in, n_hidden
         self.cam_entries, self.mismatch_cv = int(cam_entries), float(mismatch_cv)
         g = torch.Generator().manual_seed(int(seed))
-        self.w = nn.Parameter(torch.randn(n_hidden, n_in + n_hidden, generator=g) * 0.15)
+        self.w = nn.Parameter(torch.randn(n_hidden, n_in + n_hidden, generator=g) * init_std)
         self.log_base = nn.Parameter(torch.full((2,), math.log(init_base)))   # (exc, inh)
         self.readout = nn.Linear(n_hidden, n_classes)
         self._gen = torch.Generator().manual_seed(int(seed) + 7919)
+        self.floor = True
+        self.steps_per_clip = 1
         self.last_spikes: torch.Tensor | None = None
 
     # -- weights --------------------------------------------------------------------------------
@@ -167,8 +170,9 @@ class ChipAwareKWS(nn.Module):
         return dict(m_exc_in=m_e[:, :F], m_inh_in=m_i[:, :F], m_exc_rec=m_e[:, F:],
                     m_inh_rec=m_i[:, F:], base_exc=float(b[0]), base_inh=float(b[1]),
                     tau_mem_s=p.tau_mem_ms * 1e-3, tau_exc_s=p.tau_exc_ms * 1e-3,
-                    tau_inh_s=p.tau_inh_ms * 1e-3, t_ref_s=p.refractory_ms * 1e-3,
-                    readout_w=self.readout.weight.detach().numpy().astype(float),
+                    tau_inh_s=p.tau_inh_ms * 1e-3,
+                    # the readout sees the mean spike count per step: counts / steps
+                    readout_w=self.readout.weight.detach().numpy().astype(float) / self.steps_per_clip,
                     readout_b=self.readout.bias.detach().numpy().astype(float),
                     impulse_peak_exc=impulse_peak(p, "exc"), impulse_peak_inh=impulse_peak(p, "inh"))
 
@@ -188,6 +192,7 @@ class ChipAwareKWS(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         T, B, _ = x.shape
         H, p = self.n_hidden, self.p
+        self.steps_per_clip = T * self.substeps
         w_e, w_i = self.effective_weights()
         F = self.n_in
         in_e = torch.einsum("tbf,hf->tbh", x, w_e[:, :F])
@@ -219,16 +224,18 @@ class ChipAwareKWS(nn.Module):
                     d_i = d_i + in_i[t]
                 q_e = b_e * q_e + (1 - b_e) * d_e * e_e
                 q_i = b_i * q_i + (1 - b_i) * d_i * e_i
-                v = torch.relu(a * v + q_e - q_i)
+                v = a * v + q_e - q_i
+                if self.floor:
+                    v = torch.relu(v)
                 v = torch.where(ref > 0, zero, v)
                 s = spike(v - 1.0, p.surrogate)
-                v = v * (1 - s)
+                v = v * (1 - s.detach())          # no gradient through the reset
                 ref = torch.where(s.detach() > 0, torch.full_like(ref, p.refractory_steps),
                                   torch.clamp(ref - 1, min=0))
                 spikes.append(s)
         S = torch.stack(spikes)
         self.last_spikes = S.detach()
-        return self.readout(S.sum(dim=0))
+        return self.readout(S.mean(dim=0))
 
 
 def spike_counts(model: ChipAwareKWS, x: torch.Tensor, batch_size: int = 256) -> np.ndarray:

@@ -43,6 +43,7 @@ the 95 % t-interval over seeds. Costs per sample on the test set: NeuroBench syn
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -526,12 +527,13 @@ def dpi_parameters(p: dict):
 
     c = p["chip"]
     substeps = p["snn_dt_ms"] / c["dt_ms"]
-    ref = c["refractory_ms"] / c["dt_ms"]
-    if abs(substeps - round(substeps)) > 1e-9 or abs(ref - round(ref)) > 1e-9:
-        raise ValueError(f"kws.chip.dt_ms ({c['dt_ms']}) must divide kws.snn_dt_ms ({p['snn_dt_ms']}) "
-                         f"and kws.chip.refractory_ms ({c['refractory_ms']})")
+    if abs(substeps - round(substeps)) > 1e-9:
+        raise ValueError(f"kws.chip.dt_ms ({c['dt_ms']}) must divide kws.snn_dt_ms ({p['snn_dt_ms']})")
+    # the model holds a neuron for the whole steps within t_ref; with t_ref < dt a chip neuron
+    # fires at most once per step, as the model's does
+    ref = int(math.floor(c["refractory_ms"] / c["dt_ms"] + 1e-9))
     return DPIParameters(dt_ms=c["dt_ms"], tau_mem_ms=c["tau_mem_ms"], tau_exc_ms=c["tau_syn_ms"],
-                         tau_inh_ms=c["tau_syn_ms"], refractory_steps=int(round(ref))), int(round(substeps))
+                         tau_inh_ms=c["tau_syn_ms"], refractory_steps=ref), int(round(substeps))
 
 
 def chip_jobs(p: dict) -> list[dict]:
@@ -562,8 +564,9 @@ def _train_chip_job(job: dict) -> dict:
     model = ChipAwareKWS(x.shape[2], job["n_hidden"], int(y.max()) + 1, dpi, substeps=substeps,
                          mode="float" if job["variant"] == "float" else "chip",
                          mismatch_cv=c["mismatch_cv"] if job["variant"] == ON_CHIP else 0.0,
-                         seed=job["seed"], init_base=c["init_base_weight"])
-    train_classifier(model, x[:, tr], yt[tr], epochs=c["epochs"], lr=c["lr"], batch_size=p["batch_size"],
+                         seed=job["seed"], init_base=c["init_base_weight"], init_std=c["init_weight_std"])
+    epochs = c["epochs"] if job["task"] == "binary" else p["epochs_digits"]
+    train_classifier(model, x[:, tr], yt[tr], epochs=epochs, lr=c["lr"], batch_size=p["batch_size"],
                      seed=job["seed"])
     pred_tr = predict(model, x[:, tr])
     pred = predict(model, x[:, ts])
@@ -586,7 +589,7 @@ def _on_chip(out, p: dict, chip_results: list[dict], data: dict) -> dict:
     c = p["chip"]
     dpi, _ = dpi_parameters(p)
     t0 = time.perf_counter()
-    fit = fit_core(dpi.tau_mem_ms * 1e-3, dpi.tau_exc_ms * 1e-3, dpi.tau_inh_ms * 1e-3, dpi.refractory_ms * 1e-3,
+    fit = fit_core(dpi.tau_mem_ms * 1e-3, dpi.tau_exc_ms * 1e-3, dpi.tau_inh_ms * 1e-3, c["refractory_ms"] * 1e-3,
                    FitSettings(membrane_gain_A=c["membrane_gain_pA"] * 1e-12, syn_gain=c["syn_gain"],
                                calibration_multiplicity=c["calibration_multiplicity"],
                                iterations=c["fit_iterations"], dt_us=c["dt_us"]))
