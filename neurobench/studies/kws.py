@@ -9,11 +9,16 @@ they show no clear improvements on the test set"); Pequeño-Zurro, Khacef, Panze
 arXiv 2503.15402 (recurrent CuBa-LIF 91 % on TIDIGITS formants); NeuroBench (Yik et al., Nat.
 Commun. 16:1545, 2025) for the cost metrics.
 
-Deployment: the trained ~10-neuron binary networks get DYNAP-SE1 weights (integer CAM
-multiplicities × one base weight per synapse type and core; ≤ 64 CAM entries per neuron, checked
-on the :class:`neurobench.dynapse.Board`) and the emulator's frozen lognormal mismatch on the
-synaptic efficacy; accuracy vs weight resolution and mismatch CV. The neuron dynamics stay the
-trained discrete LIF (the DPI circuits are not simulated here).
+On the chip: the ~10-neuron network is trained within the DYNAP-SE1's limits
+(:mod:`neurobench.nn.chip_aware`: integer CAM multiplicities × one base weight per synapse type,
+≤ 64 CAM entries per neuron, AMPA / GABA_B by sign, one spike-generator event per input channel
+and bin), plain float, chip-aware, and chip-aware with the emulator's mismatch drawn per sample,
+side by side; its time constants, threshold charge and base weights become DPI biases by a fit
+against the emulator's measured responses (:mod:`neurobench.dynapse.mapping`; the bias file is
+``kws_dynapse_biases.yaml``), and every test clip is played into copies of the network on the
+emulated board (DPI neurons and synapses, CAM routing, mismatch on), scored on held-out chips
+(mismatch seeds used nowhere else). Energy per inference would multiply the emulator's event
+counts by the DYNAP-SE's published energies per event, which the suite does not hold yet.
 
 Data: the espeak-ng corpus of :mod:`neurobench.data.speech` (rule ``kws_corpus``), or Speech
 Commands / TIDIGITS when ``dataset`` and ``data_path`` name them.
@@ -34,7 +39,8 @@ vs the rest, balanced by drawing as many negatives as positives (per seed); bala
 (d) ``n_hidden`` recurrent LIF neurons (α = ``lif_alpha`` per step, zero reset, atan surrogate)
 and a leaky readout, trained with Adam on the cross-entropy (:mod:`neurobench.nn.kws`); the
 neuron-count sweep repeats it for ``sweep_neurons``. (e) a GRU of the same size and a larger one,
-and a 1-D CNN, on the (non-spiking) filterbank energies. Tasks: binary ``keyword`` vs the other
+and a 1-D CNN, on the (non-spiking) filterbank energies. (f) the chip-aware networks above, for
+``chip.sweep_neurons``, and their runs on the emulated chips. Tasks: binary ``keyword`` vs the other
 words, and the 11 digits. Every model is trained for each of ``seeds``; tables give the mean and
 the 95 % t-interval over seeds. Costs per sample on the test set: NeuroBench synaptic operations
 (effective ACs, effective MACs, dense), activation sparsity, footprint.
