@@ -234,6 +234,16 @@ def _set_data(data):
     _DATA.update(data)
 
 
+def _job_inputs(job: dict, key: str):
+    """One thread in this worker; the job's time-major inputs on its device and its split."""
+    import torch
+
+    torch.set_num_threads(1)
+    threadpool_limits(limits=1)
+    x = torch.as_tensor(_DATA[key]).permute(1, 0, 2).contiguous().to(_DATA["device"])
+    return x, _DATA[job["task"]][job["seed"]]
+
+
 def _train_job(job: dict) -> dict:
     """Train one model (runs in a worker process; data in the module global)."""
     import torch
@@ -242,18 +252,13 @@ def _train_job(job: dict) -> dict:
     from neurobench.nn import LIFParameters
     from neurobench.nn.kws import build_model, predict, train_classifier
 
-    torch.set_num_threads(1)
-    threadpool_limits(limits=1)
-    p = _DATA["params"]
-    device = _DATA["device"]
     t0 = time.perf_counter()
-    x = _DATA["spikes"] if job["kind"] == "snn" else _DATA["energies"]
-    tr, ts, y = _DATA[job["task"]][job["seed"]]
-    xt = torch.as_tensor(x).permute(1, 0, 2).contiguous().to(device)
+    p, device = _DATA["params"], _DATA["device"]
+    xt, (tr, ts, y) = _job_inputs(job, "spikes" if job["kind"] == "snn" else "energies")
     yt = torch.as_tensor(y, dtype=torch.long, device=device)
     torch.manual_seed(job["seed"])
     lif = LIFParameters(alpha=p["lif_alpha"], beta=1.0, surrogate="atan")
-    model = build_model(job["kind"], x.shape[2], job["n_hidden"], int(y.max()) + 1, lif,
+    model = build_model(job["kind"], xt.shape[2], job["n_hidden"], int(y.max()) + 1, lif,
                         p["readout_alpha"]).to(device)
     epochs = p["epochs_binary"] if job["task"] == "binary" else p["epochs_digits"]
     train_classifier(model, xt[:, tr], yt[tr], epochs=epochs, lr=p["lr"], batch_size=p["batch_size"],
@@ -557,13 +562,10 @@ def _train_chip_job(job: dict) -> dict:
     from neurobench.nn.chip_aware import ChipAwareKWS
     from neurobench.nn.kws import predict, train_classifier
 
-    torch.set_num_threads(1)
-    threadpool_limits(limits=1)
+    t0 = time.perf_counter()
     p = _DATA["params"]
     c = p["chip"]
-    t0 = time.perf_counter()
-    tr, ts, y = _DATA[job["task"]][job["seed"]]
-    x = torch.as_tensor(_DATA["spikes"]).permute(1, 0, 2).contiguous()
+    x, (tr, ts, y) = _job_inputs(job, "spikes")
     yt = torch.as_tensor(y, dtype=torch.long)
     dpi, substeps = dpi_parameters(p)
     torch.manual_seed(job["seed"])
