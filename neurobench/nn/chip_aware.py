@@ -14,6 +14,11 @@ units of the threshold charge; the DPI's response to an event integrates to I_g 
 CAM multiplicity. The class score is a linear readout of the hidden spike counts, computed off
 chip from the AER events (the chip has no readout of its own).
 
+Known differences from the emulated chip (measured by the kws study on an ideal chip): a
+recurrent spike reaches its targets a few ms after the input events of the same step on the chip,
+one step later here; the chip's membrane is a current-mode circuit, linear only well above its
+gain current; so the chip fires somewhat fewer spikes than the model at the same weights.
+
 Modes (:class:`ChipAwareKWS`):
 
 - ``"float"`` — the same neurons with unconstrained real weights (the plain float network);
