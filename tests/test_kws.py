@@ -247,6 +247,23 @@ def test_chip_mode_weights_are_multiplicities_of_two_base_weights():
     assert not np.any((net["m_exc_in"] > 0) & (net["m_inh_in"] > 0))    # one sign per connection
 
 
+def test_recurrent_spikes_arrive_within_the_step_when_asked():
+    p = DPIParameters(dt_ms=20.0, tau_exc_ms=0.1, tau_inh_ms=0.1, refractory_steps=0)
+    m = ChipAwareKWS(1, 2, 2, p, mode="float", seed=0)
+    with torch.no_grad():
+        m.w.zero_()
+        m.w[0, 0] = 1.5                      # input → neuron 0 (fires at once)
+        m.w[1, 1] = 1.2                      # neuron 0 → neuron 1
+    x = torch.zeros(3, 1, 1)
+    x[0, 0, 0] = 1
+    m.eval()
+    m(x)
+    assert m.last_spikes[:, 0].tolist() == [[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]
+    m.same_step_recurrence = True
+    m(x)
+    assert m.last_spikes[:, 0].tolist() == [[1.0, 1.0], [0.0, 0.0], [0.0, 0.0]]
+
+
 def test_mismatch_draws_differ_per_sample_in_training_only():
     m = ChipAwareKWS(4, 5, 2, DPIParameters(), mode="chip", mismatch_cv=0.1, seed=1)
     m.train()
@@ -284,6 +301,7 @@ def test_network_on_the_emulated_chip_matches_the_model(core_fit, tmp_path):
 
     p = DPIParameters(dt_ms=20.0, tau_mem_ms=100.0, tau_exc_ms=2.0, tau_inh_ms=2.0, refractory_steps=0)
     m = ChipAwareKWS(32, 10, 2, p, mode="chip", seed=1, init_base=0.15, init_std=0.3)
+    m.same_step_recurrence = True
     net = m.chip_network()
     x = (np.random.default_rng(0).random((20, 50, 32)) < 0.08).astype(np.float32)
     model = spike_counts(m, torch.as_tensor(x).permute(1, 0, 2).contiguous())

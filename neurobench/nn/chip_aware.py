@@ -141,6 +141,7 @@ class ChipAwareKWS(nn.Module):
         self.readout = nn.Linear(n_hidden, n_classes)
         self._gen = torch.Generator().manual_seed(int(seed) + 7919)
         self.floor = True
+        self.same_step_recurrence = False
         self.steps_per_clip = 1
         self.last_spikes: torch.Tensor | None = None
 
@@ -216,14 +217,14 @@ class ChipAwareKWS(nn.Module):
         q_e = torch.zeros(B, H, device=dev)
         q_i = torch.zeros(B, H, device=dev)
         v = torch.zeros(B, H, device=dev)
-        s = torch.zeros(B, H, device=dev)
+        late = torch.zeros(B, H, device=dev)
         ref = torch.zeros(B, H, device=dev)
         zero = torch.zeros(B, H, device=dev)
         spikes = []
         for t in range(T):
             for k in range(self.substeps):
-                d_e = s @ rec_e
-                d_i = s @ rec_i
+                d_e = late @ rec_e                # recurrent input not yet delivered
+                d_i = late @ rec_i
                 if k == 0:
                     d_e = d_e + in_e[t]
                     d_i = d_i + in_i[t]
@@ -235,6 +236,16 @@ class ChipAwareKWS(nn.Module):
                 v = torch.where(ref > 0, zero, v)
                 s = spike(v - 1.0, p.surrogate)
                 v = v * (1 - s.detach())          # no gradient through the reset
+                if self.same_step_recurrence:
+                    # on the chip a spike reaches its targets within the same step: one round
+                    # of recurrent input, neurons that spiked stay refractory until the step ends
+                    r = (s @ rec_e) * e_e - (s @ rec_i) * e_i
+                    v = torch.relu(v + r) * (1 - s.detach())
+                    late = spike(v - 1.0, p.surrogate) * (1 - s.detach())
+                    v = v * (1 - late.detach())
+                    s = s + late
+                else:
+                    late = s
                 ref = torch.where(s.detach() > 0, torch.full_like(ref, p.refractory_steps),
                                   torch.clamp(ref - 1, min=0))
                 spikes.append(s)

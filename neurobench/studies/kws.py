@@ -573,6 +573,7 @@ def _train_chip_job(job: dict) -> dict:
                          mode="float" if job["variant"] == "float" else "chip",
                          mismatch_cv=c["mismatch_cv"] if job["variant"] == ON_CHIP else 0.0,
                          seed=job["seed"], init_base=c["init_base_weight"], init_std=c["init_weight_std"])
+    model.same_step_recurrence = c["same_step_recurrence"]
     epochs = c["epochs"] if job["task"] == "binary" else p["epochs_digits"]
     train_classifier(model, x[:, tr], yt[tr], epochs=epochs, lr=c["lr"], batch_size=p["batch_size"],
                      seed=job["seed"])
