@@ -4,6 +4,7 @@ temporal encoders, the models and their operation counts, the statistics, and th
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from scipy.linalg import solve_toeplitz
@@ -13,6 +14,10 @@ from neurobench.data import frontend
 from neurobench.data import temporal_encoders as te
 from neurobench.metrics.synops import SynapticOperations
 from neurobench.nn import LIFParameters
+from neurobench.dynapse.mapping import (FitSettings, _input_tags, copies_per_core, fit_core,
+                                        network_biases, run_on_board)
+from neurobench.nn.chip_aware import (ChipAwareKWS, DPIParameters, impulse_peak, project_to_cam,
+                                      spike_counts)
 from neurobench.nn.kws import GRUKWS, SpikingKWS, build_model, predict, train_classifier
 from neurobench.studies import kws
 from conftest import claims_of
@@ -208,36 +213,118 @@ def test_binary_sets_are_balanced_and_speaker_split():
         assert set(split[idx[s]]) == {s}
 
 
-# -- deployment on the DYNAP-SE synapse model -----------------------------------------------------
-def test_cam_multiplicities_round_to_levels_and_respect_the_cam():
-    w = np.array([[1.0, -0.5, 0.26, 0.0], [0.5, -1.0, 0.0, 0.74]])
-    m_e, m_i, b_e, b_i = kws.cam_multiplicities(w, levels=4, cam_entries=64)
-    assert b_e == 0.25 and b_i == 0.25
-    assert m_e.tolist() == [[4, 0, 1, 0], [2, 0, 0, 3]]
-    assert m_i.tolist() == [[0, 2, 0, 0], [0, 4, 0, 0]]
-    m_e, m_i, b_e, _ = kws.cam_multiplicities(w, levels=4, cam_entries=5)   # rows need 7 and 9
-    assert (m_e + m_i).sum(axis=1).max() <= 5 and b_e > 0.25
-    with pytest.raises(ValueError, match="levels"):
-        kws.cam_multiplicities(w, 0, 64)
+# -- chip-aware training and the emulated DYNAP-SE ---------------------------------------------------
+def test_projection_fits_the_cam_and_passes_gradients():
+    a_e = torch.tensor([[30.4, 0.2, 12.6], [1.4, 0.6, 0.0]], requires_grad=True)
+    a_i = torch.tensor([[40.0, 0.0, 5.0], [0.0, 2.5, 0.0]], requires_grad=True)
+    m_e, m_i = project_to_cam(a_e, a_i, 64)
+    rows = (m_e + m_i).sum(dim=1)
+    assert rows[0] <= 64 and rows[1] == 1 + 1 + 2           # row 1 fits: plain rounding (2.5 → 2)
+    assert torch.equal(m_e, m_e.round()) and torch.equal(m_i, m_i.round())
+    (m_e.sum() + m_i.sum()).backward()
+    assert a_e.grad[1].tolist() == [1.0, 1.0, 1.0]          # straight through where unscaled
+    assert 0 < float(a_e.grad[0, 0]) < 1                    # scaled row: d(scale·a)/da = scale
 
 
-def test_board_enforces_the_cam_limit():
-    rng = np.random.default_rng(0)
-    m_in = (rng.integers(0, 2, (3, 5)), rng.integers(0, 2, (3, 5)))
-    m_rec = (np.eye(3, dtype=int), np.zeros((3, 3), int))
-    used = kws.check_cam_on_board(m_in, m_rec)
-    assert used == int(((m_in[0] + m_in[1]).sum(axis=1) + m_rec[0].sum(axis=1)).max())
-    with pytest.raises(ValueError, match="CAM"):
-        kws.check_cam_on_board((np.full((1, 2), 40), np.zeros((1, 2), int)), (np.zeros((1, 1), int),) * 2)
+def test_impulse_peak_closed_form():
+    p = DPIParameters(dt_ms=5.0, tau_mem_ms=50.0, tau_exc_ms=10.0)
+    a, b = np.exp(-0.1), np.exp(-0.5)
+    t = np.arange(200)
+    v = (1 - b) * (a ** (t + 1) - b ** (t + 1)) / (a - b)      # geometric sums of the two filters
+    assert impulse_peak(p) == pytest.approx(v.max(), rel=1e-12)
+    assert impulse_peak(DPIParameters(dt_ms=20.0, tau_exc_ms=0.1)) == pytest.approx(1.0)
 
 
-def test_efficacy_mismatch_is_the_product_of_three_biases():
-    from neurobench.dynapse.mismatch import product_cv
+def test_chip_mode_weights_are_multiplicities_of_two_base_weights():
+    torch.manual_seed(0)
+    m = ChipAwareKWS(6, 3, 2, DPIParameters(), mode="chip", seed=0, init_std=1.0, init_base=0.05)
+    net = m.chip_network()
+    rows = (net["m_exc_in"] + net["m_inh_in"]).sum(1) + (net["m_exc_rec"] + net["m_inh_rec"]).sum(1)
+    assert rows.max() <= 64 and rows.max() >= 60            # large weights fill the CAM
+    w_e, w_i = m.effective_weights()
+    np.testing.assert_allclose(w_e[:, :6].detach().numpy(), net["m_exc_in"] * net["base_exc"], rtol=1e-6)
+    np.testing.assert_allclose(w_i[:, 6:].detach().numpy(), net["m_inh_rec"] * net["base_inh"], rtol=1e-6)
+    assert not np.any((net["m_exc_in"] > 0) & (net["m_inh_in"] > 0))    # one sign per connection
 
-    f = kws._efficacy_factors(200, 0.1, seed=3)
-    for syn in ("AMPA", "GABA_B"):
-        cv = f[syn].std() / f[syn].mean()
-        assert cv == pytest.approx(product_cv(0.1, 3), rel=0.25)   # 200 samples: ±~10 % on the CV
+
+def test_recurrent_spikes_arrive_within_the_step_when_asked():
+    p = DPIParameters(dt_ms=20.0, tau_exc_ms=0.1, tau_inh_ms=0.1, refractory_steps=0)
+    m = ChipAwareKWS(1, 2, 2, p, mode="float", seed=0)
+    with torch.no_grad():
+        m.w.zero_()
+        m.w[0, 0] = 1.5                      # input → neuron 0 (fires at once)
+        m.w[1, 1] = 1.2                      # neuron 0 → neuron 1
+    x = torch.zeros(3, 1, 1)
+    x[0, 0, 0] = 1
+    m.eval()
+    m(x)
+    assert m.last_spikes[:, 0].tolist() == [[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]
+    m.same_step_recurrence = True
+    m(x)
+    assert m.last_spikes[:, 0].tolist() == [[1.0, 1.0], [0.0, 0.0], [0.0, 0.0]]
+
+
+def test_mismatch_draws_differ_per_sample_in_training_only():
+    m = ChipAwareKWS(4, 5, 2, DPIParameters(), mode="chip", mismatch_cv=0.1, seed=1)
+    m.train()
+    e_e, e_i, *_ = m._mismatch(2000)
+    assert e_e.shape == (2000, 5)
+    # efficacy = product of five mean-one lognormals of CV 0.1 (two of them divide)
+    assert float(e_e.std() / e_e.mean()) == pytest.approx(np.sqrt(1.01 ** 5 - 1), rel=0.1)
+    m.eval()
+    assert m._mismatch(3) is None
+
+
+def test_input_tags_never_alias_with_the_core():
+    R = copies_per_core(10, 32)
+    assert R == 24
+    for core in range(4):
+        tags = np.concatenate([_input_tags(core, r, 32) for r in range(R)])
+        assert len(set(tags.tolist())) == tags.size
+        assert not np.any(tags // 256 == core)
+
+
+@pytest.fixture(scope="module")
+def core_fit():
+    return fit_core(0.1, 0.002, 0.002, 0.015, FitSettings(iterations=2))
+
+
+def test_bias_fit_reaches_the_time_constants(core_fit):
+    rec = {r["quantity"]: r for r in core_fit.record}
+    for q in ("tau_exc", "tau_inh", "tau_mem"):
+        assert rec[q]["fitted"] == pytest.approx(rec[q]["target"], rel=0.03), q
+    assert rec["tau_mem"]["closed_form"] > 1.3 * rec["tau_mem"]["target"]   # the dark current's effect
+
+
+def test_network_on_the_emulated_chip_matches_the_model(core_fit, tmp_path):
+    from neurobench.dynapse import Board, MismatchConfig
+
+    p = DPIParameters(dt_ms=20.0, tau_mem_ms=100.0, tau_exc_ms=2.0, tau_inh_ms=2.0, refractory_steps=0)
+    m = ChipAwareKWS(32, 10, 2, p, mode="chip", seed=1, init_base=0.15, init_std=0.3)
+    m.same_step_recurrence = True
+    net = m.chip_network()
+    x = (np.random.default_rng(0).random((20, 50, 32)) < 0.08).astype(np.float32)
+    model = spike_counts(m, torch.as_tensor(x).permute(1, 0, 2).contiguous())
+    biases, _ = network_biases(core_fit, net)
+    res = run_on_board(net, biases, x, 0.02, seed=0, n_chips=1, mismatch=MismatchConfig.off())
+    chip = res["counts"][0]
+    assert res["cam_usage"] <= 64 and res["rounds"] == 1
+    assert chip.sum() == pytest.approx(model.sum(), rel=0.15)
+    assert np.corrcoef(chip.ravel(), model.ravel())[0, 1] > 0.9
+    # the bias file loads back into a board
+    b = Board(n_chips=1, mismatch=MismatchConfig.off())
+    b.set_biases(biases)
+    b.load_biases(b.save_biases(tmp_path / "b.yaml"))
+    assert b.biases(0, 2) == biases
+
+
+def test_declared_claims_have_kinds():
+    p = {"n_hidden": 10, "cnn_channels": 8, "gru_hidden": [10, 64]}
+    d = kws.declared_claims(p)
+    assert d["dynapse_cam_fits"] == "verification"
+    assert d["on_chip_balanced_accuracy"] == "literature"
+    assert d["on_chip_wall_time"] == "design_target"
+    assert {"digits_gru_10", "digits_gru_64", "digits_cnn_8", "digits_recurrent_lif_10"} <= set(d)
 
 
 def test_real_dataset_needs_a_path(tmp_path):
@@ -253,11 +340,19 @@ def test_real_dataset_needs_a_path(tmp_path):
 def test_kws_quick_workflow(quick_results):
     d = quick_results / "kws"
     for f in ("comparison.csv", "provenance.json", "figures/kws_overview.png", "figures/kws_overview.pdf",
-              "figures/front_end.png", "tables/models.csv", "tables/models.tex", "tables/neuron_sweep.csv",
-              "tables/encoders_lr.csv", "tables/confusion_snn10_digits.csv"):
+              "figures/front_end.png", "figures/on_chip.png", "tables/models.csv", "tables/models.tex",
+              "tables/neuron_sweep.csv", "tables/encoders_lr.csv", "tables/confusion_snn10_digits.csv",
+              "tables/on_chip.csv", "tables/chip_sweep.csv", "tables/bias_fit.csv", "kws_dynapse_biases.yaml"):
         assert (d / f).is_file(), f
     assert (quick_results.parent / "resources" / "kws_corpus" / "audio.npy").is_file()
+    on_chip = pd.read_csv(d / "tables" / "on_chip.csv")
+    assert len(on_chip) == 8 and on_chip.chip_id.nunique() == 8
     claims = claims_of(quick_results, "kws").set_index("claim_id")
-    for cid in ("speaker_split", "snn_fewer_ops_than_gru"):
-        assert claims.loc[cid, "status"] == "PASS", claims.loc[cid].to_dict()
-    assert set(claims.status) <= {"PASS", "FAIL", "INFO"}
+    expected = {"speaker_split": "PASS", "snn_fewer_ops_than_gru": "PASS", "dynapse_cam_fits": "PASS",
+                "on_chip_energy_per_inference": "NOT_RUN", "on_chip_digits": "INFO",
+                "dynapse_board_cam_usage": "INFO"}
+    for cid, status in expected.items():
+        assert claims.loc[cid, "status"] == status, claims.loc[cid].to_dict()
+    assert claims.loc["dynapse_cam_fits", "reproduced"] <= 64
+    assert claims.loc["on_chip_wall_time", "reproduced"] > 0       # a speed target, not tested here
+    assert claims.loc["on_chip_balanced_accuracy", "reproduced"] == pytest.approx(on_chip.balanced_accuracy.mean())

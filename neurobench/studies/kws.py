@@ -9,11 +9,16 @@ they show no clear improvements on the test set"); Pequeño-Zurro, Khacef, Panze
 arXiv 2503.15402 (recurrent CuBa-LIF 91 % on TIDIGITS formants); NeuroBench (Yik et al., Nat.
 Commun. 16:1545, 2025) for the cost metrics.
 
-Deployment: the trained ~10-neuron binary networks get DYNAP-SE1 weights (integer CAM
-multiplicities × one base weight per synapse type and core; ≤ 64 CAM entries per neuron, checked
-on the :class:`neurobench.dynapse.Board`) and the emulator's frozen lognormal mismatch on the
-synaptic efficacy; accuracy vs weight resolution and mismatch CV. The neuron dynamics stay the
-trained discrete LIF (the DPI circuits are not simulated here).
+On the chip: the ~10-neuron network is trained within the DYNAP-SE1's limits
+(:mod:`neurobench.nn.chip_aware`: integer CAM multiplicities × one base weight per synapse type,
+≤ 64 CAM entries per neuron, AMPA / GABA_B by sign, one spike-generator event per input channel
+and bin), plain float, chip-aware, and chip-aware with the emulator's mismatch drawn per sample,
+side by side; its time constants, threshold charge and base weights become DPI biases by a fit
+against the emulator's measured responses (:mod:`neurobench.dynapse.mapping`; the bias file is
+``kws_dynapse_biases.yaml``), and every test clip is played into copies of the network on the
+emulated board (DPI neurons and synapses, CAM routing, mismatch on), scored on held-out chips
+(mismatch seeds used nowhere else). Energy per inference would multiply the emulator's event
+counts by the DYNAP-SE's published energies per event, which the suite does not hold yet.
 
 Data: the espeak-ng corpus of :mod:`neurobench.data.speech` (rule ``kws_corpus``), or Speech
 Commands / TIDIGITS when ``dataset`` and ``data_path`` name them.
@@ -34,7 +39,8 @@ vs the rest, balanced by drawing as many negatives as positives (per seed); bala
 (d) ``n_hidden`` recurrent LIF neurons (α = ``lif_alpha`` per step, zero reset, atan surrogate)
 and a leaky readout, trained with Adam on the cross-entropy (:mod:`neurobench.nn.kws`); the
 neuron-count sweep repeats it for ``sweep_neurons``. (e) a GRU of the same size and a larger one,
-and a 1-D CNN, on the (non-spiking) filterbank energies. Tasks: binary ``keyword`` vs the other
+and a 1-D CNN, on the (non-spiking) filterbank energies. (f) the chip-aware networks above, for
+``chip.sweep_neurons``, and their runs on the emulated chips. Tasks: binary ``keyword`` vs the other
 words, and the 11 digits. Every model is trained for each of ``seeds``; tables give the mean and
 the 95 % t-interval over seeds. Costs per sample on the test set: NeuroBench synaptic operations
 (effective ACs, effective MACs, dense), activation sparsity, footprint.
@@ -43,6 +49,7 @@ the 95 % t-interval over seeds. Costs per sample on the test set: NeuroBench syn
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -55,7 +62,7 @@ from threadpoolctl import threadpool_limits
 from neurobench.data import frontend
 from neurobench.data import temporal_encoders as te
 from neurobench.data.speech import TIDIGITS_WORDS, DatasetError, SpeechCorpus, load_corpus
-from neurobench.report import Claim, StudyWriter, claim_at_least, claim_at_most
+from neurobench.report import Claim, StudyWriter, claim_at_least, claim_at_most, claim_info
 
 log = logging.getLogger("neurobench")
 
@@ -63,6 +70,25 @@ PAPER = "Nilsson et al. 2023, arXiv 2301.09962 (abstract)"
 PEQUENO = "Pequeño-Zurro et al. 2025, arXiv 2503.15402 (abstract): recurrent CuBa-LIF 91 % on TIDIGITS"
 CORPUS_DIR = "resources/kws_corpus"          # written by the rule kws_corpus
 NEUROBENCH_GSC = "NeuroBench (Yik et al. 2025) Google Speech Commands SNN example: accuracy 0.856"
+
+
+def declared_claims(params: dict) -> dict[str, str]:
+    """Every claim of the study and its kind (ids of the digits context rows follow the config)."""
+    n = params["n_hidden"]
+    kinds = {"speaker_split": "verification"}
+    for enc in ("tde", "ei"):
+        for finding in ("train_separable", "improves_train", "no_clear_test_gain"):
+            kinds[f"{enc}_{finding}"] = "literature"          # Nilsson et al. 2023's findings
+    kinds.update(snn_few_neurons_binary="design_target", snn_few_neurons_digits="literature",
+                 snn_fewer_ops_than_gru="verification")
+    digits = ([f"digits_recurrent_lif_{n}", f"digits_cnn_{params['cnn_channels']}"]
+              + [f"digits_gru_{g}" for g in params["gru_hidden"]])
+    kinds.update({d: "literature" for d in digits})           # context: NeuroBench's GSC baseline
+    kinds.update(dynapse_cam_fits="verification", dynapse_board_cam_usage="verification",
+                 on_chip_balanced_accuracy="literature", on_chip_accuracy_drop="verification",
+                 on_chip_energy_per_inference="literature", on_chip_digits="literature",
+                 on_chip_wall_time="design_target")
+    return kinds
 
 
 # -- statistics -----------------------------------------------------------------------------
@@ -208,6 +234,16 @@ def _set_data(data):
     _DATA.update(data)
 
 
+def _job_inputs(job: dict, key: str):
+    """One thread in this worker; the job's time-major inputs on its device and its split."""
+    import torch
+
+    torch.set_num_threads(1)
+    threadpool_limits(limits=1)
+    x = torch.as_tensor(_DATA[key]).permute(1, 0, 2).contiguous().to(_DATA["device"])
+    return x, _DATA[job["task"]][job["seed"]]
+
+
 def _train_job(job: dict) -> dict:
     """Train one model (runs in a worker process; data in the module global)."""
     import torch
@@ -216,18 +252,13 @@ def _train_job(job: dict) -> dict:
     from neurobench.nn import LIFParameters
     from neurobench.nn.kws import build_model, predict, train_classifier
 
-    torch.set_num_threads(1)
-    threadpool_limits(limits=1)
-    p = _DATA["params"]
-    device = _DATA["device"]
     t0 = time.perf_counter()
-    x = _DATA["spikes"] if job["kind"] == "snn" else _DATA["energies"]
-    tr, ts, y = _DATA[job["task"]][job["seed"]]
-    xt = torch.as_tensor(x).permute(1, 0, 2).contiguous().to(device)
+    p, device = _DATA["params"], _DATA["device"]
+    xt, (tr, ts, y) = _job_inputs(job, "spikes" if job["kind"] == "snn" else "energies")
     yt = torch.as_tensor(y, dtype=torch.long, device=device)
     torch.manual_seed(job["seed"])
     lif = LIFParameters(alpha=p["lif_alpha"], beta=1.0, surrogate="atan")
-    model = build_model(job["kind"], x.shape[2], job["n_hidden"], int(y.max()) + 1, lif,
+    model = build_model(job["kind"], xt.shape[2], job["n_hidden"], int(y.max()) + 1, lif,
                         p["readout_alpha"]).to(device)
     epochs = p["epochs_binary"] if job["task"] == "binary" else p["epochs_digits"]
     train_classifier(model, xt[:, tr], yt[tr], epochs=epochs, lr=p["lr"], batch_size=p["batch_size"],
@@ -266,16 +297,18 @@ def training_jobs(p: dict) -> list[dict]:
     return out
 
 
-def run_training(data: dict, jobs: list[dict], workers: int) -> list[dict]:
+def run_training(data: dict, jobs: list[dict], workers: int, train=None) -> list[dict]:
+    """Run ``train`` (default :func:`_train_job`) on every job, in ``workers`` processes on a CPU."""
     from tqdm.auto import tqdm
 
+    train = train or _train_job
     _set_data(data)
     if workers <= 1 or data["device"] != "cpu":
-        return [_train_job(j) for j in tqdm(jobs, desc="kws training", mininterval=2.0)]
+        return [train(j) for j in tqdm(jobs, desc="kws training", mininterval=2.0)]
     import multiprocessing as mp
 
     with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-        return list(tqdm(pool.map(_train_job, jobs), total=len(jobs), desc="kws training", mininterval=2.0))
+        return list(tqdm(pool.map(train, jobs), total=len(jobs), desc="kws training", mininterval=2.0))
 
 
 def task_data(meta: pd.DataFrame, p: dict) -> dict:
@@ -314,7 +347,8 @@ def run(params: dict, outdir: Path, corpus_dir=None) -> None:
     timing = {}
     # One BLAS/OpenMP thread: the matrices are small, and spinning BLAS threads on a busy
     # machine made the logistic regressions 50× slower; the training runs in worker processes.
-    with threadpool_limits(limits=1), StudyWriter(outdir, params, seed=p["seed"]) as out:
+    with threadpool_limits(limits=1), StudyWriter(outdir, params, seed=p["seed"],
+                                                          claims=declared_claims(p)) as out:
         t0 = time.perf_counter()
         c = load_dataset(p, corpus_dir)
         meta = c.meta
@@ -324,7 +358,7 @@ def run(params: dict, outdir: Path, corpus_dir=None) -> None:
         overlap = set(meta.speaker[meta.split == "train"]) & set(meta.speaker[meta.split == "test"])
         out.claim(claim_at_most("speaker_split", "no speaker has clips in both training and test set",
                                 "speakers in both splits", 0, len(overlap), unit="speakers",
-                                source="issue 6 data requirement (split by speaker)"))
+                                source="the corpus's speaker split (held-out speakers)"))
         f = front_end(c, p)
         timing["front end"] = time.perf_counter() - t0
 
@@ -361,11 +395,21 @@ def run(params: dict, outdir: Path, corpus_dir=None) -> None:
         _model_claims(out, p, runs)
         conf = _confusions(out, results, p, data["digit_names"])
 
+        # (f) chip-aware networks, biases, held-out emulated chips
         t0 = time.perf_counter()
-        deployment = _deployment(out, p, results, data)
-        timing["deployment (DYNAP-SE weights, mismatch)"] = time.perf_counter() - t0
+        jobs = chip_jobs(p)
+        log.info("kws: %d chip-aware training runs with %d worker(s)", len(jobs), p["workers"])
+        chip_results = run_training(dict(data, device="cpu"), jobs, p["workers"], _train_chip_job)
+        timing["chip-aware training (f)"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        on_chip = _on_chip(out, p, chip_results, data)
+        timing["bias fit on the emulator"] = on_chip["fit_s"]
+        timing["on-chip runs (emulator)"] = time.perf_counter() - t0 - on_chip["fit_s"]
+        nums = _chip_tables(out, p, chip_results, on_chip, runs)
+        _chip_claims(out, p, nums, on_chip, chip_results)
         out.table(pd.DataFrame({"stage": list(timing), "wall_s": list(timing.values())}), "timing")
-        _figures(out, c, f, lr_summary, sweep, conf, p, deployment)
+        _figures(out, c, f, lr_summary, sweep, conf, p)
+        _chip_figure(out, p, nums)
 
 
 def _lr_summary(lr: pd.DataFrame) -> pd.DataFrame:
@@ -431,7 +475,7 @@ def _model_claims(out, p: dict, runs: pd.DataFrame):
         f"(binary, balanced) with test accuracy ≥ {p['binary_accuracy_min']:g}",
         f"mean balanced test accuracy over {len(b)} seeds (95 % CI ±{h:.3f})",
         p["binary_accuracy_min"], m,
-        source="target of issue 6 (config kws.binary_accuracy_min); context: " + PEQUENO))
+        source="the suite's accuracy target (config kws.binary_accuracy_min); context: " + PEQUENO))
     d = snn[snn.task == "digits"]
     m, h = mean_ci(d.test_accuracy)
     out.claim(Claim("snn_few_neurons_digits", f"{n} recurrent LIF neurons on the 11 digits "
@@ -440,13 +484,16 @@ def _model_claims(out, p: dict, runs: pd.DataFrame):
                     "INFO", PEQUENO))
     # Synaptic operations: the SNN's accumulates against the same-size GRU's multiply-accumulates.
     g = runs[(runs.kind == "gru") & (runs.n_hidden == n) & (runs.task == "binary")]
-    if len(g) and len(b):
+    claim = (f"the {n}-neuron SNN needs fewer synaptic operations per sample than a GRU of {n} units "
+             "(event-driven accumulates vs dense MACs)")
+    quantity = "effective ops SNN / effective ops GRU (NeuroBench SynapticOperations)"
+    if len(g):
         ratio = (b.effective_acs.mean() + b.effective_macs.mean()) / (g.effective_macs.mean() + g.effective_acs.mean())
-        out.claim(claim_at_most(
-            "snn_fewer_ops_than_gru", f"the {n}-neuron SNN needs fewer synaptic operations per "
-            f"sample than a GRU of {n} units (event-driven accumulates vs dense MACs)",
-            "effective ops SNN / effective ops GRU (NeuroBench SynapticOperations)", 1.0, ratio,
-            source="GRU of the same size trained in the same job"))
+        out.claim(claim_at_most("snn_fewer_ops_than_gru", claim, quantity, 1.0, ratio,
+                                source="GRU of the same size trained in the same job"))
+    else:
+        out.not_run("snn_fewer_ops_than_gru", claim, quantity, reference=1.0,
+                    reason=f"no GRU of {n} units in kws.gru_hidden", source="GRU of the same size")
     for model, gm in runs[runs.task == "digits"].groupby("model"):
         m, h = mean_ci(gm.test_accuracy)
         out.claim(Claim(f"digits_{model.split(' (')[0].replace(' ', '_').lower()}_{int(gm.n_hidden.iloc[0])}",
@@ -473,140 +520,262 @@ def _confusions(out, results: list[dict], p: dict, digit_names) -> dict:
     return conf
 
 
-# -- deployment on the DYNAP-SE emulator's synapse model ------------------------------------------
-# The hidden layer sits on one core. A core has one base weight per synapse type; a connection of
-# multiplicity m takes m of the post neuron's 64 CAM entries and has efficacy m × base. Positive
-# weights use the fast excitatory synapse (AMPA), negative ones the subtractive inhibitory one
-# (GABA_B; Sandin & Nilsson 2020 use it for the same reason). The DPI synapse's efficacy scales as
-# I_w·I_g/I_τ (Chicca et al., Proc. IEEE 102:1367, 2014), so its mismatch is the product of the
-# emulator's frozen factors of those three biases, one per (post neuron, synapse type).
-DPI_EFFICACY_BIASES = {"AMPA": ("PS_WEIGHT_EXC_F_N", "NPDPIE_THR_F_P", "NPDPIE_TAU_F_P"),
-                       "GABA_B": ("PS_WEIGHT_INH_S_N", "NPDPII_THR_S_P", "NPDPII_TAU_S_P")}
+# -- the ~10-neuron network trained within the DYNAP-SE1's limits and run on the emulated chip ----
+# Three variants of the same chip neuron (neurobench.nn.chip_aware) are trained side by side:
+# plain float weights, chip-aware (CAM multiplicities × one base weight per synapse type, ≤ 64
+# entries per neuron), and chip-aware with the emulator's mismatch drawn anew for every sample.
+# The chip-aware networks get biases fitted on an ideal emulated chip (neurobench.dynapse.mapping)
+# and are scored on held-out emulated chips (mismatch seeds ``chip.chip_seeds``, used nowhere else).
+CHIP_VARIANTS = ("float", "chip", "chip + mismatch")
+ON_CHIP = "chip + mismatch"            # the variant meant for the chip
+TALK = "Sandin, talk 'Temporal Dynamics in Neuromorphic Computing', slide 'Keyword Spotting with Few (~10) Neurons'"
 
 
-def cam_multiplicities(w: np.ndarray, levels: int, cam_entries: int):
-    """Integer multiplicities of a signed weight matrix w [post, pre].
+def dpi_parameters(p: dict):
+    """The chip neuron of the chip-aware networks (:class:`neurobench.nn.chip_aware.DPIParameters`)
+    and the number of its steps per input bin."""
+    from neurobench.nn.chip_aware import DPIParameters
 
-    base_± = max|w_±| / levels, m = round(|w| / base); if a post neuron would need more than
-    ``cam_entries`` entries the base weights grow (coarser resolution) until every row fits.
-    Returns (m_exc, m_inh, base_exc, base_inh).
-    """
-    if levels < 1:
-        raise ValueError(f"levels must be ≥ 1, got {levels}")
-    pos, neg = np.clip(w, 0, None), np.clip(-w, 0, None)
-    base = [max(a.max(), 1e-12) / levels for a in (pos, neg)]
-    while True:
-        m = [np.rint(a / b).astype(np.int64) for a, b in zip((pos, neg), base)]
-        if (m[0] + m[1]).sum(axis=1).max() <= cam_entries:
-            return m[0], m[1], base[0], base[1]
-        base = [b * 1.05 for b in base]
+    c = p["chip"]
+    substeps = p["snn_dt_ms"] / c["dt_ms"]
+    if abs(substeps - round(substeps)) > 1e-9:
+        raise ValueError(f"kws.chip.dt_ms ({c['dt_ms']}) must divide kws.snn_dt_ms ({p['snn_dt_ms']})")
+    # the model holds a neuron for the whole steps within t_ref; with t_ref < dt a chip neuron
+    # fires at most once per step, as the model's does
+    ref = int(math.floor(c["refractory_ms"] / c["dt_ms"] + 1e-9))
+    return DPIParameters(dt_ms=c["dt_ms"], tau_mem_ms=c["tau_mem_ms"], tau_exc_ms=c["tau_syn_ms"],
+                         tau_inh_ms=c["tau_syn_ms"], refractory_steps=ref), int(round(substeps))
 
 
-def _efficacy_factors(n_neurons: int, cv: float, seed: int) -> dict:
-    from neurobench.dynapse import MismatchConfig, mismatch_factors
-    from neurobench.dynapse.biases import BIAS_INDEX
-
-    f = mismatch_factors(MismatchConfig(enabled=cv > 0, cv_circuit=cv, seed=seed), n_chips=1)
-    gids = 256 + np.arange(n_neurons)                      # core 1 of chip 0
-    return {syn: f[gids, BIAS_INDEX[w]] * f[gids, BIAS_INDEX[g]] / f[gids, BIAS_INDEX[t]]
-            for syn, (w, g, t) in DPI_EFFICACY_BIASES.items()}
+def chip_jobs(p: dict) -> list[dict]:
+    sizes = sorted(set(p["chip"]["sweep_neurons"]) | {p["n_hidden"]})
+    jobs = [dict(kind="dpi", variant=v, n_hidden=n, task="binary", seed=s)
+            for s in p["seeds"] for n in sizes for v in CHIP_VARIANTS]
+    jobs += [dict(kind="dpi", variant=ON_CHIP, n_hidden=p["n_hidden"], task="digits", seed=s) for s in p["seeds"]]
+    return jobs
 
 
-def check_cam_on_board(m_in, m_rec) -> int:
-    """Write the connections into an emulator Board (which enforces the 64-entry CAM and SRAM
-    limits and aliasing) and return the largest number of CAM entries a hidden neuron uses."""
-    from neurobench.dynapse import Board, MismatchConfig
-
-    board = Board(n_chips=1, mismatch=MismatchConfig.off(), aliasing="error")
-    H, n_in = m_in[0].shape
-    hidden = board.core_neurons(0, 1)[:H]
-    inputs = board.add_spike_generator([], [], n_channels=n_in, name="cochlea spikes")
-    for (m_e, m_i), pre in ((m_in, inputs.ids), (m_rec, hidden)):
-        for syn, m in (("AMPA", m_e), ("GABA_B", m_i)):
-            post_i, pre_j = np.nonzero(m)
-            if post_i.size:
-                board.connect(pre[pre_j], hidden[post_i], syn, m[post_i, pre_j])
-    return int(board.cam_usage()[hidden].max())
-
-
-def deployed_weights(w: np.ndarray, levels: int, factors: dict | None, cam_entries: int):
-    m_e, m_i, b_e, b_i = cam_multiplicities(w, levels, cam_entries)
-    f_e = 1.0 if factors is None else factors["AMPA"][:, None]
-    f_i = 1.0 if factors is None else factors["GABA_B"][:, None]
-    return b_e * m_e * f_e - b_i * m_i * f_i, (m_e, m_i)
-
-
-def _cam_needed(runs, levels: int) -> int:
-    """Largest row sum of the multiplicities round(|w|/base), base = max|w_±|/levels (no CAM cap)."""
-    need = 0
-    for r in runs:
-        w = np.concatenate([r["state_dict"]["hidden.w_in.weight"], r["state_dict"]["hidden.w_rec.weight"]], 1)
-        m_e, m_i, _, _ = cam_multiplicities(w, levels, cam_entries=np.iinfo(np.int64).max)
-        need = max(need, int((m_e + m_i).sum(axis=1).max()))
-    return need
-
-
-def _deployment(out, p: dict, results, data):
-    """Accuracy of the trained ~10-neuron binary networks with DYNAP-SE weights and mismatch."""
+def _train_chip_job(job: dict) -> dict:
+    """Train one chip-aware network (worker process; data in the module global)."""
     import torch
 
+    from neurobench.nn.chip_aware import ChipAwareKWS
+    from neurobench.nn.kws import predict, train_classifier
+
+    t0 = time.perf_counter()
+    p = _DATA["params"]
+    c = p["chip"]
+    x, (tr, ts, y) = _job_inputs(job, "spikes")
+    yt = torch.as_tensor(y, dtype=torch.long)
+    dpi, substeps = dpi_parameters(p)
+    torch.manual_seed(job["seed"])
+    model = ChipAwareKWS(x.shape[2], job["n_hidden"], int(y.max()) + 1, dpi, substeps=substeps,
+                         mode="float" if job["variant"] == "float" else "chip",
+                         mismatch_cv=c["mismatch_cv"] if job["variant"] == ON_CHIP else 0.0,
+                         seed=job["seed"], init_base=c["init_base_weight"], init_std=c["init_weight_std"])
+    model.same_step_recurrence = c["same_step_recurrence"]
+    epochs = c["epochs"] if job["task"] == "binary" else p["epochs_digits"]
+    train_classifier(model, x[:, tr], yt[tr], epochs=epochs, lr=c["lr"], batch_size=p["batch_size"],
+                     seed=job["seed"])
+    pred_tr = predict(model, x[:, tr])
+    pred = predict(model, x[:, ts])
+    res = dict(job, train_accuracy=balanced_accuracy(y[tr], pred_tr), test_accuracy=balanced_accuracy(y[ts], pred),
+               spikes_per_sample=float(model.last_spikes.sum() / len(ts)), wall_s=time.perf_counter() - t0)
+    if model.mode == "chip":
+        res["net"] = model.chip_network()
+        net = res["net"]
+        res["cam_entries"] = int(((net["m_exc_in"] + net["m_inh_in"]).sum(1)
+                                  + (net["m_exc_rec"] + net["m_inh_rec"]).sum(1)).max())
+    return res
+
+
+def _on_chip(out, p: dict, chip_results: list[dict], data: dict) -> dict:
+    """Fit the biases, write the bias file and the CAM table, run every chip-aware network's test
+    set on the held-out chips; returns the per-chip runs and timings."""
+    from neurobench.dynapse import Board, MismatchConfig
+    from neurobench.dynapse.mapping import FitSettings, fit_core, network_biases, run_on_board
+
+    c = p["chip"]
+    dpi, _ = dpi_parameters(p)
+    t0 = time.perf_counter()
+    fit = fit_core(dpi.tau_mem_ms * 1e-3, dpi.tau_exc_ms * 1e-3, dpi.tau_inh_ms * 1e-3, c["refractory_ms"] * 1e-3,
+                   FitSettings(membrane_gain_A=c["membrane_gain_pA"] * 1e-12, syn_gain=c["syn_gain"],
+                               calibration_multiplicity=c["calibration_multiplicity"],
+                               iterations=c["fit_iterations"], dt_us=c["dt_us"]))
+    fit_s = time.perf_counter() - t0
+    main = [r for r in chip_results if r["variant"] == ON_CHIP and r["n_hidden"] == p["n_hidden"]
+            and r["task"] == "binary"]
+    bs, rows = network_biases(fit, main[0]["net"])
+    out.table(pd.DataFrame(fit.record + rows), "bias_fit", latex=True,
+              caption="DYNAP-SE1 biases of the hidden core fitted against the emulator's measured responses")
+    board = Board(n_chips=1, mismatch=MismatchConfig.off())
+    board.set_biases(bs)
+    board.save_biases(out.path / "kws_dynapse_biases.yaml")
+    net = main[0]["net"]
+    cam = []
+    for key, pre, syn in (("m_exc_in", "input", "AMPA"), ("m_inh_in", "input", "GABA_B"),
+                          ("m_exc_rec", "hidden", "AMPA"), ("m_inh_rec", "hidden", "GABA_B")):
+        post_i, pre_j = np.nonzero(net[key])
+        cam += [dict(post_neuron=int(i), pre=f"{pre} {int(j)}", synapse=syn, multiplicity=int(net[key][i, j]))
+                for i, j in zip(post_i, pre_j)]
+    out.table(pd.DataFrame(cam), "on_chip_network")
+    rows, walls = [], {}
+    for r in chip_results:
+        if r["variant"] == "float" or (r["variant"] == "chip" and r["n_hidden"] != p["n_hidden"]):
+            continue
+        bs_r, _ = network_biases(fit, r["net"])
+        _, ts, y = data[r["task"]][r["seed"]]
+        t1 = time.perf_counter()
+        for board_seed in c["chip_seeds"]:
+            res = run_on_board(r["net"], bs_r, data["spikes"][ts], p["snn_dt_ms"] * 1e-3, board_seed,
+                               n_chips=c["chips_per_board"], gap_s=c["gap_ms"] * 1e-3, dt_us=c["dt_us"])
+            scores = res["counts"] @ r["net"]["readout_w"].T + r["net"]["readout_b"]
+            for chip in range(c["chips_per_board"]):
+                rows.append(dict(task=r["task"], variant=r["variant"], n_hidden=r["n_hidden"], seed=r["seed"],
+                                 board_seed=board_seed, chip=chip, chip_id=f"{board_seed}.{chip}",
+                                 test_accuracy=balanced_accuracy(y[ts], scores[chip].argmax(-1)),
+                                 model_accuracy=r["test_accuracy"], test_clips=len(ts),
+                                 spikes_per_inference=float(res["counts"][chip].sum() / len(ts)),
+                                 synaptic_events_per_inference=float(res["synaptic_events"][chip].mean()),
+                                 input_events_per_inference=float(res["input_events"].mean()),
+                                 cam_usage=res["cam_usage"], rounds=res["rounds"], chip_time_s=res["board_s"]))
+        key = (r["task"], r["variant"], r["n_hidden"])
+        walls[key] = walls.get(key, 0.0) + time.perf_counter() - t1
+    return dict(runs=pd.DataFrame(rows), walls=walls, fit_s=fit_s, biases=bs)
+
+
+def _chip_tables(out, p: dict, chip_results: list[dict], on_chip: dict, runs: pd.DataFrame) -> dict:
+    """Tables of the chip-aware training and the on-chip runs; returns the numbers the claims use."""
+    trained = pd.DataFrame([{k: v for k, v in r.items() if k != "net"} for r in chip_results])
+    out.table(trained, "chip_aware_runs")
+    oc = on_chip["runs"]
+    out.table(oc, "on_chip_runs")
+    n = p["n_hidden"]
+    sel = lambda df, v, task="binary", size=n: df[(df.variant == v) & (df.task == task) & (df.n_hidden == size)]  # noqa: E731
+    main = sel(oc, ON_CHIP)
+    per_chip = (main.groupby(["chip_id", "board_seed", "chip"], sort=False)
+                .agg(balanced_accuracy=("test_accuracy", "mean"), trained_networks=("seed", "nunique"),
+                     test_clips=("test_clips", "sum"), spikes_per_inference=("spikes_per_inference", "mean"),
+                     synaptic_events_per_inference=("synaptic_events_per_inference", "mean"),
+                     input_events_per_inference=("input_events_per_inference", "mean"))
+                .reset_index())
+    out.table(per_chip, "on_chip", caption=f"{n} DPI neurons on held-out emulated DYNAP-SE1 chips (one row per chip)")
+    sweep = []
+    for (size, v), g in trained[trained.task == "binary"].groupby(["n_hidden", "variant"]):
+        m, h = mean_ci(g.test_accuracy)
+        row = dict(n_hidden=size, variant=v, model_accuracy=m, model_ci95=h)
+        o = sel(oc, v, size=size)
+        if len(o):
+            chips = o.groupby("chip_id").test_accuracy.mean()
+            row.update(on_chip_accuracy=chips.mean(), on_chip_min=chips.min(), on_chip_max=chips.max(),
+                       on_chip_std=chips.std(ddof=1) if len(chips) > 1 else 0.0, chips=len(chips))
+        sweep.append(row)
+    sweep = pd.DataFrame(sweep)
+    out.table(sweep, "chip_sweep", latex=True,
+              caption="Balanced accuracy vs neurons: float, chip-aware (nominal model) and on held-out emulated chips")
+    # cost per inference on the chip beside the NeuroBench operation counts of the trained models
+    cost = [dict(model=f"{n} DPI neurons on the emulated DYNAP-SE1", spikes=main.spikes_per_inference.mean(),
+                 synaptic_events=main.synaptic_events_per_inference.mean(),
+                 input_events=main.input_events_per_inference.mean(), effective_acs=np.nan, effective_macs=np.nan)]
+    for model, g in runs[runs.task == "binary"].groupby("model", sort=False):
+        cost.append(dict(model=model, spikes=g.get("spikes_per_sample", pd.Series([np.nan])).mean(),
+                         synaptic_events=np.nan, input_events=np.nan, effective_acs=g.effective_acs.mean(),
+                         effective_macs=g.effective_macs.mean()))
+    out.table(pd.DataFrame(cost), "cost_per_inference", latex=True,
+              caption="Events per inference on the emulated chip and NeuroBench operations of the float models")
+    float_acc = sel(trained, "float").test_accuracy.mean()
+    return dict(per_chip=per_chip, sweep=sweep, float_accuracy=float_acc,
+                digits=sel(oc, ON_CHIP, task="digits"), main=main)
+
+
+def _chip_claims(out, p: dict, nums: dict, on_chip: dict, chip_results: list[dict]):
     from neurobench.dynapse import CAM_ENTRIES
-    from neurobench.nn import LIFParameters
-    from neurobench.nn.kws import SpikingKWS, predict
 
-    d = p["deployment"]
-    sel = [r for r in results if r["kind"] == "snn" and r["n_hidden"] == p["n_hidden"] and r["task"] == "binary"]
-    x = torch.as_tensor(data["spikes"]).permute(1, 0, 2).contiguous()
-    rows, max_cam = [], 0
-    for r in sel:
-        _, ts, y = data["binary"][r["seed"]]
-        sd = {k: torch.as_tensor(v) for k, v in r["state_dict"].items()}
-        w_in, w_rec = sd["hidden.w_in.weight"].numpy(), sd["hidden.w_rec.weight"].numpy()
-        w_all = np.concatenate([w_in, w_rec], axis=1)          # one CAM per post neuron
-        H = w_in.shape[0]
-        model = SpikingKWS(w_in.shape[1], H, 2, LIFParameters(alpha=p["lif_alpha"], beta=1.0), p["readout_alpha"])
-        for levels in d["levels"]:
-            _, m = deployed_weights(w_all, levels, None, CAM_ENTRIES)
-            max_cam = max(max_cam, check_cam_on_board((m[0][:, :-H], m[1][:, :-H]), (m[0][:, -H:], m[1][:, -H:])))
-            for cv in d["mismatch_cv"]:
-                for ms in range(d["mismatch_seeds"] if cv > 0 else 1):
-                    fac = _efficacy_factors(H, cv, seed=1000 * r["seed"] + ms) if cv > 0 else None
-                    w_q, _ = deployed_weights(w_all, levels, fac, CAM_ENTRIES)
-                    sd_q = dict(sd)
-                    sd_q["hidden.w_in.weight"] = torch.as_tensor(w_q[:, :-H], dtype=torch.float32)
-                    sd_q["hidden.w_rec.weight"] = torch.as_tensor(w_q[:, -H:], dtype=torch.float32)
-                    model.load_state_dict(sd_q)
-                    acc = balanced_accuracy(y[ts], predict(model, x[:, ts]))
-                    rows.append(dict(train_seed=r["seed"], levels=levels, mismatch_cv=cv, chip_seed=ms,
-                                     test_accuracy=acc, float_accuracy=r["test_accuracy"]))
-    runs = pd.DataFrame(rows)
-    out.table(runs, "deployment_runs")
-    table = (runs.groupby(["levels", "mismatch_cv"]).agg(test_accuracy=("test_accuracy", "mean"),
-                                                         float_accuracy=("float_accuracy", "mean"))
-             .reset_index())
-    out.table(table, "deployment", latex=True,
-              caption="~10-neuron SNN with DYNAP-SE CAM multiplicities and mismatch (balanced accuracy)")
-    # CAM entries the nominal resolution needs before any coarsening of the base weights.
-    need = _cam_needed(sel, d["nominal_levels"])
+    c, n, kw = p["chip"], p["n_hidden"], p["keyword"]
+    cam = max(r["cam_entries"] for r in chip_results if "cam_entries" in r)
     out.claim(claim_at_most(
-        "dynapse_cam_fits", f"the ~{p['n_hidden']}-neuron network fits the DYNAP-SE CAM at "
-        f"{d['nominal_levels']} weight levels without coarsening",
-        "CAM entries the busiest hidden neuron needs (largest over trained seeds)", CAM_ENTRIES, need,
-        unit="entries", source="DYNAP-SE1 CAM size, 64 per neuron (neurobench.dynapse.routing.CAM_ENTRIES)"))
-    out.claim(Claim("dynapse_board_cam_usage", "CAM entries used on the emulator board after mapping "
-                    "(coarsened where needed; the Board enforces the limit)", "largest CAM usage",
-                    CAM_ENTRIES, max_cam, "–", "entries", "INFO", "neurobench.dynapse.Board"))
-    nominal = runs[(runs.levels == d["nominal_levels"]) & (runs.mismatch_cv == d["nominal_cv"])]
-    drop = float(nominal.float_accuracy.mean() - nominal.test_accuracy.mean())
+        "dynapse_cam_fits", f"every chip-aware network ({', '.join(map(str, sorted(set(c['sweep_neurons']) | {n})))} "
+        "neurons) fits the DYNAP-SE1 CAM as trained, without rounding or coarsening afterwards",
+        "CAM entries (counted with multiplicity) of the busiest neuron over all chip-aware networks",
+        CAM_ENTRIES, cam, unit="entries",
+        source="DYNAP-SE1: 64 CAM entries per neuron (Moradi et al. 2018, IEEE TBioCAS 12:106; "
+               "neurobench.dynapse.routing.CAM_ENTRIES)"))
+    out.claim(claim_info(
+        "dynapse_board_cam_usage", "CAM entries in use on the emulated boards (the Board refuses more than 64)",
+        "largest CAM usage of any neuron over all on-chip runs", CAM_ENTRIES, on_chip["runs"].cam_usage.max(),
+        unit="entries", source="neurobench.dynapse.Board"))
+    chips = nums["per_chip"]
+    acc = chips.balanced_accuracy
+    spread = f"chips {acc.min():.3f}–{acc.max():.3f}, sd {acc.std(ddof=1) if len(acc) > 1 else 0.0:.3f}"
+    out.claim(claim_at_least(
+        "on_chip_balanced_accuracy", f"{n} DPI neurons on the emulated DYNAP-SE1 spot '{kw}' vs the rest "
+        f"with balanced accuracy ≥ {c['on_chip_accuracy_min']:g} on held-out chips",
+        f"mean over {len(chips)} held-out chips of the balanced test accuracy "
+        f"({nums['main'].seed.nunique()} trained networks; {spread})",
+        c["on_chip_accuracy_min"], acc.mean(),
+        source=f"{TALK} (bar: config kws.chip.on_chip_accuracy_min); context: {PEQUENO}"))
     out.claim(claim_at_most(
-        "dynapse_accuracy_drop", f"with {d['nominal_levels']} weight levels and {d['nominal_cv']:g} "
-        "mismatch CV the accuracy stays within the stated drop of the float network",
-        "float accuracy − deployed accuracy (mean over seeds and chips)", d["max_accuracy_drop"], drop,
-        source="the float network of the same job; drop bar from config kws.deployment.max_accuracy_drop"))
-    return table
+        "on_chip_accuracy_drop", f"running on the emulated chip costs at most {c['max_accuracy_drop']:g} of "
+        "balanced accuracy against the float network of the same neurons",
+        "float-model accuracy − on-chip accuracy (means over seeds and held-out chips)",
+        c["max_accuracy_drop"], nums["float_accuracy"] - acc.mean(),
+        source="the float network trained in the same job; bar from config kws.chip.max_accuracy_drop"))
+    out.not_run(
+        "on_chip_energy_per_inference", "energy per inference on the DYNAP-SE1 = published energies per "
+        "spike and per synaptic event × the events the emulator counts",
+        "energy per inference (J)",
+        reason="the per-event energies of Moradi et al. 2018 are not among the suite's verified references; "
+               "the events per inference are in tables/cost_per_inference.csv",
+        source="Moradi, Qiao, Stefanini & Indiveri 2018, IEEE TBioCAS 12(1):106", unit="J")
+    d = nums["digits"]
+    dm = d.groupby("chip_id").test_accuracy.mean()
+    out.claim(claim_info(
+        "on_chip_digits", f"{n} DPI neurons on the emulated chip on the 11 digits (context)",
+        f"mean balanced accuracy over {len(dm)} held-out chips (chance {1 / 11:.3f})", 0.91, dm.mean(),
+        source=PEQUENO + " (real TIDIGITS, larger recurrent network)"))
+    wall = on_chip["walls"][("binary", ON_CHIP, n)]
+    out.claim(claim_at_most(
+        "on_chip_wall_time", f"the on-chip evaluation of the test sets of the {n}-neuron networks on "
+        f"{len(chips)} chips takes at most {c['max_wall_s']:g} s",
+        f"wall time of the emulator runs ({len(p['seeds'])} networks × {len(chips)} chips, one core, shared machine)",
+        c["max_wall_s"], wall, unit="s",
+        source="the suite's speed target for the on-chip evaluation (config kws.chip.max_wall_s)"))
 
 
-def _figures(out, c, f, lr_summary, sweep, conf, p, deployment):
+def _chip_figure(out, p: dict, nums: dict):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sw = nums["sweep"]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
+    ax = axes[0]
+    for v, fmt in (("float", "o-"), ("chip", "s--"), (ON_CHIP, "^-")):
+        g = sw[sw.variant == v].sort_values("n_hidden")
+        ax.errorbar(g.n_hidden, g.model_accuracy, yerr=g.model_ci95, fmt=fmt, capsize=3, label=f"{v} (model)")
+    g = sw[(sw.variant == ON_CHIP) & sw.get("on_chip_accuracy", pd.Series(dtype=float)).notna()].sort_values("n_hidden")
+    ax.plot(g.n_hidden, g.on_chip_accuracy, "D-", color="C3", label="on emulated chips (mean)")
+    ax.fill_between(g.n_hidden, g.on_chip_min, g.on_chip_max, color="C3", alpha=0.2, label="range over chips")
+    ax.axhline(p["chip"]["on_chip_accuracy_min"], color="0.5", ls=":")
+    ax.set(xscale="log", xlabel="DPI neurons", ylabel="balanced test accuracy", ylim=(0.4, 1.02),
+           title=f"'{p['keyword']}' vs rest within the DYNAP-SE1's limits")
+    ax.set_xticks(sorted(sw.n_hidden.unique()), [str(k) for k in sorted(sw.n_hidden.unique())])
+    ax.minorticks_off()
+    ax.legend(frameon=False, fontsize=8)
+    ax = axes[1]
+    pc = nums["per_chip"]
+    ax.bar(range(len(pc)), pc.balanced_accuracy, color="C3")
+    ax.axhline(nums["float_accuracy"], color="k", ls=":", label="float model")
+    ax.axhline(p["chip"]["on_chip_accuracy_min"], color="0.5", ls="--", label="bar")
+    ax.set_xticks(range(len(pc)), pc.chip_id, rotation=45)
+    ax.set(ylim=(0.4, 1.02), xlabel="held-out chip (board seed.chip)", ylabel="balanced test accuracy",
+           title=f"{p['n_hidden']} neurons per held-out chip")
+    ax.legend(frameon=False, fontsize=8)
+    out.figure(fig, "on_chip")
+
+
+def _figures(out, c, f, lr_summary, sweep, conf, p):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -646,14 +815,6 @@ def _figures(out, c, f, lr_summary, sweep, conf, p, deployment):
         ax.set(xlabel="predicted", ylabel="true", title=f"{p['n_hidden']} LIF neurons, 11 digits")
     out.figure(fig, "kws_overview")
 
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for levels, g in deployment.groupby("levels"):
-        ax.plot(g.mismatch_cv, g.test_accuracy, "o-", label=f"{levels} levels")
-    ax.axhline(deployment.float_accuracy.mean(), color="k", ls=":", label="float weights")
-    ax.set(xlabel="mismatch CV of each DPI bias current", ylabel="balanced test accuracy",
-           title=f"{p['n_hidden']} neurons on the DYNAP-SE synapse model")
-    ax.legend(frameon=False, fontsize=8)
-    out.figure(fig, "deployment")
 
     # One clip through the front end: formants, their spikes, encoder outputs, filterbank spikes.
     i = int(np.flatnonzero(c.meta.word.to_numpy() == p["keyword"])[0])

@@ -4,6 +4,8 @@ register_study(
         "results/kws/comparison.csv",
         "results/kws/provenance.json",
         "results/kws/figures/kws_overview.png",
+        "results/kws/tables/on_chip.csv",
+        "results/kws/kws_dynapse_biases.yaml",
     ],
 )
 
@@ -32,13 +34,16 @@ rule kws_corpus:
 
 
 rule kws:
-    """Keyword spotting with ~10 neurons: temporal encoders, tiny SNNs, baselines, costs."""
+    """Keyword spotting with ~10 neurons: temporal encoders, tiny SNNs, baselines, costs, and the
+    network trained within the DYNAP-SE1's limits run on held-out emulated chips."""
     input:
         corpus=KWS_CORPUS if params_of("kws")["dataset"] == "synthetic" else [],
     output:
         comparison="results/kws/comparison.csv",
         provenance="results/kws/provenance.json",
         figure="results/kws/figures/kws_overview.png",
+        on_chip="results/kws/tables/on_chip.csv",
+        biases="results/kws/kws_dynapse_biases.yaml",
     params:
         study=params_of("kws"),
     conda:
