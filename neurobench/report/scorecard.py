@@ -24,20 +24,15 @@ def _cell(x) -> str:
     return s.replace("|", "\\|").replace("\n", " ")
 
 
-UNCLASSIFIED = "(no kind)"  # studies not yet declaring their claims; never counted as reproduced
-
-
 def kind_status_table(card: pd.DataFrame) -> pd.DataFrame:
     """Claims counted per reference kind (rows) × status (columns), with totals."""
-    card = card.assign(kind=card["kind"].fillna(UNCLASSIFIED))
-    unknown_kind = sorted(set(card["kind"]) - set(KINDS) - {UNCLASSIFIED})
+    unknown_kind = sorted(set(card["kind"].fillna("(none)")) - set(KINDS))
     unknown_status = sorted(set(card["status"].fillna("")) - set(STATUSES))
     if unknown_kind or unknown_status:
         raise ValueError(f"scorecard: unknown kind(s) {unknown_kind} or status(es) {unknown_status}")
-    kinds = list(KINDS) + ([UNCLASSIFIED] if (card["kind"] == UNCLASSIFIED).any() else [])
-    t = (pd.crosstab(pd.Categorical(card["kind"], categories=kinds),
+    t = (pd.crosstab(pd.Categorical(card["kind"], categories=KINDS),
                      pd.Categorical(card["status"], categories=STATUSES), dropna=False)
-         .reindex(index=kinds, columns=list(STATUSES), fill_value=0))
+         .reindex(index=list(KINDS), columns=list(STATUSES), fill_value=0))
     t["total"] = t.sum(axis=1)
     t.loc["total"] = t.sum(axis=0)
     t.index.name = "kind"

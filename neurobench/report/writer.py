@@ -299,14 +299,15 @@ class StudyWriter:
         dup = {i for i in ids if ids.count(i) > 1}
         if dup:
             raise ValueError(f"duplicate claim_id(s) in {self.outdir.name}: {sorted(dup)}")
+        unkinded = [c.claim_id for c in self.claims if not c.kind]
+        if unkinded:
+            raise ValueError(f"{self.outdir.name}: claim(s) without a kind (declare them, see "
+                             f"neurobench.report.claims): {unkinded}")
         if self.declared is not None:
             missing = [i for i in self.declared if i not in ids]
             if missing:
                 raise ValueError(f"{self.outdir.name}: declared claim(s) never written (write them "
                                  f"as NOT_RUN with the reason if they cannot be evaluated): {missing}")
-            unkinded = [c.claim_id for c in self.claims if not c.kind]
-            if unkinded:
-                raise ValueError(f"{self.outdir.name}: claim(s) without a kind: {unkinded}")
         df = pd.DataFrame([c.row() for c in self.claims], columns=COMPARISON_COLUMNS)
         df.to_csv(self.tmp / "comparison.csv", index=False)
         wall = time.perf_counter() - self._t0
