@@ -9,7 +9,7 @@ positive at d_A and peaks at t_p,A; input B excites the neuron directly through 
 synapse (× m_B), as the paper's cricket network does for AN1 → LN3. When B follows A by Δ ≈
 t_p,A − lead the fast EPSP of B lands on the top of A's delayed excitation and the sum crosses
 threshold; earlier (still inhibitory), later (the excitation has decayed) or reversed pairs stay
-subthreshold. (The issue asks for two disynaptic inputs; with both excitations on the neuron's
+subthreshold. (The paper's element has two disynaptic inputs; with both excitations on the neuron's
 one slow NMDA circuit, the second lobe is as broad as the first and the interval tuning degrades
 to a step — see the report — so B is direct here.) Time constants are set per target core
 (τ_e, τ_i ∝ Δ*: the width of the delayed excitation scales with its delay).
