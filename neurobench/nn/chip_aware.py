@@ -44,9 +44,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from neurobench.dynapse.routing import CAM_ENTRIES  # per neuron on DYNAP-SE1
 from neurobench.nn.surrogate import spike
 
-CAM_ENTRIES = 64            # per neuron on DYNAP-SE1 (neurobench.dynapse.routing.CAM_ENTRIES)
 
 
 @dataclass(frozen=True)
