@@ -51,6 +51,22 @@ static inline double dyn_exp(double x)
     return p * scale;
 }
 
+/* A cheap monotone tick counter for the kernel's per-phase CPU breakdown (the time-stamp counter
+ * on x86, the monotonic clock in ns elsewhere); only ratios of ticks are used, scaled to the
+ * thread's CPU time. */
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+static inline uint64_t dyn_ticks(void) { return __rdtsc(); }
+#else
+#include <time.h>
+static inline uint64_t dyn_ticks(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
+}
+#endif
+
 /* Circuit constants of the membrane step (SI), shared by every neuron. */
 typedef struct {
     double i0, ispk, pfb_gain, pfb_th, inv_pfb_norm, pfb_skip, max_dlog, tol;

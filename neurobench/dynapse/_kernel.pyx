@@ -42,7 +42,7 @@ Validation happens in Python (``neurobench.dynapse.board``) before this call.
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 from libc.math cimport exp, expm1, log, log1p, fabs, sqrt
-from libc.stdint cimport int64_t
+from libc.stdint cimport int64_t, uint64_t
 from cython.parallel cimport prange, threadid
 from posix.time cimport clock_gettime, timespec, CLOCK_THREAD_CPUTIME_ID
 import numpy as np
@@ -52,6 +52,7 @@ from neurobench.core._spikebuf cimport (SpikeBuf, spikebuf_free, spikebuf_init, 
 
 
 cdef extern from "_dynapse_kernels.h" nogil:
+    uint64_t dyn_ticks()
     ctypedef struct dyn_membrane:
         double i0, ispk, pfb_gain, pfb_th, inv_pfb_norm, pfb_skip, max_dlog, tol
     double dyn_exp(double x)
@@ -77,6 +78,10 @@ cdef extern from "_dynapse_kernels.h" nogil:
 
 
 DEF MAX_PARTS = 4
+#: phases of a step timed for the CPU breakdown (``run_kernel``'s ``phase_cpu``): probes and
+#: external input; the DPI circuits (pulses and decay); the membrane's vector pass; its scalar
+#: path; the delivery of the step's spikes to their CAM targets
+DEF N_PHASES = 5
 
 
 cdef struct Pulses:
@@ -137,6 +142,7 @@ cdef struct Ctx:
     int err[MAX_PARTS]
     double cpu_s[MAX_PARTS]     # CPU time (s) of the part …
     int tid[MAX_PARTS]          # … and the thread that ran it
+    uint64_t ticks[MAX_PARTS * N_PHASES]    # ticks (dyn_ticks) of each phase of the part
     SpikeBuf buf[MAX_PARTS]
 
 
@@ -236,6 +242,10 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
     cdef int avg_zero[5]
     cdef Pulses pl
     cdef timespec t_start, t_end
+    cdef uint64_t tk0, tk1
+    cdef uint64_t *ticks = X.ticks + N_PHASES * p
+    for k in range(N_PHASES):
+        ticks[k] = 0
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t_start)
     pl.j = X.pl_j + 5 * lo + p           # 5 (hi − lo) + 1 entries: _deliver writes one ahead
     pl.n = 0
@@ -252,6 +262,7 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
             if prem[j] > 0.0 or isyn[j] != 0.0:
                 live[c] = 1
     for s in range(X.n_steps):
+        tk0 = dyn_ticks()
         g = X.step0 + s
         if n_rec > 0 and g % X.rec_every == 0:
             for k in range(n_rec):
@@ -263,6 +274,9 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
             row += 1
         for r in range(X.ext_ptr[s], X.ext_ptr[s + 1]):
             _deliver(X, X.ext_src[r], lo, hi, &pl)
+        tk1 = dyn_ticks()
+        ticks[0] += tk1 - tk0
+        tk0 = tk1
         # DPI circuits with a pulse: exact update with the pulse on for min(P, dt), from the
         # current before this step (saved in pnew/pavg; written after the decay pass)
         for k in range(pl.n):
@@ -317,6 +331,9 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
                 pl.j[q] = <int> j
                 q += 1
         pl.n = q
+        tk1 = dyn_ticks()
+        ticks[1] += tk1 - tk0
+        tk0 = tk1
         # membrane: one vector pass for the neurons that need a single step …
         pass_nmda = live[1] or not avg_zero[1]
         n_ref += dyn_membrane_pass(m_n, dt, imem + lo, ref_rem + lo, flag + lo, slope + 4 * lo,
@@ -325,6 +342,9 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
                                    X.idc + lo, X.ifnmda + lo, X.ireset, P, pass_nmda, &n_single)
         n_int += n_single
         n_sub += n_single
+        tk1 = dyn_ticks()
+        ticks[2] += tk1 - tk0
+        tk0 = tk1
         # … then, one by one, those that split the step, spike or leave the refractory
         # period within it
         n_spk = 0
@@ -423,8 +443,12 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
             imem[i] = im_new
         if err:
             break
+        tk1 = dyn_ticks()
+        ticks[3] += tk1 - tk0
+        tk0 = tk1
         for r in range(n_spk):
             _deliver(X, spiking[r], lo, hi, &pl)
+        ticks[4] += dyn_ticks() - tk0
     X.n_int[p] = n_int
     X.n_ref[p] = n_ref
     X.n_sub[p] = n_sub
@@ -448,7 +472,8 @@ def run_kernel(long long step0, long long n_steps, double dt,
                long long[::1] src_ptr, int[::1] dl_j, signed char[::1] dl_type,
                double[::1] dl_pulse,
                int[::1] rec_idx, long long rec_every, double[:, :, ::1] rec,
-               long long[::1] stats, int n_threads=1, double[::1] part_cpu=None):
+               long long[::1] stats, int n_threads=1, double[::1] part_cpu=None,
+               double[::1] phase_cpu=None):
     """Advance the board by ``n_steps`` steps of ``dt`` seconds from global step ``step0``.
 
     State arrays are modified in place; ``isyn``, ``prem``, ``decay``, ``inv_tau``, ``iinf``
@@ -459,8 +484,12 @@ def run_kernel(long long step0, long long n_steps, double dt,
     split into several sub-steps. With ``n_threads`` > 1 the board runs as that many parts of
     whole chips on parallel threads when no routing entry leads from one part into another
     (otherwise as one part); the results do not depend on it. ``part_cpu`` (4 values), when
-    given, is increased by the CPU time (s) each thread spent on its parts. Returns the spikes as ``(steps int64, ids int32, frac
-    float64)`` (time = (step + frac)·dt) and the number of probe rows written.
+    given, is increased by the CPU time (s) each thread spent on its parts; ``phase_cpu``
+    (``N_PHASES`` = 5 values), when given, by the CPU time of each phase of a step (probes and
+    external input, DPI circuits, membrane vector pass, membrane scalar path, spike delivery),
+    each part's CPU time shared out in proportion to the ticks of its phases. Returns the
+    spikes as ``(steps int64, ids int32, frac float64)`` (time = (step + frac)·dt) and the
+    number of probe rows written.
     """
     cdef Py_ssize_t n = imem.shape[0]
     cdef Py_ssize_t stride = n + 8              # avg rows: 64 bytes apart modulo 4 KiB
@@ -535,9 +564,17 @@ def run_kernel(long long step0, long long n_steps, double dt,
             _run_part(&X, 0)
     for k in range(7):
         free(work[k])
+    cdef double tot
     for pp in range(X.n_parts):
         if part_cpu is not None:
             part_cpu[X.tid[pp]] += X.cpu_s[pp]
+        if phase_cpu is not None:
+            tot = 0.0
+            for k in range(N_PHASES):
+                tot += <double> X.ticks[N_PHASES * pp + k]
+            for k in range(N_PHASES):
+                if tot > 0.0:
+                    phase_cpu[k] += X.cpu_s[pp] * <double> X.ticks[N_PHASES * pp + k] / tot
         stats[0] += X.n_int[pp]
         stats[1] += X.n_ref[pp]
         stats[2] += X.n_sub[pp]

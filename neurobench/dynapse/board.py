@@ -65,6 +65,12 @@ ERR_TOL = 1e-5
 #: sets the sub-steps). Per board: ``board.max_dlog``.
 MAX_DLOG = 0.5
 
+#: The phases of a kernel step whose CPU time ``Board.kernel_phase_cpu_s`` reports: probes and
+#: external input events; the DPI circuits (pulses and decay); the membrane's vector pass (the
+#: neurons that need one step); its scalar path (split steps, spikes, the end of a refractory
+#: period); the delivery of the step's spikes to their CAM targets.
+KERNEL_PHASES = ("input", "synapses", "membrane_vector", "membrane_scalar", "spike_delivery")
+
 
 class AliasingWarning(UserWarning):
     """CAM entries are driven by sources on other chips with the same (core, neuron) tag."""
@@ -203,6 +209,10 @@ class Board:
         #: CPU time (s) of each kernel thread since the last reset (see ``threads``; the
         #: first entry alone with one thread)
         self.kernel_thread_cpu_s = np.zeros(4)
+        #: CPU time (s) of each phase of the kernel's steps since the last reset, all threads
+        #: together, in the order of :data:`KERNEL_PHASES` (tick counts of each phase, scaled
+        #: to the thread's CPU time)
+        self.kernel_phase_cpu_s = np.zeros(len(KERNEL_PHASES))
         self.max_target_chips = int(max_target_chips)
         self._factors = mismatch_factors(self.mismatch)[: self.n_neurons]
         n_cores_total = self.n_chips * N_CORES
@@ -656,7 +666,7 @@ class Board:
             C.pfb_gain_A, C.pfb_threshold_A, C.pfb_norm_A, self.max_dlog, self.err_tol,
             ext_ptr, ext_src, d.src_ptr, self._dl_j, d.type, kp["dl_pulse"],
             self._rec_idx, every, rec, self.kernel_stats, int(self.threads),
-            self.kernel_thread_cpu_s)
+            self.kernel_thread_cpu_s, self.kernel_phase_cpu_s)
         assert rows == n_rows, (rows, n_rows)
         self._spike_gid.append(ids.astype(np.int64))
         self._spike_t.append((steps + frac) * self.dt_us)
@@ -682,6 +692,7 @@ class Board:
         self.step = 0
         self.kernel_stats[:] = 0
         self.kernel_thread_cpu_s[:] = 0.0
+        self.kernel_phase_cpu_s[:] = 0.0
         self._spike_gid, self._spike_t = [], []
         for p in self._probes:
             p._t.clear()

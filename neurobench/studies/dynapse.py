@@ -36,8 +36,13 @@ model, not of the model against the chip:
 8. Aliasing: two neurons with the same (core, neuron) on chips 0 and 1 both route to chip 2; the
    CAM entry written for one is driven by the other.
 9. Temperature: τ at a second temperature vs the U_T = kT/q scaling.
-10. Time-step convergence: spike times at each dt of a sweep vs a 10× finer step; the study's
-    step ``dt_us`` (and the emulator's ``DEFAULT_DT_US``) must keep every spike within 0.1 ms.
+10. Time-step convergence: spike times at each dt of a sweep vs a reference run at a 10× finer
+    step AND a membrane error tolerance ``conv_ref_tol_factor`` (0.01) times the emulator's
+    (``Board.err_tol``): with the same tolerance the reference would share the error of the
+    sub-steps, which would then go unseen. The study's step ``dt_us`` (and the emulator's
+    ``DEFAULT_DT_US``) must keep every spike within 0.1 ms. The test neurons have no recurrent
+    connections, so the routing latency (one step: a spike of step s reaches its CAM targets
+    from step s + 1) is not part of this claim.
 
 Part B, silicon (kind ``literature``): one emulated chip with the emulator's default mismatch
 (what a user of ``Board`` gets) is measured the way Zendrikov et al. measured a DYNAP-SE1 core,
@@ -406,11 +411,13 @@ def fitted_tau_ampa(p, temperature_K: float) -> float:
     return float(fit_decay_tau(t, probe.isyn("AMPA")[:, 0], 1.2e-3, 1e-3 + 3 * tau_cf)[0])
 
 
-def convergence_neuron_spikes(p, dt_us, duration_ms):
-    """Spike times (µs) of test neurons at step dt_us: three DC levels (cores 0–2), and the first
-    level plus a regular AMPA+NMDA train (core 3; events every 20 ms, on the grid of every step
-    of the sweep)."""
+def convergence_neuron_spikes(p, dt_us, duration_ms, tol_factor=1.0):
+    """Spike times (µs) of test neurons at step dt_us and membrane error tolerance
+    ``tol_factor`` × the emulator's (``Board.err_tol``): three DC levels (cores 0–2), and the
+    first level plus a regular AMPA+NMDA train (core 3; events every 20 ms, on the grid of every
+    step of the sweep)."""
     b = Board(n_chips=1, dt_us=dt_us, seed=p["seed"], mismatch=MismatchConfig.off())
+    b.err_tol *= tol_factor
     base = BiasSet.default()
     levels = list(p["conv_dc_fine"])[:3]
     for core, fine in enumerate(levels + levels[:1]):
@@ -441,7 +448,8 @@ def measure_convergence(p):
         t0 = time.perf_counter()
         coarse = convergence_neuron_spikes(p, dt, p["conv_duration_ms"])
         wall = time.perf_counter() - t0
-        fine = convergence_neuron_spikes(p, dt / 10.0, p["conv_duration_ms"])
+        fine = convergence_neuron_spikes(p, dt / 10.0, p["conv_duration_ms"],
+                                         p["conv_ref_tol_factor"])
         rows.append({"dt_us": dt, "max_shift_us": max_spike_shift(coarse, fine),
                      "n_spikes": int(sum(x.size for x in coarse)), "wall_s": wall})
     return pd.DataFrame(rows)
@@ -682,7 +690,11 @@ def time_step_convergence(out, p):
         "dt_convergence", f"at the study's step ({p['dt_us']:g} µs) spike times are "
         "within 0.1 ms of a 10× finer step",
         "max |t_spike(dt) − t_spike(dt/10)|", 100.0, shift, unit="µs",
-        source="the suite's convergence criterion (0.1 ms); reference: the same emulator at dt/10"))
+        source="the suite's convergence criterion (0.1 ms); reference: the same emulator at "
+               f"dt/10 with a membrane error tolerance {p['conv_ref_tol_factor']:g}× the "
+               "emulator's (Board.err_tol), so that the error of the step's sub-steps is "
+               "measured, not shared; test neurons without recurrent connections (the routing "
+               "latency, one step, is not part of it)"))
     ok = conv[conv["max_shift_us"] <= 100.0]
     out.claim(claim_info("dt_largest_converged", "largest step of the sweep meeting the criterion",
                          "dt", np.nan, float(ok["dt_us"].max()) if len(ok) else np.nan, unit="µs",
