@@ -405,7 +405,193 @@ static inline __attribute__((always_inline)) void dyn_v_stage3(ptrdiff_t i, cons
 }
 
 #define DYN_VBLOCK 16   /* groups of four neurons per block of the staged pass */
+
+/* The smallest m ≥ 1 (≤ 4096) with m⁴ ≥ x and m ≥ y, four lanes at once: the sub-step count of
+ * _substep in _kernel.pyx (the same m: the test is monotone in m, and the count starts from
+ * ⌊max(x^¼, y)⌋ and moves by ones to the first m that passes, with the same comparisons).
+ * A NaN estimate starts from 1 (max_pd returns its second operand on NaN). */
+static inline __m256d dyn_substeps_v(__m256d x, __m256d y)
+{
+    const __m256d one = V_SET(1.0), cap = V_SET(4096.0);
+    __m256d t = _mm256_max_pd(_mm256_sqrt_pd(_mm256_sqrt_pd(x)), y);
+    __m256d m = _mm256_floor_pd(_mm256_min_pd(_mm256_max_pd(t, one), cap));
+    for (;;) {      /* down while m − 1 is long enough */
+        __m256d d = _mm256_sub_pd(m, one), d2 = _mm256_mul_pd(d, d);
+        __m256d ok = _mm256_andnot_pd(_mm256_or_pd(V_LT(_mm256_mul_pd(d2, d2), x), V_LT(d, y)),
+                                      V_GT(m, one));
+        if (!_mm256_movemask_pd(ok))
+            break;
+        m = V_SEL(ok, d, m);
+    }
+    for (;;) {      /* up while m is too long */
+        __m256d m2 = _mm256_mul_pd(m, m);
+        __m256d up = _mm256_and_pd(_mm256_or_pd(V_LT(_mm256_mul_pd(m2, m2), x), V_LT(m, y)),
+                                   V_LT(m, cap));
+        if (!_mm256_movemask_pd(up))
+            break;
+        m = V_SEL(up, _mm256_add_pd(m, one), m);
+    }
+    return m;
+}
 #endif
+
+/* Lanes of the multi-sub-step pass: the neurons the single-step pass flagged that are not
+ * leaving their refractory period, packed (index k), with their membrane inputs, their state
+ * within the step (I_mem, the time done) and, for the first sub-step, the single-step pass's
+ * F, J, F_yy, F_yyy. Each array has room for the part's neurons plus 4. */
+typedef struct {
+    double *im, *td, *a0, *a1, *a2, *a3, *a4, *idc, *itau, *alpha, *inv_itau, *igain, *tau_mem,
+           *ifnmda, *F, *J, *Fyy, *Fyyy, *inew, *h;
+    int64_t *st, *m, *idx;
+} dyn_lanes;
+
+#define DYN_LANE_ARRAYS 23      /* arrays of dyn_lanes, for the caller's allocation */
+#define DYN_MAX_ROUNDS 64       /* sub-steps per step in the vector rounds; more: scalar path */
+
+/* The split steps in vector rounds: every flagged neuron that is not leaving its refractory
+ * period takes its sub-steps here, four lanes per vector, one sub-step per round, each sub-step
+ * chosen from the error bound at its start exactly as the scalar path chooses it (_substep),
+ * with the same functions in the same order (the same numbers: the scalar path's loop, run in
+ * lanes). A lane whose step ends is written back (flag cleared); a lane that reaches I_spk, or
+ * needs more than DYN_MAX_ROUNDS sub-steps, is left flagged, untouched, for the scalar path,
+ * which redoes its step from the start with the same numbers and locates the spike. Adds the
+ * neurons finished here and their sub-steps and split steps to *n_int, *n_sub, *n_split.
+ * Without AVX2 it does nothing (the scalar path takes every flagged neuron). */
+static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double dt,
+        double *restrict imem, const double *restrict ref_rem, int64_t *restrict flag,
+        const double *restrict slope,
+        const double *restrict a0, const double *restrict a1, const double *restrict a2,
+        const double *restrict a3, const double *restrict a4,
+        const double *restrict itau, const double *restrict alpha,
+        const double *restrict inv_itau, const double *restrict igain,
+        const double *restrict tau_mem, const double *restrict idc,
+        const double *restrict ifnmda, const dyn_membrane *P, int has_nmda, dyn_lanes *L,
+        long long *n_int, long long *n_sub, long long *n_split)
+{
+#if defined(__AVX2__)
+    ptrdiff_t nc = 0;
+    for (ptrdiff_t i = 0; i < n; i++) {
+        if (!flag[i] || ref_rem[i] > 0.0)
+            continue;
+        const double *sv = slope + 4 * (i & ~(ptrdiff_t) 3) + (i & 3);
+        L->idx[nc] = i; L->im[nc] = imem[i]; L->td[nc] = 0.0; L->m[nc] = 0;
+        L->a0[nc] = a0[i]; L->a1[nc] = a1[i]; L->a2[nc] = a2[i]; L->a3[nc] = a3[i];
+        L->a4[nc] = a4[i]; L->idc[nc] = idc[i]; L->itau[nc] = itau[i]; L->alpha[nc] = alpha[i];
+        L->inv_itau[nc] = inv_itau[i]; L->igain[nc] = igain[i]; L->tau_mem[nc] = tau_mem[i];
+        L->ifnmda[nc] = ifnmda[i];
+        L->F[nc] = sv[0]; L->J[nc] = sv[4]; L->Fyy[nc] = sv[8]; L->Fyyy[nc] = sv[12];
+        nc++;
+    }
+    dyn_vconst C;
+    C.i0 = V_SET(P->i0); C.ispk = V_SET(P->ispk); C.gain = V_SET(P->pfb_gain);
+    C.th = V_SET(P->pfb_th); C.k = V_SET(P->inv_pfb_norm); C.skip = V_SET(P->pfb_skip);
+    C.max_dlog = V_SET(P->max_dlog); C.tol = V_SET(P->tol); C.zero = _mm256_setzero_pd();
+    const __m256d one = V_SET(1.0), lim = V_SET(50.0), dom = V_SET(0.05), vdt = V_SET(dt);
+    for (int round = 0; nc > 0 && round < DYN_MAX_ROUNDS; round++) {
+        for (ptrdiff_t k = nc; k < ((nc + 3) & ~(ptrdiff_t) 3); k++) {  /* pad: a copy of lane 0 */
+            L->im[k] = L->im[0]; L->td[k] = L->td[0]; L->a0[k] = L->a0[0]; L->a1[k] = L->a1[0];
+            L->a2[k] = L->a2[0]; L->a3[k] = L->a3[0]; L->a4[k] = L->a4[0];
+            L->idc[k] = L->idc[0]; L->itau[k] = L->itau[0]; L->alpha[k] = L->alpha[0];
+            L->inv_itau[k] = L->inv_itau[0]; L->igain[k] = L->igain[0];
+            L->tau_mem[k] = L->tau_mem[0]; L->ifnmda[k] = L->ifnmda[0];
+            L->F[k] = L->F[0]; L->J[k] = L->J[0]; L->Fyy[k] = L->Fyy[0]; L->Fyyy[k] = L->Fyyy[0];
+        }
+        /* blocks of DYN_VBLOCK groups, stage by stage (as dyn_membrane_pass) */
+        for (ptrdiff_t k0 = 0; k0 < nc; k0 += 4 * DYN_VBLOCK) {
+          int nv = (int) ((nc - k0 + 3) / 4);
+          nv = nv > DYN_VBLOCK ? DYN_VBLOCK : nv;
+          dyn_vs1 s1[DYN_VBLOCK];
+          dyn_vs2 s2[DYN_VBLOCK];
+          if (round == 0) {
+            for (int v = 0; v < nv; v++) {
+                ptrdiff_t k = k0 + 4 * v;
+                s2[v].F = _mm256_loadu_pd(L->F + k); s2[v].J = _mm256_loadu_pd(L->J + k);
+                s2[v].Fyy = _mm256_loadu_pd(L->Fyy + k); s2[v].Fyyy = _mm256_loadu_pd(L->Fyyy + k);
+            }
+          } else {
+            for (int v = 0; v < nv; v++)
+                dyn_v_stage1(k0 + 4 * v, &C, L->im, L->igain, L->tau_mem, L->ifnmda, has_nmda,
+                             &s1[v]);
+            for (int v = 0; v < nv; v++)
+                dyn_v_stage2(k0 + 4 * v, &C, L->im, L->a0, L->a1, L->a2, L->a3, L->a4, L->itau,
+                             L->alpha, L->inv_itau, L->tau_mem, L->idc, L->ifnmda, has_nmda,
+                             &s1[v], &s2[v]);
+          }
+          for (int v = 0; v < nv; v++) {
+            ptrdiff_t k = k0 + 4 * v;
+            __m256d F = s2[v].F, J = s2[v].J, Fyy = s2[v].Fyy, Fyyy = s2[v].Fyyy;
+            __m256d im = _mm256_loadu_pd(L->im + k);
+            __m256d rem = _mm256_sub_pd(vdt, _mm256_loadu_pd(L->td + k));
+            /* _substep: x = E4 rem⁴/tol, y = |F| rem/max_dlog, h = rem/m */
+            __m256d E4 = _mm256_mul_pd(V_ABS(_mm256_add_pd(
+                             _mm256_mul_pd(_mm256_mul_pd(_mm256_mul_pd(Fyyy, F), F), F),
+                             _mm256_mul_pd(_mm256_mul_pd(_mm256_mul_pd(_mm256_mul_pd(V_SET(4.0), Fyy), J), F), F))),
+                             V_SET(1.0 / 24.0));
+            __m256d r2 = _mm256_mul_pd(rem, rem);
+            __m256d x = _mm256_div_pd(_mm256_mul_pd(_mm256_mul_pd(E4, r2), r2), C.tol);
+            __m256d y = _mm256_div_pd(_mm256_mul_pd(V_ABS(F), rem), C.max_dlog);
+            __m256d h = _mm256_div_pd(rem, dyn_substeps_v(x, y));
+            /* the step (dyn_step, dyn_phi1, dyn_expx), as in dyn_v_stage3 with h for dt */
+            __m256d z = _mm256_mul_pd(J, h);
+            z = V_SEL(V_GT(z, lim), lim, z);
+            __m256d phi = _mm256_add_pd(one, _mm256_mul_pd(z, _mm256_add_pd(V_SET(0.5), _mm256_mul_pd(z,
+                              _mm256_add_pd(V_SET(1.0 / 6.0), _mm256_mul_pd(z, V_SET(1.0 / 24.0)))))));
+            __m256d out_z = V_GE(V_ABS(z), dom);
+            if (_mm256_movemask_pd(out_z))
+                phi = V_SEL(out_z, _mm256_div_pd(_mm256_sub_pd(dyn_exp_v(z), one), z), phi);
+            __m256d FF = _mm256_mul_pd(_mm256_mul_pd(Fyy, F), F);
+            __m256d h3 = _mm256_mul_pd(_mm256_mul_pd(h, h), h);
+            __m256d dy = _mm256_add_pd(_mm256_mul_pd(_mm256_mul_pd(h, F), phi),
+                                       _mm256_mul_pd(_mm256_mul_pd(FF, h3), V_SET(1.0 / 6.0)));
+            dy = V_SEL(V_GT(dy, lim), lim, dy);
+            __m256d ex = _mm256_add_pd(one, _mm256_mul_pd(dy, _mm256_add_pd(one, _mm256_mul_pd(dy,
+                             _mm256_add_pd(V_SET(0.5), _mm256_mul_pd(dy, _mm256_add_pd(V_SET(1.0 / 6.0),
+                             _mm256_mul_pd(dy, _mm256_add_pd(V_SET(1.0 / 24.0),
+                             _mm256_mul_pd(dy, V_SET(1.0 / 120.0)))))))))));
+            __m256d out_dy = V_GE(V_ABS(dy), dom);
+            if (_mm256_movemask_pd(out_dy))
+                ex = V_SEL(out_dy, dyn_exp_v(dy), ex);
+            __m256d inew = _mm256_mul_pd(im, ex);
+            inew = V_SEL(V_LT(inew, C.i0), C.i0, inew);
+            /* lane status: 2 spike (scalar path), 1 step done, 0 on */
+            __m256d spk = V_GE(inew, C.ispk), done = V_GE(h, rem);
+            __m256i st = _mm256_blendv_epi8(
+                _mm256_and_si256(_mm256_castpd_si256(done), _mm256_set1_epi64x(1)),
+                _mm256_set1_epi64x(2), _mm256_castpd_si256(spk));
+            _mm256_storeu_pd(L->inew + k, inew);
+            _mm256_storeu_pd(L->h + k, h);
+            _mm256_storeu_si256((__m256i *) (L->st + k), st);
+          }
+        }
+        /* write back the finished lanes, pack the others (without branches on the status:
+         * it is unpredictable) */
+        ptrdiff_t q = 0;
+        for (ptrdiff_t k = 0; k < nc; k++) {
+            int64_t m = L->m[k] + 1, stk = L->st[k], fin = stk == 1;
+            ptrdiff_t i = L->idx[k];
+            imem[i] = fin ? L->inew[k] : imem[i];
+            flag[i] = fin ? 0 : flag[i];
+            *n_int += fin;
+            *n_sub += fin * m;
+            *n_split += fin & (m > 1);
+            L->idx[q] = i; L->m[q] = m;
+            L->im[q] = L->inew[k]; L->td[q] = L->td[k] + L->h[k];
+            L->a0[q] = L->a0[k]; L->a1[q] = L->a1[k]; L->a2[q] = L->a2[k]; L->a3[q] = L->a3[k];
+            L->a4[q] = L->a4[k]; L->idc[q] = L->idc[k]; L->itau[q] = L->itau[k];
+            L->alpha[q] = L->alpha[k]; L->inv_itau[q] = L->inv_itau[k];
+            L->igain[q] = L->igain[k]; L->tau_mem[q] = L->tau_mem[k];
+            L->ifnmda[q] = L->ifnmda[k];
+            q += stk == 0;                  /* 2 (spike): left flagged, the scalar path redoes it */
+        }
+        nc = q;
+    }
+#else
+    (void) n; (void) dt; (void) imem; (void) ref_rem; (void) flag; (void) slope; (void) a0;
+    (void) a1; (void) a2; (void) a3; (void) a4; (void) itau; (void) alpha; (void) inv_itau;
+    (void) igain; (void) tau_mem; (void) idc; (void) ifnmda; (void) P; (void) has_nmda;
+    (void) L; (void) n_int; (void) n_sub; (void) n_split;
+#endif
+}
 
 /* One membrane pass over the board: every neuron that needs no more than one exponential
  * step (dyn_step; error bound dyn_step_error·dt⁴ ≤ tol, |Δ ln I_mem| ≤ max_dlog, series domain,

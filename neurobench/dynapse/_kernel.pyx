@@ -68,6 +68,39 @@ cdef extern from "_dynapse_kernels.h" nogil:
     double dyn_expx(double x)
     int dyn_dpi_decay(Py_ssize_t n, double *isyn, double *avg, const double *decay,
                       const double *gavg)
+    ctypedef struct dyn_lanes:
+        double *im
+        double *td
+        double *a0
+        double *a1
+        double *a2
+        double *a3
+        double *a4
+        double *idc
+        double *itau
+        double *alpha
+        double *inv_itau
+        double *igain
+        double *tau_mem
+        double *ifnmda
+        double *F
+        double *J
+        double *Fyy
+        double *Fyyy
+        double *inew
+        double *h
+        int64_t *st
+        int64_t *m
+        int64_t *idx
+    int DYN_LANE_ARRAYS
+    void dyn_membrane_substeps(Py_ssize_t n, double dt, double *imem, const double *ref_rem,
+                               int64_t *flag, const double *slope, const double *a0,
+                               const double *a1, const double *a2, const double *a3,
+                               const double *a4, const double *itau, const double *alpha,
+                               const double *inv_itau, const double *igain,
+                               const double *tau_mem, const double *idc, const double *ifnmda,
+                               const dyn_membrane *P, int has_nmda, dyn_lanes *L,
+                               long long *n_int, long long *n_sub, long long *n_split)
     int64_t dyn_membrane_pass(Py_ssize_t n, double dt, double *imem, double *ref_rem,
                               int64_t *flag, double *slope, const double *a0, const double *a1,
                               const double *a2, const double *a3, const double *a4,
@@ -132,6 +165,8 @@ cdef struct Ctx:
     int64_t *flag               # n
     int *pl_j                   # 5 n + MAX_PARTS (part p: from 5·lo[p] + p)
     int *spiking                # n
+    double *lanes               # DYN_LANE_ARRAYS arrays of lane_cap (part p: from lo[p] + 4 p)
+    Py_ssize_t lane_cap
     Py_ssize_t lo[MAX_PARTS]
     Py_ssize_t hi[MAX_PARTS]
     long long n_int[MAX_PARTS]
@@ -241,6 +276,17 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
     cdef int live[5]
     cdef int avg_zero[5]
     cdef Pulses pl
+    cdef dyn_lanes L
+    cdef double *lb = X.lanes + lo + 4 * p
+    cdef Py_ssize_t cap = X.lane_cap
+    L.im, L.td, L.a0, L.a1, L.a2 = lb, lb + cap, lb + 2 * cap, lb + 3 * cap, lb + 4 * cap
+    L.a3, L.a4, L.idc, L.itau = lb + 5 * cap, lb + 6 * cap, lb + 7 * cap, lb + 8 * cap
+    L.alpha, L.inv_itau, L.igain = lb + 9 * cap, lb + 10 * cap, lb + 11 * cap
+    L.tau_mem, L.ifnmda, L.F, L.J = lb + 12 * cap, lb + 13 * cap, lb + 14 * cap, lb + 15 * cap
+    L.Fyy, L.Fyyy, L.inew, L.h = lb + 16 * cap, lb + 17 * cap, lb + 18 * cap, lb + 19 * cap
+    L.st = <int64_t *> (lb + 20 * cap)
+    L.m = <int64_t *> (lb + 21 * cap)
+    L.idx = <int64_t *> (lb + 22 * cap)
     cdef timespec t_start, t_end
     cdef uint64_t tk0, tk1
     cdef uint64_t *ticks = X.ticks + N_PHASES * p
@@ -342,11 +388,17 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
                                    X.idc + lo, X.ifnmda + lo, X.ireset, P, pass_nmda, &n_single)
         n_int += n_single
         n_sub += n_single
+        # … the split steps of the others in vector rounds (not those leaving the refractory
+        # period; those that spike are left to the scalar path) …
+        dyn_membrane_substeps(m_n, dt, imem + lo, ref_rem + lo, flag + lo, slope + 4 * lo,
+                              a0 + lo, a1 + lo, a2 + lo, a3 + lo, a4 + lo, X.itau + lo,
+                              X.alpha + lo, X.inv_itau + lo, X.igain + lo, X.tau_mem + lo,
+                              X.idc + lo, X.ifnmda + lo, P, pass_nmda, &L, &n_int, &n_sub,
+                              &n_split)
         tk1 = dyn_ticks()
         ticks[2] += tk1 - tk0
         tk0 = tk1
-        # … then, one by one, those that split the step, spike or leave the refractory
-        # period within it
+        # … then, one by one, those that spike or leave the refractory period within the step
         n_spk = 0
         for i in range(lo, hi):
             if not flag[i]:
@@ -526,12 +578,14 @@ def run_kernel(long long step0, long long n_steps, double dt,
     X.flag = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
     X.pl_j = <int *> malloc((5 * n + MAX_PARTS) * sizeof(int))
     X.spiking = <int *> malloc((n if n > 0 else 1) * sizeof(int))
-    cdef void *work[7]
+    X.lane_cap = n + 4 * MAX_PARTS
+    X.lanes = <double *> malloc(DYN_LANE_ARRAYS * X.lane_cap * sizeof(double))
+    cdef void *work[8]
     work[0], work[1], work[2], work[3] = X.avg, X.slope, X.pnew, X.pavg
-    work[4], work[5], work[6] = X.flag, X.pl_j, X.spiking
-    for k in range(7):
+    work[4], work[5], work[6], work[7] = X.flag, X.pl_j, X.spiking, X.lanes
+    for k in range(8):
         if work[k] == NULL:
-            for r in range(7):
+            for r in range(8):
                 free(work[r])
             raise MemoryError("cannot allocate kernel work arrays")
     # parts of whole chips, one per thread, where no routing entry crosses between parts
@@ -562,7 +616,7 @@ def run_kernel(long long step0, long long n_steps, double dt,
         else:
             X.tid[0] = 0
             _run_part(&X, 0)
-    for k in range(7):
+    for k in range(8):
         free(work[k])
     cdef double tot
     for pp in range(X.n_parts):
