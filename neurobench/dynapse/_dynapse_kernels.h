@@ -446,14 +446,13 @@ typedef struct {
 } dyn_lanes;
 
 #define DYN_LANE_ARRAYS 23      /* arrays of dyn_lanes, for the caller's allocation */
-#define DYN_MAX_ROUNDS 64       /* sub-steps per step in the vector rounds; more: scalar path */
 
 /* The split steps in vector rounds: every flagged neuron that is not leaving its refractory
  * period takes its sub-steps here, four lanes per vector, one sub-step per round, each sub-step
  * chosen from the error bound at its start exactly as the scalar path chooses it (_substep),
  * with the same functions in the same order (the same numbers: the scalar path's loop, run in
  * lanes). A lane whose step ends is written back (flag cleared); a lane that reaches I_spk, or
- * needs more than DYN_MAX_ROUNDS sub-steps, is left flagged, untouched, for the scalar path,
+ * needs more than max_rounds sub-steps, is left flagged, untouched, for the scalar path,
  * which redoes its step from the start with the same numbers and locates the spike. Adds the
  * neurons finished here and their sub-steps and split steps to *n_int, *n_sub, *n_split.
  * Without AVX2 it does nothing (the scalar path takes every flagged neuron). */
@@ -466,11 +465,11 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
         const double *restrict inv_itau, const double *restrict igain,
         const double *restrict tau_mem, const double *restrict idc,
         const double *restrict ifnmda, const dyn_membrane *P, int has_nmda, dyn_lanes *L,
-        long long *n_int, long long *n_sub, long long *n_split)
+        int max_rounds, long long *n_int, long long *n_sub, long long *n_split)
 {
 #if defined(__AVX2__)
     ptrdiff_t nc = 0;
-    for (ptrdiff_t i = 0; i < n; i++) {
+    for (ptrdiff_t i = 0; i < n && max_rounds > 0; i++) {
         if (!flag[i] || ref_rem[i] > 0.0)
             continue;
         const double *sv = slope + 4 * (i & ~(ptrdiff_t) 3) + (i & 3);
@@ -487,7 +486,7 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
     C.th = V_SET(P->pfb_th); C.k = V_SET(P->inv_pfb_norm); C.skip = V_SET(P->pfb_skip);
     C.max_dlog = V_SET(P->max_dlog); C.tol = V_SET(P->tol); C.zero = _mm256_setzero_pd();
     const __m256d one = V_SET(1.0), lim = V_SET(50.0), dom = V_SET(0.05), vdt = V_SET(dt);
-    for (int round = 0; nc > 0 && round < DYN_MAX_ROUNDS; round++) {
+    for (int round = 0; nc > 0 && round < max_rounds; round++) {
         for (ptrdiff_t k = nc; k < ((nc + 3) & ~(ptrdiff_t) 3); k++) {  /* pad: a copy of lane 0 */
             L->im[k] = L->im[0]; L->td[k] = L->td[0]; L->a0[k] = L->a0[0]; L->a1[k] = L->a1[0];
             L->a2[k] = L->a2[0]; L->a3[k] = L->a3[0]; L->a4[k] = L->a4[0];
@@ -589,7 +588,7 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
     (void) n; (void) dt; (void) imem; (void) ref_rem; (void) flag; (void) slope; (void) a0;
     (void) a1; (void) a2; (void) a3; (void) a4; (void) itau; (void) alpha; (void) inv_itau;
     (void) igain; (void) tau_mem; (void) idc; (void) ifnmda; (void) P; (void) has_nmda;
-    (void) L; (void) n_int; (void) n_sub; (void) n_split;
+    (void) L; (void) max_rounds; (void) n_int; (void) n_sub; (void) n_split;
 #endif
 }
 

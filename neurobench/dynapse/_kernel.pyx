@@ -100,7 +100,8 @@ cdef extern from "_dynapse_kernels.h" nogil:
                                const double *inv_itau, const double *igain,
                                const double *tau_mem, const double *idc, const double *ifnmda,
                                const dyn_membrane *P, int has_nmda, dyn_lanes *L,
-                               long long *n_int, long long *n_sub, long long *n_split)
+                               int max_rounds, long long *n_int, long long *n_sub,
+                               long long *n_split)
     int64_t dyn_membrane_pass(Py_ssize_t n, double dt, double *imem, double *ref_rem,
                               int64_t *flag, double *slope, const double *a0, const double *a1,
                               const double *a2, const double *a3, const double *a4,
@@ -167,6 +168,7 @@ cdef struct Ctx:
     int *spiking                # n
     double *lanes               # DYN_LANE_ARRAYS arrays of lane_cap (part p: from lo[p] + 4 p)
     Py_ssize_t lane_cap
+    int max_rounds              # sub-steps of a split step in vector rounds (0: none)
     Py_ssize_t lo[MAX_PARTS]
     Py_ssize_t hi[MAX_PARTS]
     long long n_int[MAX_PARTS]
@@ -393,8 +395,8 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
         dyn_membrane_substeps(m_n, dt, imem + lo, ref_rem + lo, flag + lo, slope + 4 * lo,
                               a0 + lo, a1 + lo, a2 + lo, a3 + lo, a4 + lo, X.itau + lo,
                               X.alpha + lo, X.inv_itau + lo, X.igain + lo, X.tau_mem + lo,
-                              X.idc + lo, X.ifnmda + lo, P, pass_nmda, &L, &n_int, &n_sub,
-                              &n_split)
+                              X.idc + lo, X.ifnmda + lo, P, pass_nmda, &L, X.max_rounds,
+                              &n_int, &n_sub, &n_split)
         tk1 = dyn_ticks()
         ticks[2] += tk1 - tk0
         tk0 = tk1
@@ -525,7 +527,7 @@ def run_kernel(long long step0, long long n_steps, double dt,
                double[::1] dl_pulse,
                int[::1] rec_idx, long long rec_every, double[:, :, ::1] rec,
                long long[::1] stats, int n_threads=1, double[::1] part_cpu=None,
-               double[::1] phase_cpu=None):
+               double[::1] phase_cpu=None, int substep_rounds=64):
     """Advance the board by ``n_steps`` steps of ``dt`` seconds from global step ``step0``.
 
     State arrays are modified in place; ``isyn``, ``prem``, ``decay``, ``inv_tau``, ``iinf``
@@ -541,7 +543,9 @@ def run_kernel(long long step0, long long n_steps, double dt,
     external input, DPI circuits, membrane vector pass, membrane scalar path, spike delivery),
     each part's CPU time shared out in proportion to the ticks of its phases. Returns the
     spikes as ``(steps int64, ids int32, frac float64)`` (time = (step + frac)·dt) and the
-    number of probe rows written.
+    number of probe rows written. ``substep_rounds``: the most sub-steps a split step takes in
+    the vector rounds before the scalar path redoes it (0: the scalar path takes every split
+    step; the results are the same).
     """
     cdef Py_ssize_t n = imem.shape[0]
     cdef Py_ssize_t stride = n + 8              # avg rows: 64 bytes apart modulo 4 KiB
@@ -579,6 +583,7 @@ def run_kernel(long long step0, long long n_steps, double dt,
     X.pl_j = <int *> malloc((5 * n + MAX_PARTS) * sizeof(int))
     X.spiking = <int *> malloc((n if n > 0 else 1) * sizeof(int))
     X.lane_cap = n + 4 * MAX_PARTS
+    X.max_rounds = max(0, substep_rounds)
     X.lanes = <double *> malloc(DYN_LANE_ARRAYS * X.lane_cap * sizeof(double))
     cdef void *work[8]
     work[0], work[1], work[2], work[3] = X.avg, X.slope, X.pnew, X.pavg

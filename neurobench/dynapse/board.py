@@ -213,6 +213,10 @@ class Board:
         #: together, in the order of :data:`KERNEL_PHASES` (tick counts of each phase, scaled
         #: to the thread's CPU time)
         self.kernel_phase_cpu_s = np.zeros(len(KERNEL_PHASES))
+        #: sub-steps of a split membrane step taken in the kernel's vector rounds before the
+        #: scalar path redoes the step (0: the scalar path takes every split step); the results
+        #: do not depend on it (the same operations in lanes), only the speed
+        self.substep_rounds = 64
         self.max_target_chips = int(max_target_chips)
         self._factors = mismatch_factors(self.mismatch)[: self.n_neurons]
         n_cores_total = self.n_chips * N_CORES
@@ -666,7 +670,7 @@ class Board:
             C.pfb_gain_A, C.pfb_threshold_A, C.pfb_norm_A, self.max_dlog, self.err_tol,
             ext_ptr, ext_src, d.src_ptr, self._dl_j, d.type, kp["dl_pulse"],
             self._rec_idx, every, rec, self.kernel_stats, int(self.threads),
-            self.kernel_thread_cpu_s, self.kernel_phase_cpu_s)
+            self.kernel_thread_cpu_s, self.kernel_phase_cpu_s, int(self.substep_rounds))
         assert rows == n_rows, (rows, n_rows)
         self._spike_gid.append(ids.astype(np.int64))
         self._spike_t.append((steps + frac) * self.dt_us)
