@@ -468,19 +468,25 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
         int max_rounds, long long *n_int, long long *n_sub, long long *n_split)
 {
 #if defined(__AVX2__)
-    ptrdiff_t nc = 0;
-    for (ptrdiff_t i = 0; i < n && max_rounds > 0; i++) {
-        if (!flag[i] || ref_rem[i] > 0.0)
-            continue;
+    if (max_rounds <= 0)
+        return;
+    ptrdiff_t nf = 0;
+    for (ptrdiff_t i = 0; i < n; i++) {         /* the lanes, without a branch per neuron */
+        L->idx[nf] = i;
+        nf += flag[i] & (ref_rem[i] <= 0.0);
+    }
+    for (ptrdiff_t nc = 0; nc < nf; nc++) {
+        ptrdiff_t i = L->idx[nc];
         const double *sv = slope + 4 * (i & ~(ptrdiff_t) 3) + (i & 3);
-        L->idx[nc] = i; L->im[nc] = imem[i]; L->td[nc] = 0.0; L->m[nc] = 0;
+        L->im[nc] = imem[i]; L->td[nc] = 0.0; L->m[nc] = 0;
         L->a0[nc] = a0[i]; L->a1[nc] = a1[i]; L->a2[nc] = a2[i]; L->a3[nc] = a3[i];
         L->a4[nc] = a4[i]; L->idc[nc] = idc[i]; L->itau[nc] = itau[i]; L->alpha[nc] = alpha[i];
         L->inv_itau[nc] = inv_itau[i]; L->igain[nc] = igain[i]; L->tau_mem[nc] = tau_mem[i];
         L->ifnmda[nc] = ifnmda[i];
         L->F[nc] = sv[0]; L->J[nc] = sv[4]; L->Fyy[nc] = sv[8]; L->Fyyy[nc] = sv[12];
-        nc++;
     }
+    ptrdiff_t nc = nf;
+    long long c_int = 0, c_sub = 0, c_split = 0;
     dyn_vconst C;
     C.i0 = V_SET(P->i0); C.ispk = V_SET(P->ispk); C.gain = V_SET(P->pfb_gain);
     C.th = V_SET(P->pfb_th); C.k = V_SET(P->inv_pfb_norm); C.skip = V_SET(P->pfb_skip);
@@ -562,28 +568,40 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
             _mm256_storeu_si256((__m256i *) (L->st + k), st);
           }
         }
-        /* write back the finished lanes, pack the others (without branches on the status:
-         * it is unpredictable) */
+        /* write back the finished lanes, then pack the others (without branches on the
+         * status: it is unpredictable); st[q] becomes the lane k that moves to q ≤ k */
         ptrdiff_t q = 0;
         for (ptrdiff_t k = 0; k < nc; k++) {
             int64_t m = L->m[k] + 1, stk = L->st[k], fin = stk == 1;
             ptrdiff_t i = L->idx[k];
             imem[i] = fin ? L->inew[k] : imem[i];
             flag[i] = fin ? 0 : flag[i];
-            *n_int += fin;
-            *n_sub += fin * m;
-            *n_split += fin & (m > 1);
-            L->idx[q] = i; L->m[q] = m;
-            L->im[q] = L->inew[k]; L->td[q] = L->td[k] + L->h[k];
-            L->a0[q] = L->a0[k]; L->a1[q] = L->a1[k]; L->a2[q] = L->a2[k]; L->a3[q] = L->a3[k];
-            L->a4[q] = L->a4[k]; L->idc[q] = L->idc[k]; L->itau[q] = L->itau[k];
-            L->alpha[q] = L->alpha[k]; L->inv_itau[q] = L->inv_itau[k];
-            L->igain[q] = L->igain[k]; L->tau_mem[q] = L->tau_mem[k];
-            L->ifnmda[q] = L->ifnmda[k];
+            c_int += fin;
+            c_sub += fin * m;
+            c_split += fin & (m > 1);
+            L->m[k] = m;
+            L->td[k] += L->h[k];
+            L->st[q] = k;
             q += stk == 0;                  /* 2 (spike): left flagged, the scalar path redoes it */
+        }
+        double *packed[] = {L->a0, L->a1, L->a2, L->a3, L->a4, L->idc, L->itau, L->alpha,
+                            L->inv_itau, L->igain, L->tau_mem, L->ifnmda, L->td};
+        for (size_t a = 0; a < sizeof packed / sizeof packed[0]; a++) {
+            double *x = packed[a];
+            for (ptrdiff_t j = 0; j < q; j++)
+                x[j] = x[L->st[j]];
+        }
+        for (ptrdiff_t j = 0; j < q; j++) {
+            ptrdiff_t k = L->st[j];
+            L->im[j] = L->inew[k];
+            L->idx[j] = L->idx[k];
+            L->m[j] = L->m[k];
         }
         nc = q;
     }
+    *n_int += c_int;
+    *n_sub += c_sub;
+    *n_split += c_split;
 #else
     (void) n; (void) dt; (void) imem; (void) ref_rem; (void) flag; (void) slope; (void) a0;
     (void) a1; (void) a2; (void) a3; (void) a4; (void) itau; (void) alpha; (void) inv_itau;

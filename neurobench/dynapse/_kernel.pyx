@@ -113,9 +113,10 @@ cdef extern from "_dynapse_kernels.h" nogil:
 
 DEF MAX_PARTS = 4
 #: phases of a step timed for the CPU breakdown (``run_kernel``'s ``phase_cpu``): probes and
-#: external input; the DPI circuits (pulses and decay); the membrane's vector pass; its scalar
-#: path; the delivery of the step's spikes to their CAM targets
-DEF N_PHASES = 5
+#: external input; the DPI circuits (pulses and decay); the membrane's single-step vector pass;
+#: its split steps in vector rounds; its scalar path; the delivery of the step's spikes to their
+#: CAM targets
+DEF N_PHASES = 6
 
 
 cdef struct Pulses:
@@ -390,6 +391,9 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
                                    X.idc + lo, X.ifnmda + lo, X.ireset, P, pass_nmda, &n_single)
         n_int += n_single
         n_sub += n_single
+        tk1 = dyn_ticks()
+        ticks[2] += tk1 - tk0
+        tk0 = tk1
         # … the split steps of the others in vector rounds (not those leaving the refractory
         # period; those that spike are left to the scalar path) …
         dyn_membrane_substeps(m_n, dt, imem + lo, ref_rem + lo, flag + lo, slope + 4 * lo,
@@ -398,7 +402,7 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
                               X.idc + lo, X.ifnmda + lo, P, pass_nmda, &L, X.max_rounds,
                               &n_int, &n_sub, &n_split)
         tk1 = dyn_ticks()
-        ticks[2] += tk1 - tk0
+        ticks[3] += tk1 - tk0
         tk0 = tk1
         # … then, one by one, those that spike or leave the refractory period within the step
         n_spk = 0
@@ -498,11 +502,11 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
         if err:
             break
         tk1 = dyn_ticks()
-        ticks[3] += tk1 - tk0
+        ticks[4] += tk1 - tk0
         tk0 = tk1
         for r in range(n_spk):
             _deliver(X, spiking[r], lo, hi, &pl)
-        ticks[4] += dyn_ticks() - tk0
+        ticks[5] += dyn_ticks() - tk0
     X.n_int[p] = n_int
     X.n_ref[p] = n_ref
     X.n_sub[p] = n_sub
@@ -539,8 +543,9 @@ def run_kernel(long long step0, long long n_steps, double dt,
     whole chips on parallel threads when no routing entry leads from one part into another
     (otherwise as one part); the results do not depend on it. ``part_cpu`` (4 values), when
     given, is increased by the CPU time (s) each thread spent on its parts; ``phase_cpu``
-    (``N_PHASES`` = 5 values), when given, by the CPU time of each phase of a step (probes and
-    external input, DPI circuits, membrane vector pass, membrane scalar path, spike delivery),
+    (``N_PHASES`` = 6 values), when given, by the CPU time of each phase of a step (probes and
+    external input, DPI circuits, membrane single-step vector pass, split steps in vector
+    rounds, membrane scalar path, spike delivery),
     each part's CPU time shared out in proportion to the ticks of its phases. Returns the
     spikes as ``(steps int64, ids int32, frac float64)`` (time = (step + frac)·dt) and the
     number of probe rows written. ``substep_rounds``: the most sub-steps a split step takes in

@@ -67,9 +67,11 @@ MAX_DLOG = 0.5
 
 #: The phases of a kernel step whose CPU time ``Board.kernel_phase_cpu_s`` reports: probes and
 #: external input events; the DPI circuits (pulses and decay); the membrane's vector pass (the
-#: neurons that need one step); its scalar path (split steps, spikes, the end of a refractory
-#: period); the delivery of the step's spikes to their CAM targets.
-KERNEL_PHASES = ("input", "synapses", "membrane_vector", "membrane_scalar", "spike_delivery")
+#: neurons that need one step); its split steps in vector rounds; its scalar path (spikes, the
+#: end of a refractory period, split steps past ``substep_rounds``); the delivery of the step's
+#: spikes to their CAM targets.
+KERNEL_PHASES = ("input", "synapses", "membrane_vector", "membrane_rounds", "membrane_scalar",
+                 "spike_delivery")
 
 
 class AliasingWarning(UserWarning):
