@@ -7,8 +7,8 @@
  * does not vectorise it) where the build has AVX2, and falls back to the scalar functions
  * otherwise. Every function performs the same IEEE operations in the same order whether it runs
  * in a vector lane or alone, so a neuron's result does not depend on which path took it (the
- * vector pass or the scalar path for split steps, spikes and the end of a refractory period),
- * nor on the build (AVX2 or SSE2).
+ * single-step vector pass, the vector rounds of split steps, or the scalar path for spikes and
+ * the end of a refractory period), nor on the build (AVX2 or SSE2).
  *
  * Equations: neurobench/dynapse/circuits.py; order of a step: _kernel.pyx.
  */

@@ -18,10 +18,13 @@ Equations: ``neurobench/dynapse/circuits.py``. Order within step s (t_s = s·dt)
    means. Where the step's local error bound (the h⁴ term) exceeds ``err_tol``, or ln I_mem
    would change by more than ``max_dlog``, the step is split into sub-steps, each chosen from
    the bound at its start. A vector pass over the board advances every neuron that needs one
-   step and neither spikes nor leaves its refractory period within it (the benchmark: ~98 %
-   of neuron-steps); the others follow one by one, with the same functions (the same numbers),
-   their first sub-step from the F, J, F_yy, F_yyy the vector pass computed with the same
-   arguments.
+   step and neither spikes nor leaves its refractory period within it (the benchmark at
+   100 µs: ~98 % of neuron-steps); the split steps of the others (not those leaving the
+   refractory period) follow in vector rounds (``dyn_membrane_substeps``: one sub-step per lane
+   per round, the lanes packed between rounds); the rest — steps in which a neuron spikes or
+   leaves its refractory period — one by one. All three run the same functions in the same
+   order (the same numbers whichever path), the first sub-step from the F, J, F_yy, F_yyy the
+   vector pass computed with the same arguments.
    A refractory neuron is held at I_reset; the refractory period runs in continuous time from
    the spike time, so a neuron may resume within a step;
 5. I_mem ≥ I_spk → spike, its time where the step's continuous extension crosses ln I_spk
