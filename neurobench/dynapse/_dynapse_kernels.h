@@ -352,7 +352,8 @@ static inline __attribute__((always_inline)) void dyn_v_stage2(ptrdiff_t i, cons
 
 static inline __attribute__((always_inline)) void dyn_v_stage3(ptrdiff_t i, const dyn_vconst *C,
         double *restrict imem, double *restrict ref_rem, int64_t *restrict flag,
-        double *restrict sv, const dyn_vs2 *in, int *n_hold, int *n_ok)
+        double *restrict sv, const dyn_vs2 *in, int *n_hold, int *n_ok, int64_t *restrict list,
+        int64_t *nl)
 {
     const __m256d one = V_SET(1.0);
     __m256d im = _mm256_loadu_pd(imem + i), rr = _mm256_loadu_pd(ref_rem + i);
@@ -394,11 +395,16 @@ static inline __attribute__((always_inline)) void dyn_v_stage3(ptrdiff_t i, cons
     __m256i fl = _mm256_andnot_si256(_mm256_castpd_si256(_mm256_or_pd(hold, ok)),
                                      _mm256_set1_epi64x(1));
     _mm256_storeu_si256((__m256i *) (flag + i), fl);
-    if (_mm256_movemask_pd(_mm256_or_pd(hold, ok)) != 15) {   /* some lane flagged */
+    int done = _mm256_movemask_pd(_mm256_or_pd(hold, ok));
+    if (done != 15) {                                          /* some lane flagged */
         _mm256_storeu_pd(sv + 4 * i, F);
         _mm256_storeu_pd(sv + 4 * i + 4, J);
         _mm256_storeu_pd(sv + 4 * i + 8, Fyy);
         _mm256_storeu_pd(sv + 4 * i + 12, Fyyy);
+        for (int b = 0; b < 4; b++) {
+            list[*nl] = i + b;
+            *nl += !((done >> b) & 1);
+        }
     }
     *n_hold += __builtin_popcount(_mm256_movemask_pd(hold));
     *n_ok += __builtin_popcount(_mm256_movemask_pd(_mm256_andnot_pd(hold, ok)));
@@ -447,8 +453,8 @@ typedef struct {
 
 #define DYN_LANE_ARRAYS 23      /* arrays of dyn_lanes, for the caller's allocation */
 
-/* The split steps in vector rounds: every flagged neuron that is not leaving its refractory
- * period takes its sub-steps here, four lanes per vector, one sub-step per round, each sub-step
+/* The split steps in vector rounds: every flagged neuron (list[0 … n_list − 1], from
+ * dyn_membrane_pass) that is not leaving its refractory period takes its sub-steps here, four lanes per vector, one sub-step per round, each sub-step
  * chosen from the error bound at its start exactly as the scalar path chooses it (_substep),
  * with the same functions in the same order (the same numbers: the scalar path's loop, run in
  * lanes). A lane whose step ends is written back (flag cleared); a lane that reaches I_spk, or
@@ -458,7 +464,7 @@ typedef struct {
  * Without AVX2 it does nothing (the scalar path takes every flagged neuron). */
 static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double dt,
         double *restrict imem, const double *restrict ref_rem, int64_t *restrict flag,
-        const double *restrict slope,
+        const double *restrict slope, const int64_t *restrict list, ptrdiff_t n_list,
         const double *restrict a0, const double *restrict a1, const double *restrict a2,
         const double *restrict a3, const double *restrict a4,
         const double *restrict itau, const double *restrict alpha,
@@ -471,9 +477,10 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
     if (max_rounds <= 0)
         return;
     ptrdiff_t nf = 0;
-    for (ptrdiff_t i = 0; i < n; i++) {         /* the lanes, without a branch per neuron */
+    for (ptrdiff_t r = 0; r < n_list; r++) {    /* the lanes, without a branch per neuron */
+        ptrdiff_t i = list[r];
         L->idx[nf] = i;
-        nf += flag[i] & (ref_rem[i] <= 0.0);
+        nf += ref_rem[i] <= 0.0;
     }
     for (ptrdiff_t nc = 0; nc < nf; nc++) {
         ptrdiff_t i = L->idx[nc];
@@ -617,7 +624,8 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
  * scalar path (which leaves imem[i] untouched until then), and F, J, F_yy, F_yyy of dyn_slope at
  * I_mem[i] go to slope[4·(i − i mod 4) + 4·q + i mod 4], q = 0 … 3 (4n doubles; written for
  * flagged neurons, whose first sub-step the scalar path starts from them when it would
- * evaluate dyn_slope with the same arguments). Returns the number of steps held
+ * evaluate dyn_slope with the same arguments); list[0 … *n_list − 1] gets the flagged neurons in
+ * increasing order (n + 3 entries). Returns the number of steps held
  * refractory; *n_single gets the number of single-step updates. With AVX2: explicit vectors,
  * blocks of DYN_VBLOCK groups of four neurons run stage by stage (dyn_v_stage1 … 3). */
 static __attribute__((noinline)) int64_t dyn_membrane_pass(ptrdiff_t n, double dt, double *restrict imem,
@@ -628,9 +636,9 @@ static __attribute__((noinline)) int64_t dyn_membrane_pass(ptrdiff_t n, double d
         const double *restrict inv_itau, const double *restrict igain,
         const double *restrict tau_mem, const double *restrict idc,
         const double *restrict ifnmda, double ireset, const dyn_membrane *P, int has_nmda,
-        int64_t *n_single)
+        int64_t *n_single, int64_t *restrict list, int64_t *n_list)
 {
-    int64_t held = 0, single = 0;
+    int64_t held = 0, single = 0, nl = 0;
     const double dt4 = (dt * dt) * (dt * dt);
     ptrdiff_t i = 0;
 #if defined(__AVX2__)
@@ -650,13 +658,13 @@ static __attribute__((noinline)) int64_t dyn_membrane_pass(ptrdiff_t n, double d
             dyn_v_stage2(i + 4 * v, &C, imem, a0, a1, a2, a3, a4, itau, alpha, inv_itau, tau_mem,
                          idc, ifnmda, has_nmda, &s1[v], &s2[v]);
         for (int v = 0; v < DYN_VBLOCK; v++)
-            dyn_v_stage3(i + 4 * v, &C, imem, ref_rem, flag, slope, &s2[v], &nh, &nk);
+            dyn_v_stage3(i + 4 * v, &C, imem, ref_rem, flag, slope, &s2[v], &nh, &nk, list, &nl);
     }
     for (; i + 4 <= n; i += 4) {
         dyn_v_stage1(i, &C, imem, igain, tau_mem, ifnmda, has_nmda, &s1[0]);
         dyn_v_stage2(i, &C, imem, a0, a1, a2, a3, a4, itau, alpha, inv_itau, tau_mem, idc, ifnmda,
                      has_nmda, &s1[0], &s2[0]);
-        dyn_v_stage3(i, &C, imem, ref_rem, flag, slope, &s2[0], &nh, &nk);
+        dyn_v_stage3(i, &C, imem, ref_rem, flag, slope, &s2[0], &nh, &nk, list, &nl);
     }
     held = nh;
     single = nk;
@@ -666,8 +674,11 @@ static __attribute__((noinline)) int64_t dyn_membrane_pass(ptrdiff_t n, double d
                                  inv_itau, igain, tau_mem, idc, ifnmda, ireset, P, has_nmda);
         held += r & 1;
         single += r >> 1;
+        list[nl] = i;
+        nl += flag[i];
     }
     *n_single = single;
+    *n_list = nl;
     return held;
 }
 

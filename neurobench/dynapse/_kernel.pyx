@@ -97,7 +97,8 @@ cdef extern from "_dynapse_kernels.h" nogil:
         int64_t *idx
     int DYN_LANE_ARRAYS
     void dyn_membrane_substeps(Py_ssize_t n, double dt, double *imem, const double *ref_rem,
-                               int64_t *flag, const double *slope, const double *a0,
+                               int64_t *flag, const double *slope, const int64_t *list,
+                               Py_ssize_t n_list, const double *a0,
                                const double *a1, const double *a2, const double *a3,
                                const double *a4, const double *itau, const double *alpha,
                                const double *inv_itau, const double *igain,
@@ -111,7 +112,8 @@ cdef extern from "_dynapse_kernels.h" nogil:
                               const double *itau, const double *alpha, const double *inv_itau,
                               const double *igain, const double *tau_mem, const double *idc,
                               const double *ifnmda, double ireset, const dyn_membrane *P,
-                              int has_nmda, int64_t *n_single)
+                              int has_nmda, int64_t *n_single, int64_t *list,
+                              int64_t *n_list)
 
 
 DEF MAX_PARTS = 4
@@ -168,6 +170,7 @@ cdef struct Ctx:
     double *pnew                # 5 n (part p: from 5·lo[p])
     double *pavg                # 5 n
     int64_t *flag               # n
+    int64_t *flagged            # n + 4 MAX_PARTS (part p: from lo[p] + 4 p): flagged neurons
     int *pl_j                   # 5 n + MAX_PARTS (part p: from 5·lo[p] + p)
     int *spiking                # n
     double *lanes               # DYN_LANE_ARRAYS arrays of lane_cap (part p: from lo[p] + 4 p)
@@ -261,7 +264,8 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
     cdef double T, iexc, ileak, tin, h, t_done, e_on, e_off, i_on
     cdef double F, J, Fyy, Fyyy, z, dy, dl, y1, t1, x, one_m_on
     cdef long long n_int = 0, n_ref = 0, n_sub = 0, n_split = 0, m
-    cdef int64_t n_single = 0
+    cdef int64_t n_single = 0, n_flagged = 0
+    cdef int64_t *flagged = X.flagged + lo + 4 * p
     cdef const dyn_membrane *P = X.P
     cdef double *imem = X.imem
     cdef double *ref_rem = X.ref_rem
@@ -391,7 +395,8 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
         n_ref += dyn_membrane_pass(m_n, dt, imem + lo, ref_rem + lo, flag + lo, slope + 4 * lo,
                                    a0 + lo, a1 + lo, a2 + lo, a3 + lo, a4 + lo, X.itau + lo,
                                    X.alpha + lo, X.inv_itau + lo, X.igain + lo, X.tau_mem + lo,
-                                   X.idc + lo, X.ifnmda + lo, X.ireset, P, pass_nmda, &n_single)
+                                   X.idc + lo, X.ifnmda + lo, X.ireset, P, pass_nmda, &n_single,
+                                   flagged, &n_flagged)
         n_int += n_single
         n_sub += n_single
         tk1 = dyn_ticks()
@@ -400,7 +405,7 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
         # … the split steps of the others in vector rounds (not those leaving the refractory
         # period; those that spike are left to the scalar path) …
         dyn_membrane_substeps(m_n, dt, imem + lo, ref_rem + lo, flag + lo, slope + 4 * lo,
-                              a0 + lo, a1 + lo, a2 + lo, a3 + lo, a4 + lo, X.itau + lo,
+                              flagged, n_flagged, a0 + lo, a1 + lo, a2 + lo, a3 + lo, a4 + lo, X.itau + lo,
                               X.alpha + lo, X.inv_itau + lo, X.igain + lo, X.tau_mem + lo,
                               X.idc + lo, X.ifnmda + lo, P, pass_nmda, &L, X.max_rounds,
                               &n_int, &n_sub, &n_split)
@@ -409,7 +414,8 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
         tk0 = tk1
         # … then, one by one, those that spike or leave the refractory period within the step
         n_spk = 0
-        for i in range(lo, hi):
+        for q in range(n_flagged):
+            i = lo + flagged[q]
             if not flag[i]:
                 continue
             # held at I_reset while refractory (continuous time), then integrated
@@ -593,12 +599,14 @@ def run_kernel(long long step0, long long n_steps, double dt,
     X.lane_cap = n + 4 * MAX_PARTS
     X.max_rounds = max(0, substep_rounds)
     X.lanes = <double *> malloc(DYN_LANE_ARRAYS * X.lane_cap * sizeof(double))
-    cdef void *work[8]
+    X.flagged = <int64_t *> malloc(X.lane_cap * sizeof(int64_t))
+    cdef void *work[9]
     work[0], work[1], work[2], work[3] = X.avg, X.slope, X.pnew, X.pavg
     work[4], work[5], work[6], work[7] = X.flag, X.pl_j, X.spiking, X.lanes
-    for k in range(8):
+    work[8] = X.flagged
+    for k in range(9):
         if work[k] == NULL:
-            for r in range(8):
+            for r in range(9):
                 free(work[r])
             raise MemoryError("cannot allocate kernel work arrays")
     # parts of whole chips, one per thread, where no routing entry crosses between parts
@@ -629,7 +637,7 @@ def run_kernel(long long step0, long long n_steps, double dt,
         else:
             X.tid[0] = 0
             _run_part(&X, 0)
-    for k in range(8):
+    for k in range(9):
         free(work[k])
     cdef double tot
     for pp in range(X.n_parts):
