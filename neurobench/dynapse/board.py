@@ -23,6 +23,10 @@ element (one input → NMDA on one neuron, GABA_B on another) is two ``connect``
 same source. Temperature: ``Board(temperature_K=...)`` or ``set_temperature`` between runs.
 Biases may change between runs (``set_bias``), the state is kept; ``reset()`` restarts at t = 0.
 
+Routing latency: a spike emitted within step s reaches its CAM targets from step s + 1, so the
+emulated routing latency is the step ``dt_us`` (the chip's asynchronous routing is faster; a
+finer step shortens it).
+
 Rules enforced (ValueError naming the argument): ids in range; at most 64 CAM entries per
 neuron (a connection of multiplicity m takes m); at most 3 target chips per source neuron in its
 SRAM (4 entries, one kept for monitoring); synapse names AMPA, NMDA, GABA_A, GABA_B. Aliasing
