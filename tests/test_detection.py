@@ -242,3 +242,42 @@ def test_training_is_deterministic_in_the_seed():
         weights.append(m.head.out.weight.detach().clone())
     assert [c["train_loss"] for c in curves[0]] == [c["train_loss"] for c in curves[1]]
     assert torch.equal(weights[0], weights[1])
+
+
+def test_coco_map_equals_the_full_cocoeval_summary():
+    """coco_map evaluates only the "all" size range at 100 detections; the numbers are those of
+    COCOeval's complete summary (stats[0:3]) on random detections."""
+    import contextlib
+    import io
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    rng = np.random.default_rng(4)
+    gt = [np.column_stack([rng.uniform(0, 40, (n, 2)), rng.uniform(4, 20, (n, 2)),
+                           rng.integers(0, 3, n)]) for n in rng.integers(0, 4, 30)]
+    dets = []
+    for g in gt:
+        m = int(rng.integers(0, 120))
+        boxes = np.vstack([g[:, :4] + rng.normal(0, 2, (len(g), 4)),
+                           np.column_stack([rng.uniform(0, 40, (m, 2)), rng.uniform(2, 20, (m, 2))])])
+        scores = np.concatenate([rng.uniform(0.5, 1, len(g)), rng.uniform(0, 0.6, m)])
+        dets.append((boxes, scores, np.concatenate([g[:, 4], rng.integers(0, 3, m)]).astype(int)))
+    with contextlib.redirect_stdout(io.StringIO()):
+        coco = COCO()
+        coco.dataset = {"images": [{"id": i, "height": 48, "width": 64} for i in range(len(gt))],
+                        "annotations": [{"id": k + 1, "image_id": i, "category_id": int(c),
+                                         "bbox": [x, y, w, h], "area": w * h, "iscrowd": 0}
+                                        for k, (i, (x, y, w, h, c)) in enumerate(
+                                            (i, r) for i, g in enumerate(gt) for r in g)],
+                        "categories": [{"id": k, "name": str(k)} for k in range(3)]}
+        coco.createIndex()
+        dt = coco.loadRes([{"image_id": i, "category_id": int(c), "bbox": [float(v) for v in b],
+                            "score": float(s)} for i, (bb, ss, cc) in enumerate(dets)
+                           for b, s, c in zip(bb, ss, cc)])
+        ev = COCOeval(coco, dt, iouType="bbox")
+        ev.evaluate()
+        ev.accumulate()
+        ev.summarize()
+    full = dict(zip(("map", "map50", "map75"), (max(float(v), 0.0) for v in ev.stats[:3])))
+    assert full["map"] > 0.05
+    assert M.coco_map(gt, dets, 3, 48, 64) == full          # exactly, not approximately
