@@ -281,3 +281,19 @@ def test_coco_map_equals_the_full_cocoeval_summary():
     full = dict(zip(("map", "map50", "map75"), (max(float(v), 0.0) for v in ev.stats[:3])))
     assert full["map"] > 0.05
     assert M.coco_map(gt, dets, 3, 48, 64) == full          # exactly, not approximately
+
+
+@pytest.mark.parametrize("manifest,needle", [
+    ("{", "manifest.json: not readable JSON"),
+    ('{"height": 48, "width": 64, "splits": {"train": 1}}', "manifest.json: classes: must be a non-empty list"),
+    ('{"classes": ["car"], "height": 48, "width": 64, "splits": {"train": 1, "val": 1}}',
+     "manifest.json: splits.val: names the folder"),
+])
+def test_study_reads_its_manifest_through_the_checked_loader(tmp_path, manifest, needle):
+    from neurobench.errors import DatasetError
+    (tmp_path / "train").mkdir()
+    (tmp_path / "manifest.json").write_text(manifest)
+    p = dict(PARAMS, data_source="synthetic")
+    with pytest.raises(DatasetError) as err:
+        S.load_data(p, tmp_path)
+    assert str(tmp_path / "manifest.json") in str(err.value) and needle in str(err.value)
