@@ -24,7 +24,7 @@ rule detection_dataset:
     benchmark:
         "results/timings/detection_dataset.tsv"
     threads: 1
-    priority: 50   # the seed jobs wait for it
+    priority: priority_of("detection_dataset")
     script:
         "../scripts/detection_dataset.py"
 
@@ -46,7 +46,7 @@ rule detection_seed:
     benchmark:
         "results/timings/detection_seed{seed}.tsv"
     threads: params_of("detection")["torch_threads"]   # the study uses exactly these
-    priority: 50   # the longest single-thread jobs of the workflow: start them early
+    priority: priority_of("detection_seed")
     script:
         "../scripts/detection_seed.py"
 
@@ -69,5 +69,6 @@ rule detection:
     benchmark:
         "results/timings/detection.tsv"
     threads: 1
+    priority: priority_of("detection")
     script:
         "../scripts/detection.py"
