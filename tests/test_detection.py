@@ -297,3 +297,33 @@ def test_study_reads_its_manifest_through_the_checked_loader(tmp_path, manifest,
     with pytest.raises(DatasetError) as err:
         S.load_data(p, tmp_path)
     assert str(tmp_path / "manifest.json") in str(err.value) and needle in str(err.value)
+
+
+def test_seed_jobs_gathered_equal_the_study_run_in_one_process(tmp_path, monkeypatch):
+    """The workflow trains each seed in a job of its own (train_seed → a chunk file) and gathers
+    them; the tables are those of the whole study run in one process."""
+    import yaml
+    from conftest import REPO
+    from neurobench.chunks import write_chunk
+    from neurobench.data.event_camera import write_dataset_from_config
+    p = yaml.safe_load((REPO / "config/config.yaml").read_text())["detection"]
+    p.update(seed=5, epochs=1, classification_epochs=1, seeds=[3, 4], n_examples=1,
+             channels=[4, 8, 8], head_hidden=8)
+    p["dataset"] = dict(p["dataset"], width_px=32, height_px=24, duration_s=0.25, size_px=[6, 8],
+                        n_train=2, n_val=1)
+    monkeypatch.setattr(S, "_figures", lambda *a, **k: None)
+    data = tmp_path / "data"
+    write_dataset_from_config(p["dataset"], data, p["seed"])
+    chunks = []
+    for seed in p["seeds"]:
+        chunks.append(tmp_path / f"seed{seed}.pkl")
+        write_chunk(S.train_seed(p, seed, data), chunks[-1])
+    S.run(p, tmp_path / "gathered", data, chunks=chunks)
+    S.run(p, tmp_path / "one", data)
+    for name in ("runs", "learning_curves", "summary", "blob_baseline"):
+        a, b = (pd.read_csv(tmp_path / d / "tables" / f"{name}.csv") for d in ("gathered", "one"))
+        timing = [c for c in a.columns if c.startswith(("train_s", "train_cpu_s", "epoch_s"))]
+        pd.testing.assert_frame_equal(a.drop(columns=timing), b.drop(columns=timing))
+    assert len(pd.read_csv(tmp_path / "one" / "tables" / "runs.csv")) == 4      # 2 seeds × 2 models
+    with pytest.raises(ValueError, match="seed jobs trained seeds"):
+        S.run(dict(p, seeds=[4, 3]), tmp_path / "mixed", data, chunks=chunks)
