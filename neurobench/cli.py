@@ -97,26 +97,36 @@ def study_table(results: Path) -> list[dict]:
                "results": None}
         comp = results / name / "comparison.csv"
         if comp.exists():
-            st = read_comparison(comp)["status"].value_counts().to_dict()
-            row["results"] = {s: int(st.get(s, 0)) for s in STATUSES}
+            try:  # one unreadable study does not hide the others: its row carries the error
+                st = read_comparison(comp)["status"].value_counts().to_dict()
+            except DatasetError as exc:
+                row["error"] = str(exc)
+            else:
+                row["results"] = {s: int(st.get(s, 0)) for s in STATUSES}
         rows.append(row)
     return rows
 
 
 def cmd_list(args) -> int:
+    """Every study with its outputs and result counts; exit status 2 when a results file could
+    not be read (each named on stderr, after the whole list)."""
     rows = study_table(Path(args.results))
     if args.json:
         print(json.dumps(rows, indent=2))
-        return 0
-    for r in rows:
-        res = r["results"]
-        status = (", ".join(f"{n} {s}" for s, n in res.items()) if res else "no results yet")
-        where = [] if r["module"] else ["no module"]
-        where += [] if r["workflow_rule"] else ["no workflow rule"]
-        print(f"{r['study']}  ({status}{'; ' + ', '.join(where) if where else ''})")
-        for o in r["outputs"]:
-            print(f"    {o}")
-    return 0
+    else:
+        for r in rows:
+            res = r["results"]
+            status = ("unreadable results" if "error" in r else
+                      ", ".join(f"{n} {s}" for s, n in res.items()) if res else "no results yet")
+            where = [] if r["module"] else ["no module"]
+            where += [] if r["workflow_rule"] else ["no workflow rule"]
+            print(f"{r['study']}  ({status}{'; ' + ', '.join(where) if where else ''})")
+            for o in r["outputs"]:
+                print(f"    {o}")
+    errors = [r["error"] for r in rows if "error" in r]
+    for e in errors:
+        _error(args, e)
+    return 2 if errors else 0
 
 
 # -- run ----------------------------------------------------------------------------------------

@@ -125,6 +125,22 @@ def test_list_and_compare_name_a_corrupt_results_file(tmp_path, capsys, content,
         assert "lif_fi/comparison.csv" in err and "Traceback" not in err
 
 
+def test_list_reports_an_unreadable_results_file_and_goes_on(tmp_path, capsys):
+    root = _corrupt_tree(tmp_path / "tree", b"\xff\xfe\x00garbage")          # lif_fi: unreadable
+    (root / "membrane").mkdir()
+    (root / "membrane" / "comparison.csv").write_text("claim_id,status\nc1,PASS\nc2,FAIL\n")
+    assert cli.main(["list", "--results", str(root)]) == 2
+    out, err = capsys.readouterr()
+    lines = {ln.split("  ")[0]: ln for ln in out.splitlines() if not ln.startswith(" ")}
+    assert "unreadable results" in lines["lif_fi"]
+    assert "1 PASS, 1 FAIL" in lines["membrane"]                   # the studies after it are listed
+    assert "lif_fi/comparison.csv: not a readable CSV" in err and "Traceback" not in err
+    assert cli.main(["list", "--json", "--results", str(root)]) == 2
+    rows = {r["study"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["lif_fi"]["results"] is None and "not a readable CSV" in rows["lif_fi"]["error"]
+    assert rows["membrane"]["results"]["PASS"] == 1 and "error" not in rows["membrane"]
+
+
 def test_a_failing_study_is_one_line_or_a_traceback_with_debug(monkeypatch, tmp_path, capsys):
     from neurobench.studies import lif_fi
 

@@ -242,3 +242,88 @@ def test_training_is_deterministic_in_the_seed():
         weights.append(m.head.out.weight.detach().clone())
     assert [c["train_loss"] for c in curves[0]] == [c["train_loss"] for c in curves[1]]
     assert torch.equal(weights[0], weights[1])
+
+
+def test_coco_map_equals_the_full_cocoeval_summary():
+    """coco_map evaluates only the "all" size range at 100 detections; the numbers are those of
+    COCOeval's complete summary (stats[0:3]) on random detections."""
+    import contextlib
+    import io
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    rng = np.random.default_rng(4)
+    gt = [np.column_stack([rng.uniform(0, 40, (n, 2)), rng.uniform(4, 20, (n, 2)),
+                           rng.integers(0, 3, n)]) for n in rng.integers(0, 4, 30)]
+    dets = []
+    for g in gt:
+        m = int(rng.integers(0, 120))
+        boxes = np.vstack([g[:, :4] + rng.normal(0, 2, (len(g), 4)),
+                           np.column_stack([rng.uniform(0, 40, (m, 2)), rng.uniform(2, 20, (m, 2))])])
+        scores = np.concatenate([rng.uniform(0.5, 1, len(g)), rng.uniform(0, 0.6, m)])
+        dets.append((boxes, scores, np.concatenate([g[:, 4], rng.integers(0, 3, m)]).astype(int)))
+    with contextlib.redirect_stdout(io.StringIO()):
+        coco = COCO()
+        coco.dataset = {"images": [{"id": i, "height": 48, "width": 64} for i in range(len(gt))],
+                        "annotations": [{"id": k + 1, "image_id": i, "category_id": int(c),
+                                         "bbox": [x, y, w, h], "area": w * h, "iscrowd": 0}
+                                        for k, (i, (x, y, w, h, c)) in enumerate(
+                                            (i, r) for i, g in enumerate(gt) for r in g)],
+                        "categories": [{"id": k, "name": str(k)} for k in range(3)]}
+        coco.createIndex()
+        dt = coco.loadRes([{"image_id": i, "category_id": int(c), "bbox": [float(v) for v in b],
+                            "score": float(s)} for i, (bb, ss, cc) in enumerate(dets)
+                           for b, s, c in zip(bb, ss, cc)])
+        ev = COCOeval(coco, dt, iouType="bbox")
+        ev.evaluate()
+        ev.accumulate()
+        ev.summarize()
+    full = dict(zip(("map", "map50", "map75"), (max(float(v), 0.0) for v in ev.stats[:3])))
+    assert full["map"] > 0.05
+    assert M.coco_map(gt, dets, 3, 48, 64) == full          # exactly, not approximately
+
+
+@pytest.mark.parametrize("manifest,needle", [
+    ("{", "manifest.json: not readable JSON"),
+    ('{"height": 48, "width": 64, "splits": {"train": 1}}', "manifest.json: classes: must be a non-empty list"),
+    ('{"classes": ["car"], "height": 48, "width": 64, "splits": {"train": 1, "val": 1}}',
+     "manifest.json: splits.val: names the folder"),
+])
+def test_study_reads_its_manifest_through_the_checked_loader(tmp_path, manifest, needle):
+    from neurobench.errors import DatasetError
+    (tmp_path / "train").mkdir()
+    (tmp_path / "manifest.json").write_text(manifest)
+    p = dict(PARAMS, data_source="synthetic")
+    with pytest.raises(DatasetError) as err:
+        S.load_data(p, tmp_path)
+    assert str(tmp_path / "manifest.json") in str(err.value) and needle in str(err.value)
+
+
+def test_seed_jobs_gathered_equal_the_study_run_in_one_process(tmp_path, monkeypatch):
+    """The workflow trains each seed in a job of its own (train_seed → a chunk file) and gathers
+    them; the tables are those of the whole study run in one process."""
+    import yaml
+    from conftest import REPO
+    from neurobench.chunks import write_chunk
+    from neurobench.data.event_camera import write_dataset_from_config
+    p = yaml.safe_load((REPO / "config/config.yaml").read_text())["detection"]
+    p.update(seed=5, epochs=1, classification_epochs=1, seeds=[3, 4], n_examples=1,
+             channels=[4, 8, 8], head_hidden=8)
+    p["dataset"] = dict(p["dataset"], width_px=32, height_px=24, duration_s=0.25, size_px=[6, 8],
+                        n_train=2, n_val=1)
+    monkeypatch.setattr(S, "_figures", lambda *a, **k: None)
+    data = tmp_path / "data"
+    write_dataset_from_config(p["dataset"], data, p["seed"])
+    chunks = []
+    for seed in p["seeds"]:
+        chunks.append(tmp_path / f"seed{seed}.pkl")
+        write_chunk(S.train_seed(p, seed, data), chunks[-1])
+    S.run(p, tmp_path / "gathered", data, chunks=chunks)
+    S.run(p, tmp_path / "one", data)
+    for name in ("runs", "learning_curves", "summary", "blob_baseline"):
+        a, b = (pd.read_csv(tmp_path / d / "tables" / f"{name}.csv") for d in ("gathered", "one"))
+        timing = [c for c in a.columns if c.startswith(("train_s", "train_cpu_s", "epoch_s"))]
+        pd.testing.assert_frame_equal(a.drop(columns=timing), b.drop(columns=timing))
+    assert len(pd.read_csv(tmp_path / "one" / "tables" / "runs.csv")) == 4      # 2 seeds × 2 models
+    with pytest.raises(ValueError, match="seed jobs trained seeds"):
+        S.run(dict(p, seeds=[4, 3]), tmp_path / "mixed", data, chunks=chunks)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from neurobench.errors import DatasetError
 from neurobench.studies import event_sampling as es
 from conftest import claims_of
 
@@ -113,5 +114,25 @@ def test_speech_envelopes_from_a_corpus_directory(tmp_path):
     mid = slice(100, 900)                                       # away from the filter's edges
     np.testing.assert_allclose(env[mid, 0], am[::16][mid], atol=0.02)
     np.testing.assert_allclose(env[mid, 1], 0.5, atol=0.01)
-    with pytest.raises(ValueError, match="speech_corpus"):
+    with pytest.raises(DatasetError, match="missing/audio.npy is missing from the synthetic corpus"):
         es.speech_envelopes(tmp_path / "missing", p)
+
+
+@pytest.mark.parametrize("name,content,needle", [
+    ("audio.npy", b"\x93NUMPY garbage", "audio.npy: not a readable numpy array of clips"),
+    ("audio.npy", None, "audio.npy: samples: expected int16 clips [N, L], got float64"),
+    ("corpus.json", b"{not json", "corpus.json: not readable JSON"),
+    ("corpus.json", b'{"rate": 16000}', "corpus.json: sample_rate_hz: must be a positive integer"),
+])
+def test_speech_envelopes_name_the_broken_corpus_file(tmp_path, name, content, needle):
+    import json
+    np.save(tmp_path / "audio.npy", np.zeros((2, 100), np.int16))
+    (tmp_path / "corpus.json").write_text(json.dumps({"sample_rate_hz": 16000}))
+    if content is None:
+        np.save(tmp_path / name, np.zeros((2, 100)))
+    else:
+        (tmp_path / name).write_bytes(content)
+    p = {"speech_n_clips": 2, "speech_envelope_hz": 30.0, "speech_rate_hz": 1000.0}
+    with pytest.raises(DatasetError) as err:
+        es.speech_envelopes(tmp_path, p)
+    assert str(tmp_path / name) in str(err.value) and needle in str(err.value)

@@ -127,3 +127,22 @@ def test_a_step_below_rheobase_writes_the_latency_shift_as_not_run(tmp_path):
     claims = claims_of(tmp_path, "membrane").set_index("claim_id")
     row = claims.loc["lif_first_spike_shift"]
     assert row.status == "NOT_RUN" and "no spike under the 1 µA/cm² step (HH: 0" in row.tolerance
+
+
+def test_brian2_hh_run_without_the_unit_checks_gives_identical_traces(monkeypatch):
+    """The HH run calls Brian2's plain numpy functions (no per-call unit check): the same
+    voltages, bit for bit, as with the checked ones, which are back in place afterwards."""
+    import contextlib
+
+    from brian2.core.functions import DEFAULT_FUNCTIONS
+
+    p = {"brian2_target": "numpy", "hh_dt_ms": 0.025}
+    args = ([4.0, 12.0], 1.0, 2.0, 15.0)
+    _, unchecked, _ = mb.run_hh_brian2(p, *args)
+    with mb._brian2_numpy_functions_unchecked():
+        swapped = DEFAULT_FUNCTIONS["exprel"].implementations._implementations["numpy"]
+    assert DEFAULT_FUNCTIONS["exprel"].implementations._implementations.get("numpy") is not swapped
+    monkeypatch.setattr(mb, "_brian2_numpy_functions_unchecked", contextlib.nullcontext)
+    _, checked, _ = mb.run_hh_brian2(p, *args)
+    np.testing.assert_array_equal(unchecked, checked)
+    assert checked[:, 0].max() < 0 < checked[:, 1].max()        # only the 12 µA/cm² pulse fires

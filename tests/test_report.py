@@ -125,3 +125,35 @@ def test_report_opens_in_chromium(report_html, quick_results, tmp_path):
     assert min(pixels.shape) > 200, pixels.shape
     # not blank: lines and text on white
     assert pixels.std() > 10 and (pixels < 128).mean() > 0.005, (pixels.std(), (pixels < 128).mean())
+
+
+def test_figures_are_cropped_as_savefig_tight_crops_them(tmp_path):
+    """The writer measures the tight box once for both formats: the PNG is the one
+    ``savefig(bbox_inches="tight")`` writes, byte for byte, and the PDF page has its size."""
+    import re
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from neurobench.report import StudyWriter
+
+    def drawn():
+        fig, axes = plt.subplots(1, 2, figsize=(7, 3))
+        for k, ax in enumerate(axes):
+            ax.plot(np.sin(np.linspace(0, 9, 300) + k), label=f"phase {k}")
+            ax.set(xlabel="time (ms)", ylabel="current (pA)", title=f"panel {k}")
+            ax.legend()
+        return fig
+
+    with StudyWriter(tmp_path / "toy", {}, seed=0) as out:
+        out.figure(drawn(), "toy")
+    for fmt in ("png", "pdf"):
+        fig = drawn()
+        fig.savefig(tmp_path / f"tight.{fmt}", dpi=150, bbox_inches="tight")
+        plt.close(fig)
+    written = tmp_path / "toy" / "figures"
+    assert (written / "toy.png").read_bytes() == (tmp_path / "tight.png").read_bytes()
+    boxes = [np.array(re.search(rb"/MediaBox \[([^\]]*)\]", f.read_bytes()).group(1).split(), float)
+             for f in (written / "toy.pdf", tmp_path / "tight.pdf")]
+    np.testing.assert_allclose(boxes[0], boxes[1], atol=1.0)      # points; text metrics differ slightly

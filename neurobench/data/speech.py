@@ -327,11 +327,14 @@ def build_corpus(p: dict, seed: int, outdir, threads: int = 1, progress: bool = 
     return SpeechCorpus(audio.astype(np.float32), p["sample_rate_hz"], meta)
 
 
-def read_corpus_info(directory) -> dict:
-    """``corpus.json`` of a corpus written by :func:`build_corpus`, with its files checked present
-    and its sample rate a positive integer (DatasetError naming the file otherwise)."""
+CORPUS_FILES = ("audio.npy", "manifest.csv", "corpus.json")
+
+
+def read_corpus_info(directory, files=CORPUS_FILES) -> dict:
+    """``corpus.json`` of a corpus written by :func:`build_corpus`, with its ``files`` checked
+    present and its sample rate a positive integer (DatasetError naming the file otherwise)."""
     d = Path(directory)
-    for name in ("audio.npy", "manifest.csv", "corpus.json"):
+    for name in files:
         if not (d / name).is_file():
             raise DatasetError(f"{d / name} is missing from the synthetic corpus (build it with "
                                "`snakemake --cores 2 kws_corpus`)")
@@ -346,17 +349,26 @@ def read_corpus_info(directory) -> dict:
     return info
 
 
-def load_corpus(directory) -> SpeechCorpus:
-    """Read a corpus written by :func:`build_corpus`; any missing, malformed or inconsistent file
-    raises :class:`DatasetError` naming it."""
+def read_clips(directory, files=CORPUS_FILES) -> tuple[np.ndarray, int]:
+    """The clips of a corpus written by :func:`build_corpus` (``audio.npy``, int16 [N, L]) and
+    their sample rate (``corpus.json``); ``files`` must be present. A missing or malformed file
+    raises :class:`DatasetError` naming it and the field."""
     d = Path(directory)
-    files = {n: d / n for n in ("audio.npy", "manifest.csv", "corpus.json")}
-    rate = read_corpus_info(d)["sample_rate_hz"]
-    f = files["audio.npy"]
+    rate = read_corpus_info(d, files)["sample_rate_hz"]
+    f = d / "audio.npy"
     audio = load_npy(f, "numpy array of clips")
     if audio.dtype != np.int16 or audio.ndim != 2:
         raise DatasetError(f, "samples", f"expected int16 clips [N, L], got "
                            f"{getattr(audio, 'dtype', type(audio))} {getattr(audio, 'shape', '')}")
+    return audio, rate
+
+
+def load_corpus(directory) -> SpeechCorpus:
+    """Read a corpus written by :func:`build_corpus`; any missing, malformed or inconsistent file
+    raises :class:`DatasetError` naming it."""
+    d = Path(directory)
+    files = {n: d / n for n in CORPUS_FILES}
+    audio, rate = read_clips(d)
     f = files["manifest.csv"]
     try:
         meta = pd.read_csv(f)

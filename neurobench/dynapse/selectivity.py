@@ -48,6 +48,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from neurobench.dynapse.biases import BiasSet, bias_current, coarse_fine_for
+from neurobench.chunks import read_chunks
 from neurobench.dynapse.board import Board
 from neurobench.dynapse.circuits import CircuitConstants, leak_for_time_constant
 from neurobench.dynapse.mismatch import MismatchConfig
@@ -483,27 +484,6 @@ def chips_table(per_chip, quantities, condition_column):
 def chip_rng(p: dict, index: int):
     """The stimulus generator of chip ``index`` (independent of the other chips' jobs)."""
     return np.random.default_rng([int(p["seed"]), int(index)])
-
-
-def write_chunk(result: dict, path) -> None:
-    """Save one chip's result (tables and bias file dict) for the gathering job."""
-    import pickle
-    from pathlib import Path
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "wb") as fh:
-        pickle.dump(result, fh)
-    tmp.replace(path)
-
-
-def read_chunks(paths) -> list:
-    import pickle
-    out = []
-    for f in paths:
-        with open(f, "rb") as fh:
-            out.append(pickle.load(fh))
-    return out
 
 
 def board_biases(board: Board) -> dict:

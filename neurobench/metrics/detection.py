@@ -97,9 +97,18 @@ def coco_map(gt_per_image, dets_per_image, n_classes: int, height: int, width: i
         gt.createIndex()
         dt = gt.loadRes(dets)
         ev = COCOeval(gt, dt, iouType="bbox")
+        # only what is reported: the "all" object-size range and 100 detections per image (the
+        # other ranges and limits of COCOeval's summary are matched and accumulated separately,
+        # so leaving them out changes none of these numbers)
+        ev.params.areaRng, ev.params.areaRngLbl = ev.params.areaRng[:1], ev.params.areaRngLbl[:1]
+        ev.params.maxDets = ev.params.maxDets[-1:]
         ev.evaluate()
         ev.accumulate()
-        ev.summarize()
-    s = ev.stats
-    return {"map": max(float(s[0]), 0.0), "map50": max(float(s[1]), 0.0),
-            "map75": max(float(s[2]), 0.0)}
+    precision = ev.eval["precision"][:, :, :, 0, 0]          # [IoU threshold, recall, class]
+    iou = ev.params.iouThrs
+
+    def mean_ap(rows):  # COCOeval.summarize's average: cells of classes without ground truth are -1
+        p = precision[rows]
+        return max(float(p[p > -1].mean()), 0.0) if (p > -1).any() else 0.0
+
+    return {"map": mean_ap(slice(None)), "map50": mean_ap(iou == 0.5), "map75": mean_ap(iou == 0.75)}

@@ -360,11 +360,20 @@ class StudyWriter:
         return self.tmp
 
     def figure(self, fig, name: str, dpi: int = 150):
-        """Save a matplotlib figure as figures/<name>.png and .pdf, then close it."""
+        """Save a matplotlib figure as figures/<name>.png and .pdf, cropped to its drawn content
+        (the box that ``bbox_inches="tight"`` finds, measured once at the PNG's resolution rather
+        than by a trial rendering per format), then close it."""
+        import matplotlib
         import matplotlib.pyplot as plt
 
+        shown_dpi, fig.dpi = fig.dpi, dpi
+        try:
+            box = fig.get_tightbbox(fig.canvas.get_renderer())
+        finally:
+            fig.dpi = shown_dpi
+        box = box.padded(matplotlib.rcParams["savefig.pad_inches"])
         for fmt in FIGURE_FORMATS:
-            fig.savefig(self.path / "figures" / f"{name}.{fmt}", dpi=dpi, bbox_inches="tight")
+            fig.savefig(self.path / "figures" / f"{name}.{fmt}", dpi=dpi, bbox_inches=box)
         plt.close(fig)
 
     def table(self, df: pd.DataFrame, name: str, latex: bool = False, floatfmt: str = ".4g",

@@ -31,7 +31,6 @@ Methods.
 
 from __future__ import annotations
 
-import json
 import logging
 import tempfile
 import time
@@ -42,8 +41,9 @@ import pandas as pd
 import torch
 from scipy import ndimage
 
+from neurobench.chunks import read_chunks
 from neurobench.data import gen1
-from neurobench.data.event_camera import write_dataset_from_config
+from neurobench.data.event_camera import read_manifest, write_dataset_from_config
 from neurobench.data.event_repr import labelled_windows
 from neurobench.metrics.detection import (ENERGY_SOURCE, aer_bits_per_s, coco_map,
                                           dense_bits_per_s, energy_joules)
@@ -98,7 +98,7 @@ def load_split(root: Path, p: dict, classes, gen1_filter: bool):
 
 def load_data(p: dict, data_dir: Path | None):
     if p["data_source"] == "synthetic":
-        manifest = json.loads((Path(data_dir) / "manifest.json").read_text())
+        manifest = read_manifest(data_dir)
         root, classes, filt = Path(data_dir), manifest["classes"], False
     else:
         if not p["gen1_dir"]:
@@ -240,66 +240,96 @@ def blob_detector(X: torch.Tensor, class_prior: np.ndarray, min_events: int = 3)
 
 
 # -- the study ----------------------------------------------------------------------------------
-def run(params: dict, outdir: Path, data_dir: Path | None = None) -> None:
+SCORES = ("map", "map50", "map75")
+
+
+def prepare(p: dict, data_dir: Path | None) -> dict:
+    """The windows of both splits (float tensors, converted once), their boxes and the grid."""
+    t0 = time.perf_counter()
+    Xtr, Ttr, Xva, Tva, (H, W), classes, manifest = load_data(p, data_dir)
+    stride = 2 ** len(p["channels"])
+    if H % stride or W % stride:
+        raise ValueError(f"sensor {H}×{W} must be a multiple of 2^len(channels) = {stride}")
+    return {"Xtr": Xtr.float(), "Ttr": Ttr, "Xva": Xva.float(), "Tva": Tva, "H": H, "W": W,
+            "classes": classes, "manifest": manifest, "load_s": time.perf_counter() - t0,
+            "grid": D.GridSpec(stride, p["anchor_px"], H // stride, W // stride)}
+
+
+def train_seed(params: dict, seed: int, data_dir: Path | None = None, data: dict | None = None) -> dict:
+    """Both models of one seed (one workflow job per seed): the detector (learning curve, scores
+    and costs on the evaluation split, example detections for the first seed) and the
+    classifier. torch runs on ``torch_threads`` threads whatever the cores granted: its CPU
+    results depend on the thread count (reductions split differently; ~1e-7 differences that
+    training amplifies), and the same config must give the same tables."""
+    p = dict(params)
+    torch.set_num_threads(int(p["torch_threads"]))
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if data is None:
+        if p["data_source"] == "synthetic" and data_dir is None:
+            raise ValueError("detection: train_seed needs the emulated recordings (data_dir)")
+        data = prepare(p, data_dir)
+    Xtr, Ttr, Xva, Tva, grid = data["Xtr"], data["Ttr"], data["Xva"], data["Tva"], data["grid"]
+    K = len(data["classes"])
+    log.info("detection seed %d: %d train / %d val windows, %d×%d px, %d bins, %d classes, "
+             "device %s, %d torch threads", seed, len(Xtr), len(Xva), data["W"], data["H"],
+             p["n_bins"], K, device, torch.get_num_threads())
+    result = {"seed": int(seed), "rows": [], "curves": [], "cls_rows": [], "examples": {}}
+    t_seed, cpu_seed = time.perf_counter(), time.process_time()
+    for name in MODELS:
+        torch.manual_seed(seed)
+        model = D.build("detection", name == "hybrid", K, p["channels"], p["head_hidden"],
+                        p["lif_alpha"]).to(device)
+        t0, c0 = time.perf_counter(), time.process_time()
+        curve = train(model, "detection", Xtr, Ttr, Xva, Tva, grid, p, seed, device,
+                      p["epochs"], name)
+        train_s, train_cpu_s = time.perf_counter() - t0, time.process_time() - c0
+        result["curves"] += curve
+        # the scores of the trained model are those of its last epoch's evaluation (same weights)
+        score = {k: curve[-1][k] for k in SCORES}
+        result["rows"].append({"model": name, "seed": seed, **score,
+                               **costs(model, Xva, p, device),
+                               "train_s": train_s, "train_cpu_s": train_cpu_s})
+        if seed == p["seeds"][0]:
+            n_ex = min(p["n_examples"], len(Xva))
+            result["examples"][name] = D.decode(predict(model, Xva[:n_ex], p["batch_size"], device),
+                                                grid, p["score_min"], p["nms_iou"])
+        torch.manual_seed(seed)
+        clf = D.build("classification", name == "hybrid", K, p["channels"],
+                      p["head_hidden"], p["lif_alpha"]).to(device)
+        cls_curve = train(clf, "classification", Xtr, Ttr, Xva, Tva, grid, p, seed, device,
+                          p["classification_epochs"], name)
+        result["cls_rows"].append({"model": name, "seed": seed,
+                                   "accuracy": cls_curve[-1]["accuracy"]})
+    result.update(wall_s=time.perf_counter() - t_seed, cpu_s=time.process_time() - cpu_seed,
+                  device=str(device), threads=torch.get_num_threads())
+    return result
+
+
+def run(params: dict, outdir: Path, data_dir: Path | None = None, chunks=None) -> None:
     """The study. ``data_dir``: the emulated recordings (rule ``detection_dataset``); when it is
     not given and ``data_source`` is synthetic they are generated into a temporary folder.
-    torch runs on ``torch_threads`` threads whatever the cores granted: its CPU results depend
-    on the thread count (reductions split differently; ~1e-7 differences that training
-    amplifies), and the same config must give the same tables."""
+    ``chunks``: the files of the per-seed jobs (:func:`train_seed`); when None every seed is
+    trained here, one after another."""
     if params["data_source"] == "synthetic" and data_dir is None:
         with tempfile.TemporaryDirectory() as tmp:
             write_dataset_from_config(params["dataset"], tmp, params["seed"])
-            return run(params, outdir, Path(tmp))
+            return run(params, outdir, Path(tmp), chunks)
     p = dict(params)
-    threads = int(p["torch_threads"])
-    torch.set_num_threads(threads)
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     with StudyWriter(outdir, params, seed=p["seed"], claims=declared_claims(p)) as out:
-        t_load = time.perf_counter()
-        Xtr, Ttr, Xva, Tva, (H, W), classes, manifest = load_data(p, data_dir)
-        K = len(classes)
-        log.info("detection: %d train / %d val windows, %d×%d px, %d bins, %d classes, device %s",
-                 len(Xtr), len(Xva), W, H, p["n_bins"], K, device)
-        stride = 2 ** len(p["channels"])
-        if H % stride or W % stride:
-            raise ValueError(f"sensor {H}×{W} must be a multiple of 2^len(channels) = {stride}")
-        grid = D.GridSpec(stride, p["anchor_px"], H // stride, W // stride)
-        load_s = time.perf_counter() - t_load
-
-        counts = np.bincount(np.concatenate([t[:, 4] for t in Ttr]).astype(int), minlength=K)
+        data = prepare(p, data_dir)
+        Xva, Tva, classes = data["Xva"], data["Tva"], data["classes"]
+        K, H, W = len(classes), data["H"], data["W"]
+        counts = np.bincount(np.concatenate([t[:, 4] for t in data["Ttr"]]).astype(int), minlength=K)
         blob = coco_map(Tva, blob_detector(Xva, counts + 1), K, H, W)
 
-        curves, rows, cls_rows, examples = [], [], [], {}
-        t_train, cpu_train = time.perf_counter(), time.process_time()
-        for seed in p["seeds"]:
-            for name in MODELS:
-                torch.manual_seed(seed)
-                model = D.build("detection", name == "hybrid", K, p["channels"], p["head_hidden"],
-                                p["lif_alpha"]).to(device)
-                t0, c0 = time.perf_counter(), time.process_time()
-                curves += train(model, "detection", Xtr, Ttr, Xva, Tva, grid, p, seed, device,
-                                p["epochs"], name)
-                train_s, train_cpu_s = time.perf_counter() - t0, time.process_time() - c0
-                score = evaluate(model, "detection", Xva, Tva, grid, p, device)
-                rows.append({"model": name, "seed": seed, **score, **costs(model, Xva, p, device),
-                             "train_s": train_s, "train_cpu_s": train_cpu_s})
-                if seed == p["seeds"][0]:
-                    n_ex = min(p["n_examples"], len(Xva))
-                    examples[name] = D.decode(predict(model, Xva[:n_ex], p["batch_size"], device),
-                                              grid, p["score_min"], p["nms_iou"])
-                torch.manual_seed(seed)
-                clf = D.build("classification", name == "hybrid", K, p["channels"],
-                              p["head_hidden"], p["lif_alpha"]).to(device)
-                train(clf, "classification", Xtr, Ttr, Xva, Tva, grid, p, seed, device,
-                      p["classification_epochs"], name)
-                cls_rows.append({"model": name, "seed": seed,
-                                 **evaluate(clf, "classification", Xva, Tva, grid, p, device)})
-        train_total_s = time.perf_counter() - t_train
-        train_cpu_s = time.process_time() - cpu_train
-
-        res = pd.DataFrame(rows)
-        curves = pd.DataFrame(curves)
-        cls = pd.DataFrame(cls_rows)
+        seeds = (read_chunks(chunks) if chunks is not None
+                 else [train_seed(p, seed, data=data) for seed in p["seeds"]])
+        if [s["seed"] for s in seeds] != list(p["seeds"]):
+            raise ValueError(f"detection: the seed jobs trained seeds {[s['seed'] for s in seeds]}, "
+                             f"the config names {p['seeds']}")
+        res = pd.DataFrame([r for s in seeds for r in s["rows"]])
+        curves = pd.DataFrame([r for s in seeds for r in s["curves"]])
+        cls = pd.DataFrame([r for s in seeds for r in s["cls_rows"]])
         summary = _summary(res, cls)
         out.table(res, "runs")
         out.table(curves, "learning_curves")
@@ -308,12 +338,15 @@ def run(params: dict, outdir: Path, data_dir: Path | None = None) -> None:
         out.table(pd.DataFrame([{"detector": "event blobs (non-learned)", **blob}]), "blob_baseline")
         out.table(_bandwidth_table(res), "bandwidth")
         out.table(_neurobench_table(res), "neurobench_context")
-        timing = {"device": str(device), "threads": int(threads), "data_load_s": load_s,
-                  "train_and_eval_s": train_total_s, "train_and_eval_cpu_s": train_cpu_s, "n_train": len(Xtr), "n_val": len(Xva),
-                  "dataset": manifest.get("splits", p["data_source"])}
+        timing = {"device": seeds[0]["device"], "threads": seeds[0]["threads"],
+                  "data_load_s": data["load_s"],
+                  "train_and_eval_s": sum(s["wall_s"] for s in seeds),
+                  "train_and_eval_cpu_s": sum(s["cpu_s"] for s in seeds),
+                  "n_train": len(data["Xtr"]), "n_val": len(Xva),
+                  "dataset": data["manifest"].get("splits", p["data_source"])}
         out.json(timing, "timing")
 
-        _figures(out, res, curves, Xva, Tva, examples, classes, blob)
+        _figures(out, res, curves, Xva, Tva, seeds[0]["examples"], classes, blob)
         _claims(out, p, res, cls, blob)
 
 

@@ -111,18 +111,16 @@ def random_walks(p, rng, n_paths) -> np.ndarray:
 
 def speech_envelopes(corpus_dir, p) -> tuple[np.ndarray, float]:
     """Amplitude envelopes of the first clips of the keyword corpus (``audio.npy`` int16 [N, L],
-    ``corpus.json`` with ``sample_rate_hz``, as written by the kws_corpus rule): |Hilbert|,
+    ``corpus.json`` with ``sample_rate_hz``, as written by the kws_corpus rule, read by the
+    corpus loader: a missing or malformed file is a DatasetError naming it): |Hilbert|,
     low-passed at ``speech_envelope_hz`` and decimated to ``speech_rate_hz``. Returns ([T, C], rate)."""
-    import json
-
     from scipy.signal import butter, hilbert, sosfiltfilt
 
-    d = Path(corpus_dir)
-    for name in ("audio.npy", "corpus.json"):
-        if not (d / name).exists():
-            raise ValueError(f"speech_corpus: {d / name} does not exist (run the kws_corpus rule)")
-    rate = float(json.loads((d / "corpus.json").read_text())["sample_rate_hz"])
-    audio = np.load(d / "audio.npy", mmap_mode="r")[: p["speech_n_clips"]].astype(np.float64) / 32767.0
+    from neurobench.data.speech import read_clips
+
+    clips, rate = read_clips(corpus_dir, files=("audio.npy", "corpus.json"))
+    rate = float(rate)
+    audio = clips[: p["speech_n_clips"]].astype(np.float64) / 32767.0
     env = np.abs(hilbert(audio, axis=1))
     sos = butter(4, p["speech_envelope_hz"], fs=rate, output="sos")
     env = sosfiltfilt(sos, env, axis=1)

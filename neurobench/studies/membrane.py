@@ -32,6 +32,7 @@ Units: mV, ms, mM, µA/cm² (HH); the LIF core takes R·I in mV.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import math
@@ -191,6 +192,30 @@ def hh_resting_conductance(v_rest: float) -> float:
     return float(HH["g_l"] + HH["g_na"] * m**3 * h + HH["g_k"] * n**4)
 
 
+@contextlib.contextmanager
+def _brian2_numpy_functions_unchecked(names=("exprel", "int")):
+    """Brian2's numpy target calls each default function through a unit check that formats the
+    result array into its error message before checking (about a millisecond per call, most of
+    the HH run's time). The HH equations pass these functions dimensionless values only, so the
+    plain functions (Brian2's own, registered through its implementation API) give identical
+    numbers; the checked ones are restored afterwards."""
+    from brian2.core.functions import DEFAULT_FUNCTIONS
+
+    impls = {n: DEFAULT_FUNCTIONS[n].implementations for n in names}
+    saved = {n: c._implementations.get("numpy") for n, c in impls.items()}
+    try:
+        for n, c in impls.items():
+            pyfunc = DEFAULT_FUNCTIONS[n].pyfunc
+            c.add_implementation("numpy", code=getattr(pyfunc, "_orig_func", pyfunc))
+        yield
+    finally:
+        for n, c in impls.items():
+            if saved[n] is None:
+                c._implementations.pop("numpy", None)
+            else:
+                c._implementations["numpy"] = saved[n]
+
+
 def run_hh_brian2(p, amplitudes, pulse_ms, t_pulse_ms, duration_ms, step_uA=None):
     """Brian2 (numpy target) HH neurons, one per pulse amplitude (µA/cm²), plus an optional last
     neuron with a constant step current from t_pulse. Returns (t ms, v [T, N] mV, wall s)."""
@@ -233,8 +258,11 @@ def run_hh_brian2(p, amplitudes, pulse_ms, t_pulse_ms, duration_ms, step_uA=None
     group.t_off = t_off * b2.ms
     mon = b2.StateMonitor(group, "v", record=True)
     net = b2.Network(group, mon)
+    unchecked = (_brian2_numpy_functions_unchecked() if p["brian2_target"] == "numpy"
+                 else contextlib.nullcontext())
     t0 = time.perf_counter()
-    net.run(duration_ms * b2.ms, namespace={})
+    with unchecked:
+        net.run(duration_ms * b2.ms, namespace={})
     wall = time.perf_counter() - t0
     return np.asarray(mon.t / b2.ms), np.asarray(mon.v / b2.mV).T, wall
 

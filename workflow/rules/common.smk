@@ -38,3 +38,25 @@ def comparison_files():
 
 def params_of(study):
     return study_params(config, study)
+
+
+# Scheduling on a few cores: when a core frees up, Snakemake starts the waiting job of highest
+# priority. A single-thread rule's priority is its rough duration in the full config (s), plus
+# that of the jobs waiting for it: the longest work starts first, so no long job is left running
+# alone on one core at the end. The 2-thread timing and training rules (benchmarks, kws,
+# dynapse_benchmark) keep 0: they start once the single-thread work is done and then use both
+# cores; the gathering jobs at the end are short.
+PRIORITY = {
+    "detection_dataset": 150, "detection_seed": 75,
+    "triplet_selectivity_tuning": 25, "triplet_selectivity_chip": 15,
+    "pair_selectivity_tuning": 12, "pair_selectivity_chip": 4,
+    "cricket_tuning": 8, "cricket_chip": 3,
+    "energy": 30, "stdp": 25, "event_sampling": 20, "dynapse": 18, "discrete_lif": 14,
+    "membrane": 13, "disynaptic": 8, "spike_codes": 8, "lif_fi": 6, "synapses": 4,
+    "hebbian": 3, "lif_coincidence": 2,
+    "detection": 10, "triplet_selectivity": 3, "pair_selectivity": 3, "cricket": 3,
+}
+
+
+def priority_of(rule):
+    return PRIORITY.get(rule, 0)

@@ -23,6 +23,7 @@ rule cricket_tuning:
     benchmark:
         "results/timings/cricket_tuning.tsv"
     threads: 1
+    priority: priority_of("cricket_tuning")
     script:
         "../scripts/selectivity_tuning.py"
 
@@ -45,6 +46,7 @@ rule cricket_chip:
     benchmark:
         "results/timings/cricket_chip{chip}.tsv"
     threads: 1
+    priority: priority_of("cricket_chip")
     script:
         "../scripts/selectivity_chip.py"
 
@@ -71,5 +73,6 @@ rule cricket:
     benchmark:
         "results/timings/cricket.tsv"
     threads: 1
+    priority: priority_of("cricket")
     script:
         "../scripts/selectivity_gather.py"

@@ -23,5 +23,6 @@ rule discrete_lif:
     benchmark:
         "results/timings/discrete_lif.tsv"
     threads: 1
+    priority: priority_of("discrete_lif")
     script:
         "../scripts/run_study.py"

@@ -23,5 +23,6 @@ rule disynaptic:
     benchmark:
         "results/timings/disynaptic.tsv"
     threads: 1
+    priority: priority_of("disynaptic")
     script:
         "../scripts/run_study.py"

@@ -24,5 +24,6 @@ rule dynapse:
     benchmark:
         "results/timings/dynapse.tsv"
     threads: 1
+    priority: priority_of("dynapse")
     script:
         "../scripts/run_study.py"

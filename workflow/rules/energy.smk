@@ -28,5 +28,6 @@ rule energy:
     benchmark:
         "results/timings/energy.tsv"
     threads: 1
+    priority: priority_of("energy")
     script:
         "../scripts/run_study.py"

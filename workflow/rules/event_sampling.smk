@@ -29,5 +29,6 @@ rule event_sampling:
     benchmark:
         "results/timings/event_sampling.tsv"
     threads: 1
+    priority: priority_of("event_sampling")
     script:
         "../scripts/run_study.py"

@@ -23,5 +23,6 @@ rule hebbian:
     benchmark:
         "results/timings/hebbian.tsv"
     threads: 1
+    priority: priority_of("hebbian")
     script:
         "../scripts/run_study.py"

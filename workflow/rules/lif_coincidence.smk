@@ -23,5 +23,6 @@ rule lif_coincidence:
     benchmark:
         "results/timings/lif_coincidence.tsv"
     threads: 1
+    priority: priority_of("lif_coincidence")
     script:
         "../scripts/run_study.py"

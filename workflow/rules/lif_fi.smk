@@ -23,5 +23,6 @@ rule lif_fi:
     benchmark:
         "results/timings/lif_fi.tsv"
     threads: 1
+    priority: priority_of("lif_fi")
     script:
         "../scripts/run_study.py"

@@ -23,5 +23,6 @@ rule membrane:
     benchmark:
         "results/timings/membrane.tsv"
     threads: 1
+    priority: priority_of("membrane")
     script:
         "../scripts/run_study.py"

@@ -23,6 +23,7 @@ rule pair_selectivity_tuning:
     benchmark:
         "results/timings/pair_selectivity_tuning.tsv"
     threads: 1
+    priority: priority_of("pair_selectivity_tuning")
     script:
         "../scripts/selectivity_tuning.py"
 
@@ -45,6 +46,7 @@ rule pair_selectivity_chip:
     benchmark:
         "results/timings/pair_selectivity_chip{chip}.tsv"
     threads: 1
+    priority: priority_of("pair_selectivity_chip")
     script:
         "../scripts/selectivity_chip.py"
 
@@ -71,5 +73,6 @@ rule pair_selectivity:
     benchmark:
         "results/timings/pair_selectivity.tsv"
     threads: 1
+    priority: priority_of("pair_selectivity")
     script:
         "../scripts/selectivity_gather.py"

@@ -23,5 +23,6 @@ rule spike_codes:
     benchmark:
         "results/timings/spike_codes.tsv"
     threads: 1
+    priority: priority_of("spike_codes")
     script:
         "../scripts/run_study.py"

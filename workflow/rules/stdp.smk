@@ -23,5 +23,6 @@ rule stdp:
     benchmark:
         "results/timings/stdp.tsv"
     threads: 1
+    priority: priority_of("stdp")
     script:
         "../scripts/run_study.py"

@@ -23,5 +23,6 @@ rule synapses:
     benchmark:
         "results/timings/synapses.tsv"
     threads: 1
+    priority: priority_of("synapses")
     script:
         "../scripts/run_study.py"

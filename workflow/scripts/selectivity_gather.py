@@ -3,12 +3,12 @@
 from pathlib import Path
 
 from neurobench import studies
-from neurobench.dynapse import selectivity as sel
+from neurobench.chunks import read_chunks
 from neurobench.report.writer import publishing
 from neurobench.runlog import log_to
 
 outdir = Path(snakemake.output[0]).parent
 with log_to(snakemake.log[0]), publishing(outdir, snakemake.rule):
-    (tuned,) = sel.read_chunks([snakemake.input.tuning])
+    (tuned,) = read_chunks([snakemake.input.tuning])
     studies.get(snakemake.rule).run(dict(snakemake.params.study), outdir, tuned=tuned,
                                     chunks=list(snakemake.input.chips))

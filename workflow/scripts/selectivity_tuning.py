@@ -1,8 +1,8 @@
 # The tuning search of a DYNAP-SE selectivity study on its tuning chip (one job before the chips).
 from neurobench import studies
-from neurobench.dynapse import selectivity as sel
+from neurobench.chunks import write_chunk
 from neurobench.runlog import log_to
 
 with log_to(snakemake.log[0]):
     study = studies.get(snakemake.params.name)
-    sel.write_chunk(study.tune_chip(dict(snakemake.params.study)), snakemake.output[0])
+    write_chunk(study.tune_chip(dict(snakemake.params.study)), snakemake.output[0])
