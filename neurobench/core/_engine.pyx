@@ -207,7 +207,7 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
     # -- synapses (CSR by source), ring buffer [slot][neuron][receptor] of arrivals and, per
     # slot, the list of neurons that receive any (marked in mark[slot][neuron])
     cdef long long[::1] syn_ptr = C["syn_ptr"]
-    cdef int[::1] syn_off = C["syn_off"], syn_loc = C["syn_loc"]
+    cdef int[::1] syn_off = C["syn_off"]
     cdef long long d0 = C["d0"]           # the common delay (steps) of all synapses, or 0
     # when d0 > 0: the sources with static synapses that spiked in each of the last ring_len
     # steps (slot g % ring_len); their events are added directly d0 steps later
@@ -250,20 +250,17 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
     cdef int n_rules = r_cp.shape[0]
     cdef Py_ssize_t s, i, k, q, c, r, b, row = 0, wrow = 0
     cdef long long g, src, idx, slot_base, slot, rs
-    cdef int loc
     cdef int *phist = &hist[0]
     cdef int *phist_n = &hist_n[0]
     # g_i as an offset from g_e (both views into one buffer: Network._compile staggers them),
     # so that an event adds into one array without selecting it
     cdef Py_ssize_t gi_off = (<Py_ssize_t> &gi[0] - <Py_ssize_t> &ge[0]) // <Py_ssize_t> sizeof(double)
+    if gi_off != C["gi_off"]:
+        raise ValueError("g_e and g_i moved since the network was compiled")
     cdef long long *psyn_ptr = &syn_ptr[0]
-    # per synapse: its target's g_e or g_i as an offset from g_e[0]
-    # (int32 when it fits: one stream of 4 bytes per event)
-    goff_np = (np.asarray(syn_loc) >> 1) + (np.asarray(syn_loc) & 1).astype(np.int64) * gi_off
-    if goff_np.size and (goff_np.min() < 0 or goff_np.max() >= 2**31):
-        raise ValueError("g_e and g_i lie too far apart for 32-bit offsets")
-    goff_np = goff_np.astype(np.int32)
-    cdef int[::1] goff = goff_np
+    # per synapse: its target's g_e or g_i as an offset from g_e[0] (int32: one stream of
+    # 4 bytes per event; Network._compile builds it)
+    cdef int[::1] goff = C["syn_goff"]
     cdef int *psyn_goff = &goff[0] if goff.shape[0] > 0 else NULL
     cdef double *psyn_w = &syn_w[0] if syn_w.shape[0] > 0 else NULL
     cdef int cnt
