@@ -154,3 +154,27 @@ def test_brian2_cpp_cases_of_one_network_share_a_project_directory():
     dirs = {(j["network"], j["n"]): j.get("brian2_dir") for j in jobs if j["engine"] == "brian2_cpp"}
     assert dirs[("cuba", 4000)] == "/tmp/x/cuba_4000" and dirs[("stdp", 1000)] == "/tmp/x/stdp_1000"
     assert all("brian2_dir" not in j for j in jobs if j["engine"] != "brian2_cpp")
+
+
+def test_threaded_cases_run_last_and_share_one_wait_for_idle_cores(monkeypatch):
+    """On a busy machine the multi-threaded core cases cost one wait of ``idle_wait_s`` in
+    all, not one per case; each is still written, with the reason."""
+    from neurobench.studies import benchmarks as study
+
+    p = _study_params(engines=["core"], stdp_engines=["core"], scaling_engines=["core"],
+                      scaling_n=[1000, 2000], core_threads=[1, 2], repeats=1, idle_wait_s=0.3)
+    monkeypatch.setattr(study, "_idle_cores", lambda window_s=1.0: 0.0)
+    monkeypatch.setattr(study.time, "sleep", lambda s: None)
+    monkeypatch.setattr(study.runner, "run_isolated",
+                        lambda job, timeout: dict(job, rate_hz=1.0, cv_isi=0.5, cpu_s=0.1))
+    waits = []
+    wait_for_idle = study._wait_for_idle
+    monkeypatch.setattr(study, "_wait_for_idle",
+                        lambda t, wait_s, group_s=None: waits.append(wait_s) or wait_for_idle(t, wait_s, group_s))
+    runs = study.run_all(p)
+    threaded = runs["threads"] == 2
+    assert threaded.sum() == 4 and threaded.iloc[-4:].all()          # cuba, coba, 2 scaling
+    assert runs.loc[threaded, "error"].str.contains("waited 0.3 s").all()
+    assert runs.loc[~threaded, "error"].isna().all()
+    assert len(waits) == 4 and waits[0] == pytest.approx(0.3, abs=0.05)
+    assert sum(max(w, 0.0) for w in waits[1:]) < 0.05                 # one wait, not four
