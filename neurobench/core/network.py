@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from neurobench.core import _engine
-from neurobench.core.events import events_by_step
+from neurobench.core.events import events_by_step, runs_by_step
 from neurobench.core.plasticity import STDP, TsodyksMarkram
 from neurobench.memory import check_memory
 
@@ -795,6 +795,11 @@ class Network:
         s0, s1 = self.step, self.step + n_steps
         all_steps, all_ids = [], []
         p_dt = self.dt_ms * 1e-3
+        if len(self.sources) == 1 and self.sources[0].kind == "poisson":
+            # one run of steps per process: grouped without an id per event (the same CSR)
+            src = self.sources[0]
+            st, counts = _engine.bernoulli_steps(self.rng, src.rates_hz * p_dt, n_steps)
+            return runs_by_step(st, counts, np.arange(src.start, src.stop), n_steps)
         for src in self.sources:
             if src.kind == "generator":
                 lo, hi = np.searchsorted(src.steps, [s0, s1])
