@@ -178,3 +178,18 @@ def test_threaded_cases_run_last_and_share_one_wait_for_idle_cores(monkeypatch):
     assert runs.loc[~threaded, "error"].isna().all()
     assert len(waits) == 4 and waits[0] == pytest.approx(0.3, abs=0.05)
     assert sum(max(w, 0.0) for w in waits[1:]) < 0.05                 # one wait, not four
+
+
+def test_hardware_floor_counts_each_operation_once():
+    """The floor by hand: CUBA streams its state and scatters its events; the STDP network's
+    single neuron pays one dependent update per step, and its inputs and plasticity add a draw
+    and an update per input spike and a pass over the weights per output spike."""
+    from neurobench.studies.benchmarks import hardware_floor_s
+
+    probe = dict(stream_ns=0.1, chain_ns=2.0, scatter_ns=1.5, exponential_ns=5.0)
+    cuba = dict(network="cuba", n=4000, duration_s=1.0, n_synapses=320_000, n_spikes_total=20_000)
+    # 1e4 steps × 4000 neurons × 3 × 0.1 ns + 20 000 spikes × 80 synapses × 1.5 ns
+    assert hardware_floor_s(cuba, probe) == pytest.approx(1e4 * 4000 * 3 * 0.1e-9 + 1.6e6 * 1.5e-9)
+    stdp = dict(network="stdp", n=1000, duration_s=100.0, n_synapses=1000, n_spikes_total=2000)
+    # 1e6 steps × 2 ns + 1.5e6 input spikes × (2 × 1.5 + 5) ns + 2000 × 1000 weights × 0.1 ns
+    assert hardware_floor_s(stdp, probe) == pytest.approx(1e6 * 2e-9 + 1.5e6 * 8e-9 + 2e6 * 0.1e-9)
