@@ -193,3 +193,25 @@ def test_hardware_floor_counts_each_operation_once():
     stdp = dict(network="stdp", n=1000, duration_s=100.0, n_synapses=1000, n_spikes_total=2000)
     # 1e6 steps × 2 ns + 1.5e6 input spikes × (2 × 1.5 + 5) ns + 2000 × 1000 weights × 0.1 ns
     assert hardware_floor_s(stdp, probe) == pytest.approx(1e6 * 2e-9 + 1.5e6 * 8e-9 + 2e6 * 0.1e-9)
+
+
+def test_repeat_that_reran_brians_binary_takes_the_first_rounds_statistics():
+    """A repeat of Brian2 C++ that only ran its compiled binary again keeps its own timing and
+    takes the spike statistics and the whole simulation's peak memory from the first round."""
+    import pandas as pd
+
+    from neurobench.studies import benchmarks as study
+
+    key = dict(series="main", network="coba", n=4000, engine="brian2_cpp", threads=1)
+    runs = pd.DataFrame([
+        dict(key, round=0, sim_s=4.6, cpu_s=4.6, rate_hz=19.5, cv_isi=1.69, n_spikes=7000,
+             peak_rss_mib=168.0),
+        dict(key, round=1, sim_s=4.4, cpu_s=4.4, peak_rss_mib=40.0, binary_rss_mib=40.0),
+        dict(key, engine="core", round=1, sim_s=2.0, cpu_s=2.0, rate_hz=19.5, cv_isi=1.69,
+             n_spikes=7000, peak_rss_mib=55.0)])
+    out = study._with_first_round(runs)
+    assert out.loc[1, "cpu_s"] == 4.4 and out.loc[1, "rate_hz"] == 19.5
+    assert out.loc[1, "peak_rss_mib"] == 168.0 and out.loc[1, "binary_rss_mib"] == 40.0
+    assert out.loc[2, "peak_rss_mib"] == 55.0
+    best = study.best_of_rounds(out.assign(error=None))
+    assert best.set_index("engine").loc["brian2_cpp", "cpu_s"] == 4.4

@@ -3,7 +3,9 @@
 A case is a dict ``{network: cuba|coba|stdp, n, duration_s, engine, threads, seed}``; the engine
 is one of ``core``, ``brian2_cython``, ``brian2_cpp``, ``nest``. An optional ``brian2_dir``
 names the directory of Brian2's C++ standalone project, kept between cases of the same network
-so that they share its compiled files; an optional ``stats_window_s`` restricts the firing
+so that they share its compiled files (with ``rerun`` true, a repeat of the case that built
+the project there last only runs its binary again: timings and memory, no spikes); an optional
+``stats_window_s`` restricts the firing
 statistics to the first seconds (the window common to all engines of a network). The child process builds the network (``networks``),
 runs it (``engines``) and prints one JSON line: timings, the firing statistics computed here
 for every engine alike, peak resident memory of the simulation (the process; for Brian2's C++
@@ -66,6 +68,11 @@ def run_case(case: dict) -> dict:
         res = engines.run_nest(net, duration_ms, seed=case["seed"], n_threads=case["threads"])
     elif case.get("brian2_dir"):
         os.makedirs(case["brian2_dir"], exist_ok=True)
+        if case.get("rerun"):
+            res = engines.rerun_brian2_cpp(net, duration_ms, case["seed"], case["brian2_dir"])
+            if res is not None:
+                return dict(case, **res, peak_rss_mib=res["binary_rss_mib"],
+                            realtime_ratio=duration_ms * 1e-3 / res["sim_s"])
         res = engines.run_brian2(net, duration_ms, seed=case["seed"], target=_brian2_target(engine),
                                  workdir=case["brian2_dir"])
     else:
