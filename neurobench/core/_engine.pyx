@@ -152,6 +152,7 @@ cdef struct Plastic:
     int *n_touched
     long long ring_size
     Py_ssize_t n_neurons
+    double inv_n             # 1/n_neurons (rounded)
     Py_ssize_t n_src
     int n_rules
     int rule_stride          # rules in the decay table: max(1, n_rules)
@@ -194,7 +195,7 @@ cdef void _presynaptic_plastic(const Plastic *S, long long src, long long g,
     cdef long long *y_last = S.y_last
     cdef double *decay_minus = S.decay + S.rule_stride * DECAY_STEPS
     cdef Py_ssize_t n_neurons = S.n_neurons
-    cdef long long k, i, q
+    cdef long long k, i, q, idx, slot
     cdef int rule, sp, p
     cdef double w, u, xs, rel, fac, span, tr
     for k in range(S.syn_ptr[src], S.syn_ptr[src + 1]):
@@ -211,8 +212,17 @@ cdef void _presynaptic_plastic(const Plastic *S, long long src, long long g,
             S.stp_x[q] = xs - rel
             S.stp_last[q] = g
             w = w * rel
-        _arrive(S.ring, S.mark, S.touched, S.n_touched, slot_base + syn_off[k], S.ring_size,
-                n_neurons, w)
+        idx = slot_base + syn_off[k]                  # _arrive, with the target known
+        if idx >= S.ring_size:
+            idx = idx - S.ring_size
+        S.ring[idx] += w
+        if S.mark[idx >> 1] == 0:
+            # the arrival's slot, (idx/2 − target)/n: an exact multiple of n, so the product
+            # with the rounded 1/n is within 2^-52 relative of it and rounds to it (no division)
+            slot = <long long> (<double> ((idx >> 1) - syn_tgt[k]) * S.inv_n + 0.5)
+            S.mark[idx >> 1] = 1
+            S.touched[slot * n_neurons + S.n_touched[slot]] = syn_tgt[k]
+            S.n_touched[slot] += 1
         rule = syn_rule[k]
         if rule >= 0:
             i = rule * n_neurons + syn_tgt[k]
@@ -438,6 +448,7 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
     S.n_touched = &n_touched[0]
     S.ring_size = ring_size
     S.n_neurons = n_neurons
+    S.inv_n = 1.0 / n_neurons if n_neurons > 0 else 0.0
     S.n_src = n_src
     S.n_rules = n_rules
     S.rule_stride = max(1, n_rules)
