@@ -215,3 +215,13 @@ def test_repeat_that_reran_brians_binary_takes_the_first_rounds_statistics():
     assert out.loc[2, "peak_rss_mib"] == 55.0
     best = study.best_of_rounds(out.assign(error=None))
     assert best.set_index("engine").loc["brian2_cpp", "cpu_s"] == 4.4
+
+
+def test_peak_memory_of_a_case_is_its_own_not_its_parents():
+    """Linux carries a parent's peak resident memory into a child's ru_maxrss across fork and
+    exec; a small case run from a large process must still report its own peak."""
+    parent = np.ones(256 * 2**20 // 8)          # this process: at least 256 MiB resident
+    row = runner.run_isolated(dict(network="stdp", n=10, duration_s=0.1, engine="core", threads=1,
+                                   seed=1))
+    assert parent.sum() > 0
+    assert 10 < row["peak_rss_mib"] < 200, row.get("error")
