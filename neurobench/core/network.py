@@ -192,10 +192,10 @@ class Projection:
     source: object
     target: Population
     receptor: str
-    pre: np.ndarray       # local indices in source
-    post: np.ndarray      # local indices in target
-    weight: np.ndarray
-    delay_steps: np.ndarray
+    pre: np.ndarray       # local indices in source (int32)
+    post: np.ndarray      # local indices in target (int32)
+    weight: np.ndarray    # per synapse; a scalar weight is a read-only broadcast view
+    delay_steps: np.ndarray   # per synapse, the same
     _net: object = field(repr=False, default=None)
     _offset: int = 0
     stdp: STDP | None = None
