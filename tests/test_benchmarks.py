@@ -174,6 +174,7 @@ def test_threaded_cases_run_last_and_share_one_wait_for_idle_cores(monkeypatch):
     runs = study.run_all(p)
     threaded = runs["threads"] == 2
     assert threaded.sum() == 4 and threaded.iloc[-4:].all()          # cuba, coba, 2 scaling
+    assert list(runs["series"].iloc[-4:]) == ["main", "main", "scaling", "scaling"]
     assert runs.loc[threaded, "error"].str.contains("waited 0.3 s").all()
     assert runs.loc[~threaded, "error"].isna().all()
     assert len(waits) == 4 and waits[0] == pytest.approx(0.3, abs=0.05)

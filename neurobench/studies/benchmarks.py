@@ -117,16 +117,17 @@ def _job(case: dict, brian2_root: str) -> dict:
 def run_all(p) -> pd.DataFrame:
     """Run every case (the target cases ``repeats`` times, interleaved); one row per run. A
     case that cannot run gets a row with its reason in ``error``. The multi-threaded core
-    cases run last, grouped by thread count: one wait of up to ``idle_wait_s`` for idle cores
-    serves the whole group (a busy machine costs that wait once, not once per case)."""
+    cases run last, grouped by thread count (the main series, whose claims need them, first):
+    the group shares one wait of up to ``idle_wait_s`` for idle cores in all (a busy machine
+    costs that wait once, not once per case)."""
     cases = _cases(p)
     threaded = sorted((c for c in cases if c["engine"] == "core" and c["threads"] > 1),
-                      key=lambda c: c["threads"])
+                      key=lambda c: (c["threads"], c["series"] != "main"))
     cases = [c for c in cases if not (c["engine"] == "core" and c["threads"] > 1)] + threaded
     target = [c for c in cases if c["series"] == "main"
               and ((c["engine"] == "core" and c["threads"] == 1) or c["engine"] == "brian2_cpp")]
     have_nest = engines.nest_available()
-    deadline = {}            # per thread count: the end of its group's wait for idle cores
+    waited = {}              # per thread count: the time its group has waited for idle cores
     rows = []
     with tempfile.TemporaryDirectory(prefix="nb_brian2_projects_") as brian2_root:
         for k, case in enumerate(cases):
@@ -137,8 +138,9 @@ def run_all(p) -> pd.DataFrame:
                 reason = "NEST (pynest) is not installed"
             elif case["engine"] == "core" and case["threads"] > 1:
                 t = case["threads"]
-                deadline.setdefault(t, time.monotonic() + p["idle_wait_s"])
-                reason = _wait_for_idle(t, deadline[t] - time.monotonic(), p["idle_wait_s"])
+                t0 = time.monotonic()
+                reason = _wait_for_idle(t, p["idle_wait_s"] - waited.get(t, 0.0), p["idle_wait_s"])
+                waited[t] = waited.get(t, 0.0) + time.monotonic() - t0
             if reason:
                 log.warning("skipping %s: %s", case, reason)
                 rows.append(dict(job, error=reason, series=case["series"], round=0))
