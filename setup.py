@@ -32,6 +32,8 @@ extensions = [
         "neurobench.benchmarks._probe",
         ["neurobench/benchmarks/_probe.pyx"],
         include_dirs=[np.get_include()],
+        library_dirs=[NPY_RANDOM_LIB],       # the exponential draw of the Poisson probe
+        libraries=["npyrandom"],
         extra_compile_args=CORE_ARGS,
         extra_link_args=["-fopenmp"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],

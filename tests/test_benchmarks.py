@@ -154,3 +154,75 @@ def test_brian2_cpp_cases_of_one_network_share_a_project_directory():
     dirs = {(j["network"], j["n"]): j.get("brian2_dir") for j in jobs if j["engine"] == "brian2_cpp"}
     assert dirs[("cuba", 4000)] == "/tmp/x/cuba_4000" and dirs[("stdp", 1000)] == "/tmp/x/stdp_1000"
     assert all("brian2_dir" not in j for j in jobs if j["engine"] != "brian2_cpp")
+
+
+def test_threaded_cases_run_last_and_share_one_wait_for_idle_cores(monkeypatch):
+    """On a busy machine the multi-threaded core cases cost one wait of ``idle_wait_s`` in
+    all, not one per case; each is still written, with the reason."""
+    from neurobench.studies import benchmarks as study
+
+    p = _study_params(engines=["core"], stdp_engines=["core"], scaling_engines=["core"],
+                      scaling_n=[1000, 2000], core_threads=[1, 2], repeats=1, idle_wait_s=0.3)
+    monkeypatch.setattr(study, "_idle_cores", lambda window_s=1.0: 0.0)
+    monkeypatch.setattr(study.time, "sleep", lambda s: None)
+    monkeypatch.setattr(study.runner, "run_isolated",
+                        lambda job, timeout: dict(job, rate_hz=1.0, cv_isi=0.5, cpu_s=0.1))
+    waits = []
+    wait_for_idle = study._wait_for_idle
+    monkeypatch.setattr(study, "_wait_for_idle",
+                        lambda t, wait_s, group_s=None: waits.append(wait_s) or wait_for_idle(t, wait_s, group_s))
+    runs = study.run_all(p)
+    threaded = runs["threads"] == 2
+    assert threaded.sum() == 4 and threaded.iloc[-4:].all()          # cuba, coba, 2 scaling
+    assert list(runs["series"].iloc[-4:]) == ["main", "main", "scaling", "scaling"]
+    assert runs.loc[threaded, "error"].str.contains("waited 0.3 s").all()
+    assert runs.loc[~threaded, "error"].isna().all()
+    assert len(waits) == 4 and waits[0] == pytest.approx(0.3, abs=0.05)
+    assert sum(max(w, 0.0) for w in waits[1:]) < 0.05                 # one wait, not four
+
+
+def test_hardware_floor_counts_each_operation_once():
+    """The floor by hand: CUBA streams its state and scatters its events; the STDP network's
+    single neuron pays one dependent update per step, and its inputs and plasticity add a draw
+    and an update per input spike and a pass over the weights per output spike."""
+    from neurobench.studies.benchmarks import hardware_floor_s
+
+    probe = dict(stream_ns=0.1, chain_ns=2.0, scatter_ns=1.5, exponential_ns=5.0)
+    cuba = dict(network="cuba", n=4000, duration_s=1.0, n_synapses=320_000, n_spikes_total=20_000)
+    # 1e4 steps × 4000 neurons × 3 × 0.1 ns + 20 000 spikes × 80 synapses × 1.5 ns
+    assert hardware_floor_s(cuba, probe) == pytest.approx(1e4 * 4000 * 3 * 0.1e-9 + 1.6e6 * 1.5e-9)
+    stdp = dict(network="stdp", n=1000, duration_s=100.0, n_synapses=1000, n_spikes_total=2000)
+    # 1e6 steps × 2 ns + 1.5e6 input spikes × (2 × 1.5 + 5) ns + 2000 × 1000 weights × 0.1 ns
+    assert hardware_floor_s(stdp, probe) == pytest.approx(1e6 * 2e-9 + 1.5e6 * 8e-9 + 2e6 * 0.1e-9)
+
+
+def test_repeat_that_reran_brians_binary_takes_the_first_rounds_statistics():
+    """A repeat of Brian2 C++ that only ran its compiled binary again keeps its own timing and
+    takes the spike statistics and the whole simulation's peak memory from the first round."""
+    import pandas as pd
+
+    from neurobench.studies import benchmarks as study
+
+    key = dict(series="main", network="coba", n=4000, engine="brian2_cpp", threads=1)
+    runs = pd.DataFrame([
+        dict(key, round=0, sim_s=4.6, cpu_s=4.6, rate_hz=19.5, cv_isi=1.69, n_spikes=7000,
+             peak_rss_mib=168.0),
+        dict(key, round=1, sim_s=4.4, cpu_s=4.4, peak_rss_mib=40.0, binary_rss_mib=40.0),
+        dict(key, engine="core", round=1, sim_s=2.0, cpu_s=2.0, rate_hz=19.5, cv_isi=1.69,
+             n_spikes=7000, peak_rss_mib=55.0)])
+    out = study._with_first_round(runs)
+    assert out.loc[1, "cpu_s"] == 4.4 and out.loc[1, "rate_hz"] == 19.5
+    assert out.loc[1, "peak_rss_mib"] == 168.0 and out.loc[1, "binary_rss_mib"] == 40.0
+    assert out.loc[2, "peak_rss_mib"] == 55.0
+    best = study.best_of_rounds(out.assign(error=None))
+    assert best.set_index("engine").loc["brian2_cpp", "cpu_s"] == 4.4
+
+
+def test_peak_memory_of_a_case_is_its_own_not_its_parents():
+    """Linux carries a parent's peak resident memory into a child's ru_maxrss across fork and
+    exec; a small case run from a large process must still report its own peak."""
+    parent = np.ones(256 * 2**20 // 8)          # this process: at least 256 MiB resident
+    row = runner.run_isolated(dict(network="stdp", n=10, duration_s=0.1, engine="core", threads=1,
+                                   seed=1))
+    assert parent.sum() > 0
+    assert 10 < row["peak_rss_mib"] < 200, row.get("error")

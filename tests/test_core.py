@@ -317,6 +317,11 @@ def test_poisson_draws_equal_numpys_geometric_batches(prob):
     np.testing.assert_array_equal(steps, np.concatenate(expected))
     assert counts[-1] == 0 and counts.sum() == steps.size
     assert rng.random() == ref_rng.random()
+    # the event array grows (resuming the draws where they stopped) when it is too small
+    grown, grown_counts = _engine.bernoulli_steps(np.random.default_rng(4), probs, n,
+                                                  initial_capacity=1)
+    np.testing.assert_array_equal(grown, steps)
+    np.testing.assert_array_equal(grown_counts, counts)
 
 
 @pytest.mark.parametrize("call, match", [
@@ -361,3 +366,20 @@ def test_bad_connections_raise():
         net.connect(a, b, pre=[0], post=[1], weight=-1.0)
     with pytest.raises(ValueError, match="duration_ms"):
         net.run(-1.0)
+
+
+def test_runs_by_step_equals_events_by_step():
+    """Poisson processes grouped by run (one id per process) give the CSR of the per-event
+    grouping."""
+    from neurobench.core import _engine
+    from neurobench.core.events import events_by_step, runs_by_step
+
+    n_steps = 50_000
+    steps, counts = _engine.bernoulli_steps(np.random.default_rng(2), np.full(300, 0.004), n_steps)
+    ids = np.arange(7, 307)
+    ptr, out = runs_by_step(steps, counts, ids, n_steps)
+    ref_ptr, ref_out = events_by_step([steps], [np.repeat(ids, counts)], n_steps)
+    np.testing.assert_array_equal(ptr, ref_ptr)
+    np.testing.assert_array_equal(out, ref_out)
+    with pytest.raises(ValueError, match="runs"):
+        runs_by_step(steps, counts[:-1], ids[:-1], n_steps)

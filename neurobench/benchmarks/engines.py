@@ -17,6 +17,7 @@ conductances are in units of g_L):
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import time
@@ -198,6 +199,12 @@ def run_brian2(net: BrettNetwork | SongNetwork, duration_ms: float, seed: int = 
             binary_rss = int(f.read()) / 1024.0         # ru_maxrss: KiB
         os.unlink(rss_file)
         out.update(run_wall_s=run_wall, binary_rss_mib=binary_rss)
+        # how Brian2 ran this binary, for a later run of the same case (rerun_brian2_cpp)
+        env = dict(b2.prefs["devices.cpp_standalone.run_environment_variables"],
+                   **b2.device.run_environment_variables)
+        with open(os.path.join(directory, RERUN_FILE), "w") as f:
+            json.dump(dict(case=_brian2_case(net, duration_ms, seed), env=env,
+                           args=["--results_dir", b2.device.results_dir]), f)
     else:
         network.run(0 * ms, namespace={})      # code generation and compilation
         build = time.perf_counter() - t0
@@ -215,6 +222,50 @@ def run_brian2(net: BrettNetwork | SongNetwork, duration_ms: float, seed: int = 
         b2.set_device("runtime")
         b2.prefs.devices.cpp_standalone.run_cmd_unix = "./main"
     return out
+
+
+RERUN_FILE = "neurobench_rerun.json"
+
+
+def _brian2_case(net, duration_ms, seed) -> dict:
+    kind = "stdp" if isinstance(net, SongNetwork) else net.kind
+    return dict(network=kind, n=net.n_inputs if kind == "stdp" else net.n,
+                duration_ms=float(duration_ms), seed=int(seed))
+
+
+def rerun_brian2_cpp(net: BrettNetwork | SongNetwork, duration_ms: float, seed: int,
+                     workdir: str) -> dict | None:
+    """Run Brian2's compiled C++ standalone binary in ``workdir`` once more, as Brian2 ran it
+    (its command-line arguments and environment, saved by ``run_brian2``), without code
+    generation or build: a repeat of the same case. Returns Brian2's timer of the run
+    (``results/last_run_info.txt``, processor time) and the binary's peak memory, no spikes
+    (the same binary with the same seed: the spikes of the run that built it); None when the
+    directory does not hold this case's binary (another case was built there last)."""
+    import subprocess
+    import sys
+
+    try:
+        with open(os.path.join(workdir, RERUN_FILE)) as f:
+            saved = json.load(f)
+    except FileNotFoundError:
+        return None
+    if saved["case"] != _brian2_case(net, duration_ms, seed):
+        return None
+    rss_file = tempfile.NamedTemporaryFile(prefix="nb_rss_", suffix=".txt", delete=False).name
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "neurobench.benchmarks.peak_rss", rss_file, "./main",
+                    *saved["args"]], cwd=workdir, env=dict(os.environ, **saved["env"]),
+                   stdout=subprocess.DEVNULL, check=True)
+    run_wall = time.perf_counter() - t0
+    with open(os.path.join(saved["args"][1], "last_run_info.txt")) as f:
+        run_time, completed = (float(x) for x in f.read().split())
+    with open(rss_file) as f:
+        binary_rss = int(f.read()) / 1024.0
+    os.unlink(rss_file)
+    if completed != 1.0:
+        raise RuntimeError(f"Brian2's binary in {workdir} completed {completed:.0%} of its run")
+    return dict(sim_s=run_time, cpu_s=run_time, build_s=0.0, compile_s=0.0, run_wall_s=run_wall,
+                binary_rss_mib=binary_rss)
 
 
 # -- NEST -----------------------------------------------------------------------------------

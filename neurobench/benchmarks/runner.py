@@ -3,11 +3,14 @@
 A case is a dict ``{network: cuba|coba|stdp, n, duration_s, engine, threads, seed}``; the engine
 is one of ``core``, ``brian2_cython``, ``brian2_cpp``, ``nest``. An optional ``brian2_dir``
 names the directory of Brian2's C++ standalone project, kept between cases of the same network
-so that they share its compiled files; an optional ``stats_window_s`` restricts the firing
+so that they share its compiled files (with ``rerun`` true, a repeat of the case that built
+the project there last only runs its binary again: timings and memory, no spikes); an optional
+``stats_window_s`` restricts the firing
 statistics to the first seconds (the window common to all engines of a network). The child process builds the network (``networks``),
 runs it (``engines``) and prints one JSON line: timings, the firing statistics computed here
 for every engine alike, peak resident memory of the simulation (the process; for Brian2's C++
-standalone mode the larger of the process and its compiled binary, the compiler excluded), and
+standalone mode the larger of the process and its compiled binary, the compiler excluded; the
+process's own high-water mark, not its parent's), and
 for STDP the final weights.
 
     python -m neurobench.benchmarks.runner '{"network": "cuba", "n": 4000, ...}'
@@ -66,6 +69,11 @@ def run_case(case: dict) -> dict:
         res = engines.run_nest(net, duration_ms, seed=case["seed"], n_threads=case["threads"])
     elif case.get("brian2_dir"):
         os.makedirs(case["brian2_dir"], exist_ok=True)
+        if case.get("rerun"):
+            res = engines.rerun_brian2_cpp(net, duration_ms, case["seed"], case["brian2_dir"])
+            if res is not None:
+                return dict(case, **res, peak_rss_mib=res["binary_rss_mib"],
+                            realtime_ratio=duration_ms * 1e-3 / res["sim_s"])
         res = engines.run_brian2(net, duration_ms, seed=case["seed"], target=_brian2_target(engine),
                                  workdir=case["brian2_dir"])
     else:
@@ -89,10 +97,23 @@ def run_case(case: dict) -> dict:
         g_max = net.params["g_max"]
         row.update(w_final=w.tolist(), frac_w_low=float(np.mean(w < 0.1 * g_max)),
                    frac_w_high=float(np.mean(w > 0.9 * g_max)))
-    # ru_maxrss is in KiB on Linux; children (compilers) are not counted
-    row["peak_rss_mib"] = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
-                              res.get("binary_rss_mib", 0.0))
+    # children (compilers) are not counted
+    row["peak_rss_mib"] = max(peak_rss_mib(), res.get("binary_rss_mib", 0.0))
     return row
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process (MiB): the high-water mark of its own address
+    space (``VmHWM`` in /proc/self/status). ``ru_maxrss`` would count the parent's peak as well:
+    Linux carries it into a child across fork and exec, so a case run from a large study
+    process would report at least the study's size."""
+    try:
+        with open("/proc/self/status") as f:
+            status = f.read()
+    except FileNotFoundError:        # not Linux: the resource usage figure (KiB on Linux, BSD)
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    kib = [line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")]
+    return int(kib[0]) / 1024.0 if kib else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def _brian2_target(engine: str) -> str:

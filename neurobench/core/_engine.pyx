@@ -136,6 +136,151 @@ cdef inline double _clip(double w, double lo, double hi) noexcept nogil:
     return w
 
 
+cdef struct Plastic:
+    # synapses (CSR by source), ring buffer, STDP rules and traces, STP state: raw pointers,
+    # copied into locals by the functions below so that the compiler keeps them in registers
+    long long *syn_ptr
+    int *syn_off
+    int *syn_tgt
+    int *syn_rule
+    int *syn_stp
+    int *syn_pre
+    double *syn_w
+    double *ring
+    unsigned char *mark
+    int *touched
+    int *n_touched
+    long long ring_size
+    Py_ssize_t n_neurons
+    double inv_n             # 1/n_neurons (rounded)
+    Py_ssize_t n_src
+    int n_rules
+    int rule_stride          # rules in the decay table: max(1, n_rules)
+    double *decay            # [2][rule_stride][DECAY_STEPS]: exp(−Δ·dt/τ₊), exp(−Δ·dt/τ₋)
+    double *c_plus
+    double *c_minus
+    double *a_plus
+    double *a_minus
+    double *w_min
+    double *w_max
+    double *mu
+    int *nearest
+    int *soft
+    double *x_pre
+    double *y_post
+    long long *x_last
+    long long *y_last
+    long long *post_ptr
+    long long *post_syn
+    double *stp_u
+    double *stp_x
+    long long *stp_last
+    int *stp_param
+    double *stp_U
+    double *stp_c_f
+    double *stp_c_d
+
+
+cdef void _presynaptic_plastic(const Plastic *S, long long src, long long g,
+                               long long slot_base) noexcept nogil:
+    """A spike of a source with plastic synapses: each synapse transmits (scaled by its
+    short-term plasticity) and is depressed by its target's postsynaptic trace (STDP), then
+    the source's presynaptic traces are updated."""
+    cdef double *syn_w = S.syn_w
+    cdef int *syn_rule = S.syn_rule
+    cdef int *syn_stp = S.syn_stp
+    cdef int *syn_tgt = S.syn_tgt
+    cdef int *syn_off = S.syn_off
+    cdef double *y_post = S.y_post
+    cdef long long *y_last = S.y_last
+    cdef double *decay_minus = S.decay + S.rule_stride * DECAY_STEPS
+    cdef Py_ssize_t n_neurons = S.n_neurons
+    cdef long long k, i, q, idx, slot
+    cdef int rule, sp, p
+    cdef double w, u, xs, rel, fac, span, tr
+    for k in range(S.syn_ptr[src], S.syn_ptr[src + 1]):
+        w = syn_w[k]
+        q = syn_stp[k]
+        if q >= 0:
+            sp = S.stp_param[q]
+            fac = <double> (g - S.stp_last[q])
+            u = S.stp_u[q] * exp(-fac * S.stp_c_f[sp])
+            xs = 1.0 - (1.0 - S.stp_x[q]) * exp(-fac * S.stp_c_d[sp])
+            u = u + S.stp_U[sp] * (1.0 - u)
+            rel = u * xs
+            S.stp_u[q] = u
+            S.stp_x[q] = xs - rel
+            S.stp_last[q] = g
+            w = w * rel
+        idx = slot_base + syn_off[k]                  # _arrive, with the target known
+        if idx >= S.ring_size:
+            idx = idx - S.ring_size
+        S.ring[idx] += w
+        if S.mark[idx >> 1] == 0:
+            # the arrival's slot, (idx/2 − target)/n: an exact multiple of n, so the product
+            # with the rounded 1/n is within 2^-52 relative of it and rounds to it (no division)
+            slot = <long long> (<double> ((idx >> 1) - syn_tgt[k]) * S.inv_n + 0.5)
+            S.mark[idx >> 1] = 1
+            S.touched[slot * n_neurons + S.n_touched[slot]] = syn_tgt[k]
+            S.n_touched[slot] += 1
+        rule = syn_rule[k]
+        if rule >= 0:
+            i = rule * n_neurons + syn_tgt[k]
+            tr = y_post[i] * _decay(decay_minus + rule * DECAY_STEPS, g - y_last[i],
+                                    S.c_minus[rule])
+            w = syn_w[k]
+            fac = 1.0
+            if S.soft[rule]:
+                span = S.w_max[rule] - S.w_min[rule]
+                fac = (w - S.w_min[rule]) / span
+                if S.mu[rule] != 1.0:
+                    fac = pow(fac if fac > 0.0 else 0.0, S.mu[rule])
+            syn_w[k] = _clip(w - S.a_minus[rule] * fac * tr, S.w_min[rule], S.w_max[rule])
+    for p in range(S.n_rules):
+        i = p * S.n_src + src
+        tr = S.x_pre[i] * _decay(S.decay + p * DECAY_STEPS, g - S.x_last[i], S.c_plus[p])
+        S.x_pre[i] = 1.0 if S.nearest[p] else tr + 1.0
+        S.x_last[i] = g
+
+
+cdef void _postsynaptic_plastic(const Plastic *S, Py_ssize_t i, long long g) noexcept nogil:
+    """A spike of neuron i: STDP potentiation of its plastic input synapses by their
+    presynaptic traces, then its postsynaptic traces."""
+    cdef double *syn_w = S.syn_w
+    cdef int *syn_rule = S.syn_rule
+    cdef int *syn_pre = S.syn_pre
+    cdef long long *post_syn = S.post_syn
+    cdef double *x_pre = S.x_pre
+    cdef long long *x_last = S.x_last
+    cdef double *decay_plus = S.decay
+    cdef double *a_plus = S.a_plus
+    cdef double *w_min = S.w_min
+    cdef double *w_max = S.w_max
+    cdef Py_ssize_t n_src = S.n_src
+    cdef long long q, k, c
+    cdef int rule, p
+    cdef double w, fac, span, tr
+    for q in range(S.post_ptr[i], S.post_ptr[i + 1]):
+        k = post_syn[q]
+        rule = syn_rule[k]
+        c = rule * n_src + syn_pre[k]
+        tr = x_pre[c] * _decay(decay_plus + rule * DECAY_STEPS, g - x_last[c], S.c_plus[rule])
+        w = syn_w[k]
+        fac = 1.0
+        if S.soft[rule]:
+            span = w_max[rule] - w_min[rule]
+            fac = (w_max[rule] - w) / span
+            if S.mu[rule] != 1.0:
+                fac = pow(fac if fac > 0.0 else 0.0, S.mu[rule])
+        syn_w[k] = _clip(w + a_plus[rule] * fac * tr, w_min[rule], w_max[rule])
+    for p in range(S.n_rules):
+        c = p * S.n_neurons + i
+        tr = S.y_post[c] * _decay(S.decay + (S.rule_stride + p) * DECAY_STEPS, g - S.y_last[c],
+                                  S.c_minus[p])
+        S.y_post[c] = 1.0 if S.nearest[p] else tr + 1.0
+        S.y_last[c] = g
+
+
 cdef struct Pops:
     # per-neuron parameter arrays and the chunk table (pointers into numpy arrays)
     int *ch_pop
@@ -207,7 +352,7 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
     # -- synapses (CSR by source), ring buffer [slot][neuron][receptor] of arrivals and, per
     # slot, the list of neurons that receive any (marked in mark[slot][neuron])
     cdef long long[::1] syn_ptr = C["syn_ptr"]
-    cdef int[::1] syn_off = C["syn_off"], syn_loc = C["syn_loc"]
+    cdef int[::1] syn_off = C["syn_off"]
     cdef long long d0 = C["d0"]           # the common delay (steps) of all synapses, or 0
     # when d0 > 0: the sources with static synapses that spiked in each of the last ring_len
     # steps (slot g % ring_len); their events are added directly d0 steps later
@@ -249,21 +394,18 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
     cdef Py_ssize_t n_wrec = rec_syn.shape[0]
     cdef int n_rules = r_cp.shape[0]
     cdef Py_ssize_t s, i, k, q, c, r, b, row = 0, wrow = 0
-    cdef long long g, src, idx, slot_base, slot, rs
-    cdef int loc
+    cdef long long g, src, idx, slot_base, slot, rs, slot_now
     cdef int *phist = &hist[0]
     cdef int *phist_n = &hist_n[0]
     # g_i as an offset from g_e (both views into one buffer: Network._compile staggers them),
     # so that an event adds into one array without selecting it
     cdef Py_ssize_t gi_off = (<Py_ssize_t> &gi[0] - <Py_ssize_t> &ge[0]) // <Py_ssize_t> sizeof(double)
+    if gi_off != C["gi_off"]:
+        raise ValueError("g_e and g_i moved since the network was compiled")
     cdef long long *psyn_ptr = &syn_ptr[0]
-    # per synapse: its target's g_e or g_i as an offset from g_e[0]
-    # (int32 when it fits: one stream of 4 bytes per event)
-    goff_np = (np.asarray(syn_loc) >> 1) + (np.asarray(syn_loc) & 1).astype(np.int64) * gi_off
-    if goff_np.size and (goff_np.min() < 0 or goff_np.max() >= 2**31):
-        raise ValueError("g_e and g_i lie too far apart for 32-bit offsets")
-    goff_np = goff_np.astype(np.int32)
-    cdef int[::1] goff = goff_np
+    # per synapse: its target's g_e or g_i as an offset from g_e[0] (int32: one stream of
+    # 4 bytes per event; Network._compile builds it)
+    cdef int[::1] goff = C["syn_goff"]
     cdef int *psyn_goff = &goff[0] if goff.shape[0] > 0 else NULL
     cdef double *psyn_w = &syn_w[0] if syn_w.shape[0] > 0 else NULL
     cdef int cnt
@@ -292,6 +434,47 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
         for dk in range(DECAY_STEPS):
             decay[0, r, dk] = exp(-dk * r_cp[r])
             decay[1, r, dk] = exp(-dk * r_cm[r])
+    cdef Plastic S
+    S.syn_ptr = &syn_ptr[0]
+    S.syn_off = &syn_off[0]
+    S.syn_tgt = &syn_tgt[0] if syn_tgt.shape[0] > 0 else NULL
+    S.syn_rule = &syn_rule[0]
+    S.syn_stp = &syn_stp[0]
+    S.syn_pre = &syn_pre[0]
+    S.syn_w = psyn_w
+    S.ring = &ring[0]
+    S.mark = &mark[0]
+    S.touched = &touched[0]
+    S.n_touched = &n_touched[0]
+    S.ring_size = ring_size
+    S.n_neurons = n_neurons
+    S.inv_n = 1.0 / n_neurons if n_neurons > 0 else 0.0
+    S.n_src = n_src
+    S.n_rules = n_rules
+    S.rule_stride = max(1, n_rules)
+    S.decay = &decay[0, 0, 0]
+    S.c_plus = &r_cp[0] if n_rules > 0 else NULL
+    S.c_minus = &r_cm[0] if n_rules > 0 else NULL
+    S.a_plus = &r_ap[0] if n_rules > 0 else NULL
+    S.a_minus = &r_am[0] if n_rules > 0 else NULL
+    S.w_min = &r_wmin[0] if n_rules > 0 else NULL
+    S.w_max = &r_wmax[0] if n_rules > 0 else NULL
+    S.mu = &r_mu[0] if n_rules > 0 else NULL
+    S.nearest = &r_nearest[0] if n_rules > 0 else NULL
+    S.soft = &r_soft[0] if n_rules > 0 else NULL
+    S.x_pre = &x_pre[0]
+    S.y_post = &y_post[0]
+    S.x_last = &x_last[0]
+    S.y_last = &y_last[0]
+    S.post_ptr = &post_ptr[0]
+    S.post_syn = &post_syn[0]
+    S.stp_u = &stp_u[0]
+    S.stp_x = &stp_x[0]
+    S.stp_last = &stp_last[0]
+    S.stp_param = &stp_param[0]
+    S.stp_U = &s_U[0]
+    S.stp_c_f = &s_cf[0]
+    S.stp_c_d = &s_cd[0]
     P.ch_pop = &ch_pop[0]
     P.ch_lo = &ch_lo[0]
     P.ch_hi = &ch_hi[0]
@@ -339,10 +522,12 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
     for k in range(n_dyn):
         dyn_base[k] = drive[dyn_idx[k]]
 
+    slot_now = step0 % ring_len
     with nogil:
         for s in range(n_steps):
             g = step0 + s
-            slot = g % ring_len
+            slot = slot_now          # g mod ring_len, kept by counting (no division per step)
+            slot_now = slot + 1 if slot + 1 < ring_len else 0
             slot_base = slot * 2 * n_neurons
             # monitors: values at the start of the step
             if n_rec > 0 and g % rec_every == 0:
@@ -381,7 +566,7 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
             # events of static synapses from the sources that spiked d0 steps ago, added one
             # by one in the order of delivery (I_x ← ((I_x·d_x) + w₁) + w₂ …, as Brian2 does)
             if d0 > 0:
-                rs = (g + ring_len - d0) % ring_len
+                rs = slot - d0 if slot >= d0 else slot - d0 + ring_len     # (g − d0) mod ring_len
                 for q in range(phist_n[rs]):
                     src = phist[rs * hcap + q]
                     for k in range(psyn_ptr[src], psyn_ptr[src + 1]):
@@ -417,63 +602,13 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
                         if pmark[idx >> 1] == 0:
                             _mark(pmark, ptouched, pn_touched, idx >> 1, n_neurons)
                     continue
-                for k in range(syn_ptr[src], syn_ptr[src + 1]):
-                    w = syn_w[k]
-                    q = syn_stp[k]
-                    if q >= 0:
-                        sp = stp_param[q]
-                        fac = <double> (g - stp_last[q])
-                        u = stp_u[q] * exp(-fac * s_cf[sp])
-                        xs = 1.0 - (1.0 - stp_x[q]) * exp(-fac * s_cd[sp])
-                        u = u + s_U[sp] * (1.0 - u)
-                        rel = u * xs
-                        stp_u[q] = u
-                        stp_x[q] = xs - rel
-                        stp_last[q] = g
-                        w = w * rel
-                    _arrive(pring, pmark, ptouched, pn_touched, slot_base + syn_off[k],
-                            ring_size, n_neurons, w)
-                    rule = syn_rule[k]
-                    if rule >= 0:
-                        i = rule * n_neurons + syn_tgt[k]
-                        tr = y_post[i] * _decay(&decay[1, rule, 0], g - y_last[i], r_cm[rule])
-                        w = syn_w[k]
-                        fac = 1.0
-                        if r_soft[rule]:
-                            span = r_wmax[rule] - r_wmin[rule]
-                            fac = (w - r_wmin[rule]) / span
-                            if r_mu[rule] != 1.0:
-                                fac = pow(fac if fac > 0.0 else 0.0, r_mu[rule])
-                        syn_w[k] = _clip(w - r_am[rule] * fac * tr, r_wmin[rule], r_wmax[rule])
-                for p in range(n_rules):
-                    i = p * n_src + src
-                    tr = x_pre[i] * _decay(&decay[0, p, 0], g - x_last[i], r_cp[p])
-                    x_pre[i] = 1.0 if r_nearest[p] else tr + 1.0
-                    x_last[i] = g
+                _presynaptic_plastic(&S, src, g, slot_base)
             if err:
                 break
             # postsynaptic side: STDP potentiation, then the postsynaptic traces
             if n_rules > 0:
                 for r in range(n_spk):
-                    i = spiking[r]
-                    for q in range(post_ptr[i], post_ptr[i + 1]):
-                        k = post_syn[q]
-                        rule = syn_rule[k]
-                        c = rule * n_src + syn_pre[k]
-                        tr = x_pre[c] * _decay(&decay[0, rule, 0], g - x_last[c], r_cp[rule])
-                        w = syn_w[k]
-                        fac = 1.0
-                        if r_soft[rule]:
-                            span = r_wmax[rule] - r_wmin[rule]
-                            fac = (r_wmax[rule] - w) / span
-                            if r_mu[rule] != 1.0:
-                                fac = pow(fac if fac > 0.0 else 0.0, r_mu[rule])
-                        syn_w[k] = _clip(w + r_ap[rule] * fac * tr, r_wmin[rule], r_wmax[rule])
-                    for p in range(n_rules):
-                        c = p * n_neurons + i
-                        tr = y_post[c] * _decay(&decay[1, p, 0], g - y_last[c], r_cm[p])
-                        y_post[c] = 1.0 if r_nearest[p] else tr + 1.0
-                        y_last[c] = g
+                    _postsynaptic_plastic(&S, spiking[r], g)
 
     free(dyn_base)
     free(spiking)
@@ -487,75 +622,89 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
     return steps, ids, row, wrow
 
 
-def bernoulli_steps(rng, const double[::1] prob, long long n_steps):
+def bernoulli_steps(rng, const double[::1] prob, long long n_steps, initial_capacity=None):
     """Steps in [0, n_steps) at which independent Bernoulli(prob[j]) processes fire, drawn from
     the ``numpy.random.Generator`` ``rng`` as geometric gaps, in the same draws and order as
     ``rng.geometric(prob[j], size)`` batches of ``size = int(n·p + 6·√(n·p) + 8)`` per process
     (a process with p ≥ 1 fires every step without drawing; p = 0 never fires), so that the
     stream equals the one drawn from Python. Returns ``(steps int64, counts int64 per process)``,
     the steps of process j after those of processes < j. Gaps by inversion, as numpy draws them
-    for p < 1/3: ⌈−E / log1p(−p)⌉ with E a standard exponential (numpy's own generator)."""
+    for p < 1/3: ⌈−E / log1p(−p)⌉ with E a standard exponential (numpy's own generator).
+    ``initial_capacity``: events reserved before drawing (default: the batch estimate of every
+    process; the array grows past it when needed)."""
     cdef bitgen_t *bg = <bitgen_t *> PyCapsule_GetPointer(rng.bit_generator.capsule, "BitGenerator")
-    cdef Py_ssize_t m = prob.shape[0], j, t, size
-    cdef long long pos, last, cap = 0, n = 0
-    cdef long long *buf = NULL
-    cdef long long *grown
-    cdef double p, lq, z
-    cdef bint done, full = False
+    cdef Py_ssize_t m = prob.shape[0], j = 0, t, size = 0
+    cdef long long pos, last = -1, cap = 0, n = 0, need = 0
+    cdef long long *buf
+    cdef double p, lq = 0.0, z
+    cdef bint done = False, resume = False
     counts = np.zeros(m, dtype=np.int64)
     cdef long long[::1] cnt = counts
     for j in range(m):
         cap += <long long> (n_steps * prob[j] + 6 * sqrt(n_steps * prob[j]) + 8) if prob[j] < 1.0 else n_steps
-    buf = <long long *> malloc(max(cap, 1) * sizeof(long long))
-    if buf == NULL:
-        raise MemoryError("cannot allocate the Poisson event buffer")
-    with rng.bit_generator.lock, nogil:
-        for j in range(m):
-            p = prob[j]
-            if p <= 0.0:
-                continue
-            if p >= 1.0:
-                for t in range(n_steps):
-                    buf[n + t] = t
-                n += n_steps
-                cnt[j] = n_steps
-                continue
-            size = <Py_ssize_t> (n_steps * p + 6 * sqrt(n_steps * p) + 8)
-            lq = log1p(-p)
-            last = -1
-            done = False
-            while not done:
-                if n + size > cap:               # one more batch than estimated
-                    cap = 2 * (n + size)
-                    grown = <long long *> realloc(buf, cap * sizeof(long long))
-                    if grown == NULL:
-                        full = True
+    # the events are written straight into a numpy array (pages past the last event are never
+    # touched); when a process draws one batch more than estimated, the array grows (with the
+    # GIL) and the draws resume where they stopped
+    if initial_capacity is not None:
+        cap = int(initial_capacity)
+    out_np = np.empty(max(cap, 1), dtype=np.int64)
+    cdef long long[::1] out_v = out_np
+    buf = &out_v[0]
+    j = 0
+    while True:
+        need = 0
+        with rng.bit_generator.lock, nogil:
+            while j < m:
+                p = prob[j]
+                if not resume:
+                    if p <= 0.0:
+                        j += 1
+                        continue
+                    if p >= 1.0:
+                        if n + n_steps > cap:
+                            need = n + n_steps
+                            break
+                        for t in range(n_steps):
+                            buf[n + t] = t
+                        n += n_steps
+                        cnt[j] = n_steps
+                        j += 1
+                        continue
+                    size = <Py_ssize_t> (n_steps * p + 6 * sqrt(n_steps * p) + 8)
+                    lq = log1p(-p)
+                    last = -1
+                    done = False
+                resume = False
+                while not done:
+                    if n + size > cap:               # one more batch than estimated
+                        need = n + size
+                        resume = True
                         break
-                    buf = grown
-                pos = last
-                for t in range(size):
-                    if p >= 0.333333333333333333333333:
-                        pos = pos + random_geometric(bg, p)
-                    else:
-                        z = ceil(-random_standard_exponential(bg) / lq)
-                        pos = pos + (<long long> z if z < 9.223372036854776e+18 else INT64_MAX)
-                    if pos < n_steps:
-                        buf[n] = pos
-                        n += 1
-                        cnt[j] += 1
-                done = pos >= n_steps
-                last = pos
-            if full:
-                break
-    if full:
-        free(buf)
-        raise MemoryError("cannot grow the Poisson event buffer")
-    steps = np.empty(n, dtype=np.int64)
-    cdef long long[::1] sv = steps
-    for t in range(n):
-        sv[t] = buf[t]
-    free(buf)
-    return steps, counts
+                    pos = last
+                    for t in range(size):
+                        if p >= 0.333333333333333333333333:
+                            pos = pos + random_geometric(bg, p)
+                        else:
+                            z = ceil(-random_standard_exponential(bg) / lq)
+                            pos = pos + (<long long> z if z < 9.223372036854776e+18 else INT64_MAX)
+                        if pos < n_steps:
+                            buf[n] = pos
+                            n += 1
+                            cnt[j] += 1
+                    done = pos >= n_steps
+                    last = pos
+                if need:
+                    break
+                j += 1
+        if not need:
+            break
+        cap = 2 * need
+        grown = np.empty(cap, dtype=np.int64)
+        grown[:n] = out_np[:n]
+        out_np = grown
+        out_v = out_np
+        buf = &out_v[0]
+    return out_np[:n], counts
 
 
 cdef enum:
@@ -563,12 +712,15 @@ cdef enum:
 
 
 def group_sorted_runs(const long long[::1] steps, const long long[::1] ids,
-                      const long long[::1] run_ptr, long long n_steps):
+                      const long long[::1] run_ptr, long long n_steps,
+                      const long long[::1] run_ids=None):
     """The same CSR as ``group_by_step`` (ids in step order, stable within a step) for events
     that come as runs sorted by step (run r: ``run_ptr[r] … run_ptr[r + 1]``, e.g. one run per
     Poisson process): a counting sort block by block of RUN_BLOCK steps, each run read from
     where it stopped, so that the counters stay in cache. Returns ``(ptr int64, ids int32)``.
-    Every step must lie in [0, n_steps) (checked by the caller, ``neurobench.core.events``)."""
+    With ``run_ids`` (one id per run, e.g. per Poisson process) ``ids`` is not read (it may be
+    None). Every step must lie in [0, n_steps) (checked by the caller,
+    ``neurobench.core.events``)."""
     cdef Py_ssize_t n = steps.shape[0], n_runs = run_ptr.shape[0] - 1, r, t
     ptr_np = np.zeros(n_steps + 1, dtype=np.int64)
     out = np.empty(n, dtype=np.int32)
@@ -578,6 +730,7 @@ def group_sorted_runs(const long long[::1] steps, const long long[::1] ids,
     cdef long long cnt[RUN_BLOCK]
     cdef long long pos[RUN_BLOCK]
     cdef long long b0, b1, k, e, acc = 0
+    cdef bint per_run = run_ids is not None
     with nogil:
         b0 = 0
         while b0 < n_steps:
@@ -596,7 +749,7 @@ def group_sorted_runs(const long long[::1] steps, const long long[::1] ids,
             for r in range(n_runs):
                 k, e = cur[r], run_ptr[r + 1]
                 while k < e and steps[k] < b1:
-                    o[pos[steps[k] - b0]] = <int> ids[k]
+                    o[pos[steps[k] - b0]] = <int> (run_ids[r] if per_run else ids[k])
                     pos[steps[k] - b0] += 1
                     k += 1
                 cur[r] = k

@@ -30,3 +30,20 @@ def events_by_step(steps: list, ids: list, n_steps: int):
     ptr = np.zeros(n_steps + 1, dtype=np.int64)
     np.cumsum(np.bincount(st, minlength=n_steps), out=ptr[1:])
     return ptr, group_by_step(st, src, ptr)
+
+
+def runs_by_step(steps: np.ndarray, counts: np.ndarray, run_ids: np.ndarray, n_steps: int):
+    """The CSR of ``events_by_step`` for events that come as runs sorted by step, each run from
+    one source (``counts[r]`` events of source ``run_ids[r]``, e.g. one run per Poisson
+    process, as ``bernoulli_steps`` draws them): grouped without a per-event id array."""
+    st = np.ascontiguousarray(steps, dtype=np.int64)
+    counts = np.asarray(counts, dtype=np.int64)
+    if counts.shape != np.shape(run_ids) or counts.sum() != st.size:
+        raise ValueError(f"{counts.size} runs of {counts.sum()} events for {np.size(run_ids)} "
+                         f"ids and {st.size} steps")
+    if st.size and (st.min() < 0 or st.max() >= n_steps):
+        raise ValueError(f"event steps must lie in [0, {n_steps}), got [{st.min()}, {st.max()}]")
+    run_ptr = np.zeros(counts.size + 1, dtype=np.int64)
+    np.cumsum(counts, out=run_ptr[1:])
+    return group_sorted_runs(st, None, run_ptr, n_steps,
+                             np.ascontiguousarray(run_ids, dtype=np.int64))

@@ -31,20 +31,23 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from neurobench.core import _engine
-from neurobench.core.events import events_by_step
+from neurobench.core.events import events_by_step, runs_by_step
 from neurobench.core.plasticity import STDP, TsodyksMarkram
 from neurobench.memory import check_memory
 
 RECEPTORS = {"exc": 0, "inh": 1}
 SYNAPSE_MODELS = {"current": 0, "conductance": 1}
 def _staggered(*arrays):
-    """Copies of equal-length float64 arrays as views into one buffer, placed 1 KiB apart
-    modulo 4 KiB. The membrane update streams them together; arrays that start at the same
-    offset within a 4 KiB page make the processor's loads wait on unrelated stores
-    ("4K aliasing"), which costs up to 1.5× in the update."""
+    """Copies of equal-length float64 arrays as views into one buffer, the first at the start of
+    a 4 KiB page and each next 1 KiB further modulo 4 KiB. The membrane update streams them
+    together; arrays that start at the same offset within a 4 KiB page make the processor's
+    loads wait on unrelated stores ("4K aliasing"), which costs up to 1.5× in the update. The
+    page start fixes the rest of the placement, which the allocator would otherwise choose
+    (it moved the conductance-based update's time by about 10 % between builds)."""
     n = arrays[0].size
     stride = -(-n // 512) * 512 + 128          # doubles: a multiple of 4 KiB plus 1 KiB
-    buf = np.zeros(stride * len(arrays) + 8)
+    raw = np.zeros(stride * len(arrays) + 8 + 512)
+    buf = raw[(-raw.ctypes.data % 4096) // raw.itemsize:]
     out = []
     for k, a in enumerate(arrays):
         view = buf[k * stride:k * stride + n]
@@ -78,6 +81,25 @@ def _index_array(name, values) -> np.ndarray:
     if arr.size and (arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer)):
         raise ValueError(f"{name}: indices must be integers, got {arr.dtype} values")
     return arr.astype(np.int64)
+
+
+def _synapse_indices(name, values, size) -> np.ndarray:
+    """Local indices of a projection's synapses (``pre`` or ``post``) in [0, size), stored as
+    int32: checked on the caller's array, then copied once (a projection of millions of
+    synapses keeps 4 bytes per index, not 8)."""
+    arr = np.asarray(values)
+    if arr.size and (arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer)):
+        raise ValueError(f"{name}: indices must be integers, got {arr.dtype} values")
+    if arr.size and (arr.min() < 0 or arr.max() >= size):
+        raise ValueError(f"{name} indices out of range [0, {size})")
+    return arr.astype(np.int32 if size < 2**31 else np.int64)
+
+
+def _per_synapse(values, m, dtype):
+    """One value per synapse: an array of length m, or a scalar as a read-only broadcast view
+    (no memory per synapse)."""
+    return np.broadcast_to(np.asarray(values, dtype=dtype), (m,)) if np.ndim(values) == 0 \
+        else np.asarray(values, dtype=dtype)
 
 
 def _per_neuron(name, value, n):
@@ -170,10 +192,10 @@ class Projection:
     source: object
     target: Population
     receptor: str
-    pre: np.ndarray       # local indices in source
-    post: np.ndarray      # local indices in target
-    weight: np.ndarray
-    delay_steps: np.ndarray
+    pre: np.ndarray       # local indices in source (int32)
+    post: np.ndarray      # local indices in target (int32)
+    weight: np.ndarray    # per synapse; a scalar weight is a read-only broadcast view
+    delay_steps: np.ndarray   # per synapse, the same
     _net: object = field(repr=False, default=None)
     _offset: int = 0
     stdp: STDP | None = None
@@ -193,7 +215,10 @@ class Projection:
 
     def _positions(self) -> np.ndarray:
         """Positions of this projection's synapses in the compiled (source-sorted) arrays."""
-        return self._net._compiled["inv_perm"][self._offset:self._offset + self.n_synapses]
+        inv = self._net._compiled["inv_perm"]
+        if inv is None:                       # compiled in the given order
+            return np.arange(self._offset, self._offset + self.n_synapses)
+        return inv[self._offset:self._offset + self.n_synapses].astype(np.int64)
 
 
 @dataclass
@@ -428,20 +453,16 @@ class Network:
             if source is target and not allow_autapses:
                 keep = pre != post
                 pre, post = pre[keep], post[keep]
-        else:
-            if pre is None or post is None:
-                raise ValueError("explicit connectivity needs both pre and post")
-            pre = _index_array("pre", pre)
-            post = _index_array("post", post)
-            if pre.shape != post.shape or pre.ndim != 1:
-                raise ValueError(f"pre and post must be 1-D of equal length, got {pre.shape} and {post.shape}")
-            if pre.size and (pre.min() < 0 or pre.max() >= source.n):
-                raise ValueError(f"pre indices out of range [0, {source.n})")
-            if post.size and (post.min() < 0 or post.max() >= target.n):
-                raise ValueError(f"post indices out of range [0, {target.n})")
+        elif pre is None or post is None:
+            raise ValueError("explicit connectivity needs both pre and post")
+        elif np.shape(pre) != np.shape(post) or np.ndim(pre) != 1:
+            raise ValueError(f"pre and post must be 1-D of equal length, got {np.shape(pre)} and "
+                             f"{np.shape(post)}")
+        pre = _synapse_indices("pre", pre, source.n)
+        post = _synapse_indices("post", post, target.n)
         m = pre.size
         w = np.asarray(_check_finite("weight", weight), dtype=float)
-        w = np.full(m, float(w)) if w.ndim == 0 else w.copy()
+        w = _per_synapse(w, m, float) if w.ndim == 0 else w.copy()
         if w.shape != (m,):
             raise ValueError(f"weight: expected a scalar or {m} values, got shape {w.shape}")
         if target.synapse == "conductance" and np.any(w < 0):
@@ -449,8 +470,7 @@ class Network:
                              "(use receptor='inh' for inhibition)")
         d = self.dt_ms if delay_ms is None else delay_ms
         d = _check_finite("delay_ms", d)
-        d_steps = np.rint(d / self.dt_ms).astype(np.int64)
-        d_steps = np.full(m, int(d_steps)) if d_steps.ndim == 0 else d_steps
+        d_steps = _per_synapse(np.rint(d / self.dt_ms).astype(np.int64), m, np.int64)
         if d_steps.shape != (m,):
             raise ValueError(f"delay_ms: expected a scalar or {m} values, got shape {d_steps.shape}")
         if m and d_steps.min() < 1:
@@ -576,33 +596,9 @@ class Network:
             return np.where(same, dt / tau_m * np.exp(-dt / tau_m), c)
 
         n_src = self._n_sources_total()
-        pres, posts, ws, ds, chs = [], [], [], [], []
-        offset = 0
-        for proj in self.projections:
-            pres.append(self._gid(proj.source, proj.pre))
-            posts.append(self._gid(proj.target, proj.post))
-            ws.append(proj.weight)
-            ds.append(proj.delay_steps)
-            chs.append(np.full(proj.n_synapses, RECEPTORS[proj.receptor]))
-            proj._offset = offset
-            offset += proj.n_synapses
-        cat = (lambda xs, dtype: np.concatenate(xs).astype(dtype) if xs else np.empty(0, dtype))
-        pre = cat(pres, np.int64)
-        perm = np.argsort(pre, kind="stable")
-        inv_perm = np.empty_like(perm)
-        inv_perm[perm] = np.arange(perm.size)
-        syn_ptr = np.zeros(n_src + 1, dtype=np.int64)
-        np.cumsum(np.bincount(pre, minlength=n_src), out=syn_ptr[1:])
-        syn_delay = cat(ds, np.int64)[perm]
-        syn_tgt = cat(posts, np.int32)[perm]
-        syn_ch = cat(chs, np.int64)[perm]
-        ring_len = int(syn_delay.max()) + 1 if syn_delay.size else 2
         n = self.n_neurons
-        check_memory(f"the longest delay ({ring_len - 1} steps) for {n} neurons",
-                      16.0 * ring_len * n, "delay_ms")
-        if 2 * ring_len * n >= 2**31:
-            raise ValueError(f"delay_ms: the longest delay ({ring_len - 1} steps) × {n} neurons "
-                             "exceeds the ring buffer's 32-bit index; use shorter delays")
+        S = self._compile_synapses(n_src)
+        ring_len = S.pop("ring_len")
         C = self._compiled = dict(
             el=P["v_rest_mV"], vth=P["v_th_mV"], vreset=P["v_reset_mV"],
             ref_steps=_steps("t_ref_ms", P["t_ref_ms"], dt).astype(np.float64),
@@ -610,13 +606,6 @@ class Network:
             p_i=np.where(mode == 0, psc_coef(tau_i), 0.0),
             d_e=np.exp(-dt / tau_e), d_i=np.exp(-dt / tau_i), dt_over_tau=dt / tau_m,
             e_e=P["e_e_mV"], e_i=P["e_i_mV"], r_mohm=P["r_mohm"],
-            syn_ptr=syn_ptr, syn_tgt=syn_tgt, syn_w=cat(ws, np.float64)[perm],
-            syn_pre=pre[perm].astype(np.int32), inv_perm=inv_perm,
-            # ring buffer [slot][neuron][receptor]: a synapse adds into slot (now + delay)
-            syn_off=(2 * (syn_delay * n + syn_tgt) + syn_ch).astype(np.int32),
-            # when every synapse has the same delay d0: offsets within the target slot
-            d0=int(syn_delay[0]) if syn_delay.size and np.all(syn_delay == syn_delay[0]) else 0,
-            syn_loc=(2 * syn_tgt + syn_ch).astype(np.int32),
             ring=np.zeros(2 * ring_len * n), ring_len=ring_len,
             mark=np.zeros(ring_len * n, dtype=np.uint8),
             touched=np.zeros(ring_len * n, dtype=np.int32),
@@ -625,7 +614,7 @@ class Network:
             hist_ids=np.zeros(max(1, ring_len * n_src), dtype=np.int32),
             hist_n=np.zeros(ring_len, dtype=np.int32),
             bits=np.zeros(n, dtype=np.uint64),   # spike bits per block of 64 neurons
-        )
+            **S)
         C["v"], C["ge"], C["gi"], C["ref_until"] = _staggered(
             np.concatenate([p.v_init_mV for p in self.populations]),
             np.concatenate([np.zeros(p.n) if p.ge_init is None else p.ge_init
@@ -633,8 +622,18 @@ class Network:
             np.concatenate([np.zeros(p.n) if p.gi_init is None else p.gi_init
                             for p in self.populations]),
             np.zeros(n))   # step at which the refractory period ends (active when step ≥ it)
+        # per synapse: its target's g_e or g_i as an offset from g_e[0] (the arrays are views
+        # into one buffer), read by the kernel's common-delay path
+        C["gi_off"] = (C["gi"].ctypes.data - C["ge"].ctypes.data) // C["ge"].itemsize
+        if C["gi_off"] + n >= 2**31:
+            raise ValueError("g_e and g_i lie too far apart for 32-bit offsets")
+        C["syn_goff"] = self._per_synapse_csr(
+            lambda proj, o: np.add(proj.post, proj.target.start
+                                   + (C["gi_off"] if proj.receptor == "inh" else 0),
+                                   out=o, casting="unsafe"), np.int32)
         self._compile_populations(C)
-        self._compile_plasticity(C, perm, n_src)
+        self._compile_plasticity(C, n_src)
+        C.pop("perm")
         mask = np.zeros(n, dtype=np.uint8)
         for rec in self.spike_records:
             mask[self._gid(rec.population, rec.neurons)] = 1
@@ -649,6 +648,67 @@ class Network:
                                      else np.empty(0, np.int64))
         self._compiled["w_every"] = (self.weight_records[0].every_steps if self.weight_records
                                      else 1)
+
+    def _compile_synapses(self, n_src):
+        """The synapses in CSR order by global source id, built array by array with no
+        per-synapse temporaries beyond the array being built (4-byte indices; a broadcast
+        weight or delay costs nothing until written into its compiled array). Connectivity
+        that comes sorted by source (the usual case) keeps its order; otherwise a stable sort
+        by source (``perm``) orders every array, and ``inv_perm`` maps back."""
+        projs, n = self.projections, self.n_neurons
+        m = sum(proj.n_synapses for proj in projs)
+        offset = 0
+        for proj in projs:
+            proj._offset = offset
+            offset += proj.n_synapses
+        itype = np.int32 if max(m, n_src) < 2**31 else np.int64
+        pre = np.empty(m, itype)
+        for proj in projs:
+            np.add(proj.pre, proj.source.start, out=pre[proj._offset:proj._offset + proj.n_synapses],
+                   casting="unsafe")
+        perm = None
+        if m > 1 and np.any(pre[1:] < pre[:-1]):
+            perm = np.argsort(pre, kind="stable")
+            pre = pre[perm]
+        self._perm = perm
+        syn_ptr = np.zeros(n_src + 1, dtype=np.int64)
+        np.cumsum(np.bincount(pre, minlength=n_src), out=syn_ptr[1:])
+        # delays: the longest sets the ring buffer; one common delay d0 allows the direct path
+        d_lo = [int(proj.delay_steps.min()) for proj in projs if proj.n_synapses]
+        d_hi = [int(proj.delay_steps.max()) for proj in projs if proj.n_synapses]
+        ring_len = max(d_hi) + 1 if d_hi else 2
+        d0 = d_lo[0] if d_lo and min(d_lo) == max(d_hi) else 0
+        check_memory(f"the longest delay ({ring_len - 1} steps) for {n} neurons",
+                     16.0 * ring_len * n, "delay_ms")
+        if 2 * ring_len * n >= 2**31:
+            raise ValueError(f"delay_ms: the longest delay ({ring_len - 1} steps) × {n} neurons "
+                             "exceeds the ring buffer's 32-bit index; use shorter delays")
+        plastic = any(proj.stdp is not None or proj.stp is not None for proj in projs)
+        none = np.zeros(1, np.int32)      # an array the kernel never reads
+        S = dict(syn_ptr=syn_ptr, d0=d0, ring_len=ring_len, perm=perm,
+                 inv_perm=None if perm is None else np.empty_like(pre),
+                 syn_tgt=self._per_synapse_csr(
+                     lambda proj, o: np.add(proj.post, proj.target.start, out=o,
+                                            casting="unsafe"), np.int32),
+                 syn_w=self._per_synapse_csr(lambda proj, o: np.copyto(o, proj.weight),
+                                             np.float64),
+                 syn_pre=pre.astype(np.int32) if any(proj.stdp is not None for proj in projs)
+                 else none)
+        if perm is not None:
+            S["inv_perm"][perm] = np.arange(m, dtype=itype)
+        # ring buffer [slot][neuron][receptor]: a synapse adds into slot (now + delay); read for
+        # plastic synapses and where the delays differ (2·ring_len·n < 2^31: fits in int32)
+        S["syn_off"] = none if d0 > 0 and not plastic else self._per_synapse_csr(
+            lambda proj, o: _ring_offsets(proj, n, o), np.int32)
+        return S
+
+    def _per_synapse_csr(self, fill, dtype):
+        """A per-synapse array in CSR order: ``fill(proj, out)`` writes each projection's part
+        in its own order, then the sort by source (if any) is applied."""
+        out = np.empty(sum(proj.n_synapses for proj in self.projections), dtype)
+        for proj in self.projections:
+            fill(proj, out[proj._offset:proj._offset + proj.n_synapses])
+        return out if self._perm is None else out[self._perm]
 
     def _compile_populations(self, C):
         """Population kinds (0 current-based with uniform parameters, 1 current-based with
@@ -672,25 +732,24 @@ class Network:
         C["chunk_lo"] = np.array(ch_lo, dtype=np.int32)
         C["chunk_hi"] = np.array(ch_hi, dtype=np.int32)
 
-    def _compile_plasticity(self, C, perm, n_src):
+    def _compile_plasticity(self, C, n_src):
         """Tables of the STDP rules and STP parameter sets, per-synapse indices into them, the
-        plastic synapses onto each neuron (CSC) and the initial plasticity state."""
-        n, m = self.n_neurons, perm.size
+        plastic synapses onto each neuron (CSC) and the initial plasticity state. Without any
+        plasticity the per-synapse tables are not built (the kernel reads them only for
+        sources with plastic synapses)."""
+        n = self.n_neurons
         dt = self.dt_ms
-        rules, stps = [], []
-        syn_rule = np.full(m, -1, dtype=np.int32)
-        syn_stp_param = np.full(m, -1, dtype=np.int32)
-        for proj in self.projections:
-            sl = slice(proj._offset, proj._offset + proj.n_synapses)
-            if proj.stdp is not None:
-                if proj.stdp not in rules:
-                    rules.append(proj.stdp)
-                syn_rule[sl] = rules.index(proj.stdp)
-            if proj.stp is not None:
-                if proj.stp not in stps:
-                    stps.append(proj.stp)
-                syn_stp_param[sl] = stps.index(proj.stp)
-        syn_rule, syn_stp_param = syn_rule[perm], syn_stp_param[perm]
+        rules = list(dict.fromkeys(p.stdp for p in self.projections if p.stdp is not None))
+        stps = list(dict.fromkeys(p.stp for p in self.projections if p.stp is not None))
+        if rules or stps:
+            syn_rule = self._per_synapse_csr(
+                lambda proj, o: o.fill(-1 if proj.stdp is None else rules.index(proj.stdp)),
+                np.int32)
+            syn_stp_param = self._per_synapse_csr(
+                lambda proj, o: o.fill(-1 if proj.stp is None else stps.index(proj.stp)),
+                np.int32)
+        else:
+            syn_rule = syn_stp_param = np.zeros(0, np.int32)
         f = (lambda attr, dtype=float: np.array([getattr(r, attr) for r in rules], dtype=dtype))
         C.update(rule_c_plus=dt / f("tau_plus_ms"), rule_c_minus=dt / f("tau_minus_ms"),
                  rule_a_plus=f("a_plus"), rule_a_minus=f("a_minus"), rule_w_min=f("w_min"),
@@ -705,11 +764,14 @@ class Network:
         post_ptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(C["syn_tgt"][plastic], minlength=n), out=post_ptr[1:])
         slow = np.zeros(n_src, dtype=np.uint8)   # sources with a plastic synapse
-        slow[C["syn_pre"][(syn_rule >= 0) | (syn_stp_param >= 0)]] = 1
-        C.update(syn_rule=syn_rule, post_ptr=post_ptr, src_slow=slow,
+        any_plastic = np.flatnonzero((syn_rule >= 0) | (syn_stp_param >= 0))
+        slow[np.searchsorted(C["syn_ptr"], any_plastic, side="right") - 1] = 1
+        m = syn_rule.size
+        C.update(syn_rule=syn_rule if m else np.full(1, -1, np.int32), post_ptr=post_ptr,
+                 src_slow=slow,
                  post_syn=order.astype(np.int64) if order.size else np.zeros(1, np.int64))
         has_stp = np.flatnonzero(syn_stp_param >= 0)
-        syn_stp = np.full(m, -1, dtype=np.int32)
+        syn_stp = np.full(max(1, m), -1, dtype=np.int32)
         syn_stp[has_stp] = np.arange(has_stp.size, dtype=np.int32)
         k = max(1, has_stp.size)
         C.update(syn_stp=syn_stp,
@@ -736,6 +798,11 @@ class Network:
         s0, s1 = self.step, self.step + n_steps
         all_steps, all_ids = [], []
         p_dt = self.dt_ms * 1e-3
+        if len(self.sources) == 1 and self.sources[0].kind == "poisson":
+            # one run of steps per process: grouped without an id per event (the same CSR)
+            src = self.sources[0]
+            st, counts = _engine.bernoulli_steps(self.rng, src.rates_hz * p_dt, n_steps)
+            return runs_by_step(st, counts, np.arange(src.start, src.stop), n_steps)
         for src in self.sources:
             if src.kind == "generator":
                 lo, hi = np.searchsorted(src.steps, [s0, s1])
@@ -848,6 +915,15 @@ class Network:
         if self._compiled is None:
             return population.v_init_mV.copy()
         return self._compiled["v"][population.start:population.stop].copy()
+
+
+def _ring_offsets(proj, n, out):
+    """Ring-buffer offsets of a projection's synapses, 2·(delay·n + target) + receptor, computed
+    in ``out`` (int32; the caller has checked that the ring's size fits)."""
+    np.multiply(proj.delay_steps, 2 * n, out=out, casting="unsafe")
+    out += 2 * proj.target.start + RECEPTORS[proj.receptor]
+    out += proj.post
+    out += proj.post
 
 
 def _threads(n_threads) -> int:
