@@ -113,6 +113,34 @@ def balanced_accuracy(y_true, y_pred) -> float:
     return float(np.mean([np.mean(y_pred[y_true == k] == k) for k in np.unique(y_true)]))
 
 
+class StageTimes:
+    """Wall time and CPU time of the study's stages; CPU time counts this process and its worker
+    processes (those of a stage's pool are joined when it ends), so that a stage's cost can be
+    read on a shared machine."""
+
+    def __init__(self):
+        self.rows: list[dict] = []
+        self._t0 = (0.0, 0.0)
+
+    @staticmethod
+    def _cpu() -> float:
+        import resource
+
+        me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+    def start(self):
+        self._t0 = (time.perf_counter(), self._cpu())
+
+    def stop(self, stage: str):
+        wall, cpu = time.perf_counter() - self._t0[0], self._cpu() - self._t0[1]
+        self.rows.append(dict(stage=stage, wall_s=wall, cpu_s=cpu))
+        log.info("kws: %s in %.1f s (%.1f s CPU)", stage, wall, cpu)
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows)
+
+
 # -- data -------------------------------------------------------------------------------------
 def load_dataset(p: dict, corpus_dir) -> SpeechCorpus:
     """The synthetic corpus, or the real dataset named by ``dataset``/``data_path``."""
@@ -245,37 +273,64 @@ def _job_inputs(job: dict, key: str):
     return x, _DATA[job["task"]][job["seed"]]
 
 
-def _train_job(job: dict) -> dict:
-    """Train one model (runs in a worker process; data in the module global)."""
+def _fit(jobs: list[dict], models: list, x, y, splits, *, epochs: int, lr: float, stack=None) -> None:
+    """Train the models of ``jobs`` on their training sets: as one stacked model (``stack``, a
+    class of :mod:`neurobench.nn` holding networks of one size) or, without one, one by one."""
+    from neurobench.nn.kws import train_classifier, train_stacked
+
+    p = _DATA["params"]
+    if stack is not None and len(models) > 1:
+        trained = stack(models).to(x.device)
+        train_stacked(trained, x, y, [tr for tr, _, _ in splits], epochs=epochs, lr=lr,
+                      batch_size=p["batch_size"], seeds=[j["seed"] for j in jobs])
+        trained.write_back()
+        return
+    for model, job, (tr, _, _) in zip(models, jobs, splits):
+        train_classifier(model, x[:, tr], y[tr], epochs=epochs, lr=lr, batch_size=p["batch_size"],
+                         seed=job["seed"])
+
+
+def _train_job(jobs: list[dict]) -> list[dict]:
+    """Train the models of one group (:func:`training_groups`; runs in a worker process, data in
+    the module global) and score each on its test set."""
     import torch
 
     from neurobench.metrics.synops import SynapticOperations, activation_sparsity, footprint_bytes
     from neurobench.nn import LIFParameters
-    from neurobench.nn.kws import build_model, predict, train_classifier
+    from neurobench.nn.kws import SpikingKWSStack, build_model, predict
 
     t0 = time.perf_counter()
     p, device = _DATA["params"], _DATA["device"]
-    xt, (tr, ts, y) = _job_inputs(job, "spikes" if job["kind"] == "snn" else "energies")
+    kind, task = jobs[0]["kind"], jobs[0]["task"]
+    xt, _ = _job_inputs(jobs[0], "spikes" if kind == "snn" else "energies")
+    splits = [_DATA[j["task"]][j["seed"]] for j in jobs]
+    y = splits[0][2]                                  # labels of every clip (one per task)
     yt = torch.as_tensor(y, dtype=torch.long, device=device)
-    torch.manual_seed(job["seed"])
     lif = LIFParameters(alpha=p["lif_alpha"], beta=1.0, surrogate="atan")
-    model = build_model(job["kind"], xt.shape[2], job["n_hidden"], int(y.max()) + 1, lif,
-                        p["readout_alpha"]).to(device)
-    epochs = p["epochs_binary"] if job["task"] == "binary" else p["epochs_digits"]
-    train_classifier(model, xt[:, tr], yt[tr], epochs=epochs, lr=p["lr"], batch_size=p["batch_size"],
-                     seed=job["seed"])
-    pred_tr = predict(model, xt[:, tr])
-    with SynapticOperations(model) as ops:
-        pred = predict(model, xt[:, ts], batch_size=len(ts))
-    res = dict(job, train_accuracy=balanced_accuracy(y[tr], pred_tr),
-               test_accuracy=balanced_accuracy(y[ts], pred), footprint_bytes=footprint_bytes(model),
-               **ops.result(len(ts)).as_dict(), wall_s=time.perf_counter() - t0,
-               y_test=y[ts], pred_test=pred)
-    if job["kind"] == "snn":
-        res["activation_sparsity"] = activation_sparsity(model.last_spikes)
-        res["spikes_per_sample"] = float(model.last_spikes.sum() / len(ts))
-        res["state_dict"] = {k: v.cpu().numpy() for k, v in model.state_dict().items()}
-    return res
+    models = []
+    for job in jobs:
+        torch.manual_seed(job["seed"])
+        models.append(build_model(kind, xt.shape[2], job["n_hidden"], int(y.max()) + 1, lif,
+                                  p["readout_alpha"]).to(device))
+    _fit(jobs, models, xt, yt, splits, epochs=p["epochs_binary"] if task == "binary" else p["epochs_digits"],
+         lr=p["lr"], stack=SpikingKWSStack if kind == "snn" else None)
+    train_s = (time.perf_counter() - t0) / len(jobs)
+    out = []
+    for job, model, (tr, ts, _) in zip(jobs, models, splits):
+        t1 = time.perf_counter()
+        pred_tr = predict(model, xt[:, tr])
+        with SynapticOperations(model) as ops:
+            pred = predict(model, xt[:, ts], batch_size=len(ts))
+        res = dict(job, train_accuracy=balanced_accuracy(y[tr], pred_tr),
+                   test_accuracy=balanced_accuracy(y[ts], pred), footprint_bytes=footprint_bytes(model),
+                   **ops.result(len(ts)).as_dict(), wall_s=train_s + time.perf_counter() - t1,
+                   y_test=y[ts], pred_test=pred)
+        if kind == "snn":
+            res["activation_sparsity"] = activation_sparsity(model.last_spikes)
+            res["spikes_per_sample"] = float(model.last_spikes.sum() / len(ts))
+            res["state_dict"] = {k: v.cpu().numpy() for k, v in model.state_dict().items()}
+        out.append(res)
+    return out
 
 
 def training_jobs(p: dict) -> list[dict]:
@@ -298,18 +353,37 @@ def training_jobs(p: dict) -> list[dict]:
     return out
 
 
+STACKED = ("snn", "dpi")      # model kinds whose networks of one size train as one stacked model
+
+
+def training_groups(jobs: list[dict]) -> list[list[dict]]:
+    """The jobs that train together: the spiking networks (LIF, chip-aware) of one kind, size and
+    task form one group (one stacked model; seeds and variants are its networks); a GRU or CNN
+    trains alone. Groups in the order of their first job."""
+    groups: dict = {}
+    for j in jobs:
+        key = (j["kind"], j["n_hidden"], j["task"]) if j["kind"] in STACKED else tuple(sorted(j.items()))
+        groups.setdefault(key, []).append(j)
+    return list(groups.values())
+
+
 def run_training(data: dict, jobs: list[dict], workers: int, train=None) -> list[dict]:
-    """Run ``train`` (default :func:`_train_job`) on every job, in ``workers`` processes on a CPU."""
+    """Run ``train`` (default :func:`_train_job`) on every group of jobs (:func:`training_groups`),
+    in ``workers`` processes on a CPU; returns one result per job, in the order of ``jobs``."""
     from tqdm.auto import tqdm
 
     train = train or _train_job
+    groups = training_groups(jobs)
     _set_data(data)
     if workers <= 1 or data["device"] != "cpu":
-        return [train(j) for j in tqdm(jobs, desc="kws training", mininterval=2.0)]
-    import multiprocessing as mp
+        done = [train(g) for g in tqdm(groups, desc="kws training", mininterval=2.0)]
+    else:
+        import multiprocessing as mp
 
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-        return list(tqdm(pool.map(train, jobs), total=len(jobs), desc="kws training", mininterval=2.0))
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+            done = list(tqdm(pool.map(train, groups), total=len(groups), desc="kws training", mininterval=2.0))
+    by_job = {id(j): r for g, rs in zip(groups, done) for j, r in zip(g, rs)}
+    return [by_job[id(j)] for j in jobs]
 
 
 def task_data(meta: pd.DataFrame, p: dict) -> dict:
@@ -345,12 +419,12 @@ def run(params: dict, outdir: Path, corpus_dir=None) -> None:
     seeds = list(p["seeds"])
     torch.set_num_threads(1)
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    timing = {}
+    timing = StageTimes()
     # One BLAS/OpenMP thread: the matrices are small, and spinning BLAS threads on a busy
     # machine made the logistic regressions 50× slower; the training runs in worker processes.
     with threadpool_limits(limits=1), StudyWriter(outdir, params, seed=p["seed"],
                                                           claims=declared_claims(p)) as out:
-        t0 = time.perf_counter()
+        timing.start()
         c = load_dataset(p, corpus_dir)
         meta = c.meta
         summary = meta.groupby("split").agg(clips=("word", "size"), speakers=("speaker", "nunique"),
@@ -361,12 +435,12 @@ def run(params: dict, outdir: Path, corpus_dir=None) -> None:
                                 "speakers in both splits", 0, len(overlap), unit="speakers",
                                 source="the corpus's speaker split (held-out speakers)"))
         f = front_end(c, p)
-        timing["front end"] = time.perf_counter() - t0
+        timing.stop("front end")
 
         # (a)(b)(c)
-        t0 = time.perf_counter()
+        timing.start()
         lr = logistic_regression_study(f["lr_features"], meta, p, seeds)
-        timing["logistic regression (a)(b)(c)"] = time.perf_counter() - t0
+        timing.stop("logistic regression (a)(b)(c)")
         out.table(lr, "encoders_lr_runs")
         lr_summary = _lr_summary(lr)
         out.table(lr_summary, "encoders_lr", latex=True,
@@ -375,7 +449,7 @@ def run(params: dict, outdir: Path, corpus_dir=None) -> None:
         _lr_claims(out, lr)
 
         # (d)(e)
-        t0 = time.perf_counter()
+        timing.start()
         energies = f["cochleagram"]
         energies = (energies - energies.mean()) / energies.std()
         data = dict(params=p, device=device, spikes=f["cochlea_spikes"],
@@ -383,7 +457,7 @@ def run(params: dict, outdir: Path, corpus_dir=None) -> None:
         jobs = training_jobs(p)
         log.info("kws: %d training runs on %s with %d worker(s)", len(jobs), device, p["workers"])
         results = run_training(data, jobs, p["workers"])
-        timing["training (d)(e)"] = time.perf_counter() - t0
+        timing.stop("training (d)(e)")
         runs = pd.DataFrame([{k: v for k, v in r.items() if k not in ("y_test", "pred_test", "state_dict")}
                              for r in results])
         runs.insert(0, "model", [model_name(r) for r in results])
@@ -397,18 +471,18 @@ def run(params: dict, outdir: Path, corpus_dir=None) -> None:
         conf = _confusions(out, results, p, data["digit_names"])
 
         # (f) chip-aware networks, biases, held-out emulated chips
-        t0 = time.perf_counter()
+        timing.start()
         jobs = chip_jobs(p)
         log.info("kws: %d chip-aware training runs with %d worker(s)", len(jobs), p["workers"])
         chip_results = run_training(dict(data, device="cpu"), jobs, p["workers"], _train_chip_job)
-        timing["chip-aware training (f)"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        on_chip = _on_chip(out, p, chip_results, data)
-        timing["bias fit on the emulator"] = on_chip["fit_s"]
-        timing["on-chip runs (emulator)"] = time.perf_counter() - t0 - on_chip["fit_s"]
+        timing.stop("chip-aware training (f)")
+        timing.start()
+        on_chip = _on_chip(out, p, chip_results, data, timing)
+        timing.stop("on-chip runs (emulator)")
         nums = _chip_tables(out, p, chip_results, on_chip, runs)
         _chip_claims(out, p, nums, on_chip, chip_results)
-        out.table(pd.DataFrame({"stage": list(timing), "wall_s": list(timing.values())}), "timing")
+        out.table(timing.table(), "timing", caption="Wall time and CPU time (this process and its "
+                  "worker processes) per stage; the machine may be shared")
         _figures(out, c, f, lr_summary, sweep, conf, p)
         _chip_figure(out, p, nums)
 
@@ -555,54 +629,96 @@ def chip_jobs(p: dict) -> list[dict]:
     return jobs
 
 
-def _train_chip_job(job: dict) -> dict:
-    """Train one chip-aware network (worker process; data in the module global)."""
+def _train_chip_job(jobs: list[dict]) -> list[dict]:
+    """Train one group of chip-aware networks (one size and task; worker process, data in the
+    module global) as one stacked model and score each on its test set."""
     import torch
 
-    from neurobench.nn.chip_aware import ChipAwareKWS
-    from neurobench.nn.kws import predict, train_classifier
+    from neurobench.nn.chip_aware import ChipAwareKWS, ChipAwareStack
+    from neurobench.nn.kws import predict
 
     t0 = time.perf_counter()
     p = _DATA["params"]
     c = p["chip"]
-    x, (tr, ts, y) = _job_inputs(job, "spikes")
+    x, _ = _job_inputs(jobs[0], "spikes")
+    splits = [_DATA[j["task"]][j["seed"]] for j in jobs]
+    y = splits[0][2]
     yt = torch.as_tensor(y, dtype=torch.long)
     dpi, substeps = dpi_parameters(p)
-    torch.manual_seed(job["seed"])
-    model = ChipAwareKWS(x.shape[2], job["n_hidden"], int(y.max()) + 1, dpi, substeps=substeps,
-                         mode="float" if job["variant"] == "float" else "chip",
-                         mismatch_cv=c["mismatch_cv"] if job["variant"] == ON_CHIP else 0.0,
-                         seed=job["seed"], init_base=c["init_base_weight"], init_std=c["init_weight_std"])
-    model.same_step_recurrence = c["same_step_recurrence"]
-    epochs = c["epochs"] if job["task"] == "binary" else p["epochs_digits"]
-    train_classifier(model, x[:, tr], yt[tr], epochs=epochs, lr=c["lr"], batch_size=p["batch_size"],
-                     seed=job["seed"])
-    pred_tr = predict(model, x[:, tr])
-    pred = predict(model, x[:, ts])
-    res = dict(job, train_accuracy=balanced_accuracy(y[tr], pred_tr), test_accuracy=balanced_accuracy(y[ts], pred),
-               spikes_per_sample=float(model.last_spikes.sum() / len(ts)), wall_s=time.perf_counter() - t0)
-    if model.mode == "chip":
-        res["net"] = model.chip_network()
-        net = res["net"]
-        res["cam_entries"] = int(((net["m_exc_in"] + net["m_inh_in"]).sum(1)
-                                  + (net["m_exc_rec"] + net["m_inh_rec"]).sum(1)).max())
-    return res
+    models = []
+    for job in jobs:
+        torch.manual_seed(job["seed"])
+        model = ChipAwareKWS(x.shape[2], job["n_hidden"], int(y.max()) + 1, dpi, substeps=substeps,
+                             mode="float" if job["variant"] == "float" else "chip",
+                             mismatch_cv=c["mismatch_cv"] if job["variant"] == ON_CHIP else 0.0,
+                             seed=job["seed"], init_base=c["init_base_weight"], init_std=c["init_weight_std"])
+        model.same_step_recurrence = c["same_step_recurrence"]
+        models.append(model)
+    _fit(jobs, models, x, yt, splits, epochs=c["epochs"] if jobs[0]["task"] == "binary" else p["epochs_digits"],
+         lr=c["lr"], stack=ChipAwareStack)
+    train_s = (time.perf_counter() - t0) / len(jobs)
+    out = []
+    for job, model, (tr, ts, _) in zip(jobs, models, splits):
+        t1 = time.perf_counter()
+        pred_tr = predict(model, x[:, tr])
+        pred = predict(model, x[:, ts])
+        res = dict(job, train_accuracy=balanced_accuracy(y[tr], pred_tr),
+                   test_accuracy=balanced_accuracy(y[ts], pred),
+                   spikes_per_sample=float(model.last_spikes.sum() / len(ts)),
+                   wall_s=train_s + time.perf_counter() - t1)
+        if model.mode == "chip":
+            res["net"] = model.chip_network()
+            net = res["net"]
+            res["cam_entries"] = int(((net["m_exc_in"] + net["m_inh_in"]).sum(1)
+                                      + (net["m_exc_rec"] + net["m_inh_rec"]).sum(1)).max())
+        out.append(res)
+    return out
 
 
-def _on_chip(out, p: dict, chip_results: list[dict], data: dict) -> dict:
+def _board_run(work: tuple[int, int]) -> tuple[list[dict], float]:
+    """Play the test set of one chip-aware network (index into the module global's
+    ``chip_results``) on the chips of one held-out board (worker process); returns one row per
+    chip and the wall time of the emulator run."""
+    from neurobench.dynapse.mapping import network_biases, run_on_board
+
+    i, board_seed = work
+    p, r = _DATA["params"], _DATA["chip_results"][i]
+    c = p["chip"]
+    threadpool_limits(limits=1)
+    bs_r, _ = network_biases(_DATA["fit"], r["net"])
+    _, ts, y = _DATA[r["task"]][r["seed"]]
+    t1 = time.perf_counter()
+    res = run_on_board(r["net"], bs_r, _DATA["spikes"][ts], p["snn_dt_ms"] * 1e-3, board_seed,
+                       n_chips=c["chips_per_board"], gap_s=c["gap_ms"] * 1e-3, dt_us=c["dt_us"])
+    wall = time.perf_counter() - t1
+    scores = res["counts"] @ r["net"]["readout_w"].T + r["net"]["readout_b"]
+    rows = [dict(task=r["task"], variant=r["variant"], n_hidden=r["n_hidden"], seed=r["seed"],
+                 board_seed=board_seed, chip=chip, chip_id=f"{board_seed}.{chip}",
+                 test_accuracy=balanced_accuracy(y[ts], scores[chip].argmax(-1)),
+                 model_accuracy=r["test_accuracy"], test_clips=len(ts),
+                 spikes_per_inference=float(res["counts"][chip].sum() / len(ts)),
+                 synaptic_events_per_inference=float(res["synaptic_events"][chip].mean()),
+                 input_events_per_inference=float(res["input_events"].mean()),
+                 cam_usage=res["cam_usage"], rounds=res["rounds"], chip_time_s=res["board_s"])
+            for chip in range(c["chips_per_board"])]
+    return rows, wall
+
+
+def _on_chip(out, p: dict, chip_results: list[dict], data: dict, timing: StageTimes) -> dict:
     """Fit the biases, write the bias file and the CAM table, run every chip-aware network's test
     set on the held-out chips; returns the per-chip runs and timings."""
     from neurobench.dynapse import Board, MismatchConfig
-    from neurobench.dynapse.mapping import FitSettings, fit_core, network_biases, run_on_board
+    from neurobench.dynapse.mapping import FitSettings, fit_core, network_biases
 
     c = p["chip"]
     dpi, _ = dpi_parameters(p)
-    t0 = time.perf_counter()
+    timing.start()
     fit = fit_core(dpi.tau_mem_ms * 1e-3, dpi.tau_exc_ms * 1e-3, dpi.tau_inh_ms * 1e-3, c["refractory_ms"] * 1e-3,
                    FitSettings(membrane_gain_A=c["membrane_gain_pA"] * 1e-12, syn_gain=c["syn_gain"],
                                calibration_multiplicity=c["calibration_multiplicity"],
                                iterations=c["fit_iterations"], dt_us=c["dt_us"]))
-    fit_s = time.perf_counter() - t0
+    timing.stop("bias fit on the emulator")
+    timing.start()
     main = [r for r in chip_results if r["variant"] == ON_CHIP and r["n_hidden"] == p["n_hidden"]
             and r["task"] == "binary"]
     bs, rows = network_biases(fit, main[0]["net"])
@@ -619,29 +735,25 @@ def _on_chip(out, p: dict, chip_results: list[dict], data: dict) -> dict:
         cam += [dict(post_neuron=int(i), pre=f"{pre} {int(j)}", synapse=syn, multiplicity=int(net[key][i, j]))
                 for i, j in zip(post_i, pre_j)]
     out.table(pd.DataFrame(cam), "on_chip_network")
+    work = [(i, board_seed) for i, r in enumerate(chip_results)
+            if not (r["variant"] == "float" or (r["variant"] == "chip" and r["n_hidden"] != p["n_hidden"]))
+            for board_seed in c["chip_seeds"]]
+    _set_data(dict(data, params=p, fit=fit, chip_results=chip_results))
+    if p["workers"] <= 1:
+        done = [_board_run(w) for w in work]
+    else:
+        import multiprocessing as mp
+
+        # the runs are independent: one board per worker process, each on one core
+        with ProcessPoolExecutor(p["workers"], mp_context=mp.get_context("fork")) as pool:
+            done = list(pool.map(_board_run, work))
     rows, walls = [], {}
-    for r in chip_results:
-        if r["variant"] == "float" or (r["variant"] == "chip" and r["n_hidden"] != p["n_hidden"]):
-            continue
-        bs_r, _ = network_biases(fit, r["net"])
-        _, ts, y = data[r["task"]][r["seed"]]
-        t1 = time.perf_counter()
-        for board_seed in c["chip_seeds"]:
-            res = run_on_board(r["net"], bs_r, data["spikes"][ts], p["snn_dt_ms"] * 1e-3, board_seed,
-                               n_chips=c["chips_per_board"], gap_s=c["gap_ms"] * 1e-3, dt_us=c["dt_us"])
-            scores = res["counts"] @ r["net"]["readout_w"].T + r["net"]["readout_b"]
-            for chip in range(c["chips_per_board"]):
-                rows.append(dict(task=r["task"], variant=r["variant"], n_hidden=r["n_hidden"], seed=r["seed"],
-                                 board_seed=board_seed, chip=chip, chip_id=f"{board_seed}.{chip}",
-                                 test_accuracy=balanced_accuracy(y[ts], scores[chip].argmax(-1)),
-                                 model_accuracy=r["test_accuracy"], test_clips=len(ts),
-                                 spikes_per_inference=float(res["counts"][chip].sum() / len(ts)),
-                                 synaptic_events_per_inference=float(res["synaptic_events"][chip].mean()),
-                                 input_events_per_inference=float(res["input_events"].mean()),
-                                 cam_usage=res["cam_usage"], rounds=res["rounds"], chip_time_s=res["board_s"]))
+    for (i, _), (run_rows, wall) in zip(work, done):
+        r = chip_results[i]
+        rows += run_rows
         key = (r["task"], r["variant"], r["n_hidden"])
-        walls[key] = walls.get(key, 0.0) + time.perf_counter() - t1
-    return dict(runs=pd.DataFrame(rows), walls=walls, fit_s=fit_s, biases=bs)
+        walls[key] = walls.get(key, 0.0) + wall
+    return dict(runs=pd.DataFrame(rows), walls=walls, biases=bs)
 
 
 def _chip_tables(out, p: dict, chip_results: list[dict], on_chip: dict, runs: pd.DataFrame) -> dict:
