@@ -45,6 +45,7 @@ import torch
 from torch import nn
 
 from neurobench.dynapse.routing import CAM_ENTRIES  # per neuron on DYNAP-SE1
+from neurobench.nn.stack import ModelStack
 from neurobench.nn.surrogate import spike
 
 
@@ -277,36 +278,27 @@ class ChipAwareKWS(nn.Module):
         return self.readout(S.mean(dim=0))
 
 
-class ChipAwareStack(nn.Module):
-    """G chip-aware networks of one size trained as one model: their parameters stacked along a
-    leading network dimension, ``forward`` on x [T, G, B, F] (each network its own batch) returns
-    scores [G, B, K]. Each network keeps its own mode (float or chip), mismatch CV and mismatch
-    generator, so that summing the G losses trains every network as it would be trained alone
-    (Adam acts element-wise); :meth:`write_back` copies the trained parameters into the networks."""
+class ChipAwareStack(ModelStack):
+    """G chip-aware networks of one size: ``forward`` on x [T, G, B, F] returns [G, B, K]. Each
+    network keeps its own mode (float or chip), mismatch CV and mismatch generator, so that it
+    trains as it would alone (:mod:`neurobench.nn.stack`)."""
+
+    PARTS = ("w", "log_base", "readout.weight", "readout.bias")
 
     def __init__(self, models: list[ChipAwareKWS]):
-        super().__init__()
-        m0 = models[0]
-        for m in models:
-            if ((m.n_in, m.n_hidden, m.readout.out_features, m.p, m.substeps, m.cam_entries, m.floor,
-                 m.same_step_recurrence) != (m0.n_in, m0.n_hidden, m0.readout.out_features, m0.p,
-                                             m0.substeps, m0.cam_entries, m0.floor, m0.same_step_recurrence)):
-                raise ValueError("a ChipAwareStack holds networks of one shape, neuron and CAM size")
-        self.members = tuple(models)             # a tuple: not registered as submodules
-        stack = lambda f: nn.Parameter(torch.stack([f(m).detach().clone() for m in models]))  # noqa: E731
-        self.w = stack(lambda m: m.w)
-        self.log_base = stack(lambda m: m.log_base)
-        self.readout_w = stack(lambda m: m.readout.weight)
-        self.readout_b = stack(lambda m: m.readout.bias)
+        super().__init__(models)
+        self.same("neuron, steps or CAM size", lambda m: (m.p, m.substeps, m.cam_entries, m.floor,
+                                                          m.same_step_recurrence))
         self.register_buffer("chip", torch.tensor([m.mode == "chip" for m in models]))
 
     def effective_weights(self):
         """(W_exc, W_inh) [G, H, F + H]: the chip projection where a network is in chip mode."""
-        b = torch.exp(self.log_base)
-        m_e, m_i = cam_multiplicities(self.w, b, self.members[0].cam_entries)
+        w, log_base = self.stacked[0], self.stacked[1]
+        b = torch.exp(log_base)
+        m_e, m_i = cam_multiplicities(w, b, self.members[0].cam_entries)
         chip = self.chip[:, None, None]
-        return (torch.where(chip, m_e * b[:, 0, None, None], torch.relu(self.w)),
-                torch.where(chip, m_i * b[:, 1, None, None], torch.relu(-self.w)))
+        return (torch.where(chip, m_e * b[:, 0, None, None], torch.relu(w)),
+                torch.where(chip, m_i * b[:, 1, None, None], torch.relu(-w)))
 
     def _mismatch(self, batch: int):
         if not (self.training and any(m.mismatch_cv > 0 for m in self.members)):
@@ -322,16 +314,8 @@ class ChipAwareStack(nn.Module):
         w_e, w_i = self.effective_weights()
         S = dpi_spikes(x, w_e, w_i, m0.p, m0.substeps, self._mismatch(x.shape[2]), m0.floor,
                        m0.same_step_recurrence)
-        return torch.einsum("gbh,gkh->gbk", S.mean(dim=0), self.readout_w) + self.readout_b[:, None]
-
-    @torch.no_grad()
-    def write_back(self) -> list[ChipAwareKWS]:
-        for g, m in enumerate(self.members):
-            m.w.copy_(self.w[g])
-            m.log_base.copy_(self.log_base[g])
-            m.readout.weight.copy_(self.readout_w[g])
-            m.readout.bias.copy_(self.readout_b[g])
-        return list(self.members)
+        readout_w, readout_b = self.stacked[2], self.stacked[3]
+        return torch.einsum("gbh,gkh->gbk", S.mean(dim=0), readout_w) + readout_b[:, None]
 
 
 def spike_counts(model: ChipAwareKWS, x: torch.Tensor, batch_size: int = 256) -> np.ndarray:

@@ -13,13 +13,8 @@
 - :class:`CNNKWS` — a small 1-D convolutional network over time (two Conv1d + ReLU layers,
   global average pooling, a linear layer), the usual non-recurrent KWS baseline.
 
-Many small networks train far faster together than one by one: :class:`SpikingKWSStack` (and
-:class:`neurobench.nn.chip_aware.ChipAwareStack`) stack G independent networks of one size along
-a leading dimension, and :func:`train_stacked` trains them as one model on inputs
-``[T, G, batch, features]``, each network with its own initialisation, training set and seeded
-data order. The summed loss gives each network exactly its own gradient and Adam acts element-wise,
-so each network is trained as :func:`train_classifier` would train it alone (up to the order of
-floating-point sums).
+:class:`SpikingKWSStack` and :class:`GRUKWSStack` hold G networks of one size as one model
+(:mod:`neurobench.nn.stack`), so that the networks of one size and task train together.
 """
 
 from __future__ import annotations
@@ -32,6 +27,7 @@ from torch import nn
 
 from neurobench.nn.functional import LIFParameters, LIFState, lif_step
 from neurobench.nn.modules import LIFReadout, RecurrentLIF
+from neurobench.nn.stack import ModelStack
 
 log = logging.getLogger("neurobench")
 
@@ -50,52 +46,6 @@ class SpikingKWS(nn.Module):
         s = self.hidden(x)
         self.last_spikes = s.detach()
         return self.readout(s).mean(dim=0)
-
-
-class SpikingKWSStack(nn.Module):
-    """G :class:`SpikingKWS` networks of one size as one model: ``forward`` on x [T, G, B, F]
-    returns scores [G, B, K]; :meth:`write_back` copies the trained parameters into the networks."""
-
-    def __init__(self, models: list[SpikingKWS]):
-        super().__init__()
-        m0 = models[0]
-        for m in models:
-            if (m.hidden.p, m.readout.alpha, m.hidden.w_in.weight.shape, m.readout.w.weight.shape) != (
-                    m0.hidden.p, m0.readout.alpha, m0.hidden.w_in.weight.shape, m0.readout.w.weight.shape):
-                raise ValueError("a SpikingKWSStack holds networks of one shape and one neuron")
-            if m.hidden.w_rec is None or m.hidden.w_in.bias is None:
-                raise ValueError("a SpikingKWSStack holds recurrent networks with an input bias")
-        self.members = tuple(models)             # a tuple: not registered as submodules
-        self.params = nn.ParameterList(
-            nn.Parameter(torch.stack([getattr(m, part).get_parameter(name).detach().clone() for m in models]))
-            for part, name in self.PARTS)
-
-    PARTS = (("hidden", "w_in.weight"), ("hidden", "w_in.bias"), ("hidden", "w_rec.weight"),
-             ("readout", "w.weight"), ("readout", "w.bias"))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        w_in, b_in, w_rec, w_out, b_out = self.params
-        p, alpha = self.members[0].hidden.p, self.members[0].readout.alpha
-        drive = torch.einsum("tgbf,ghf->tgbh", x, w_in) + b_in[:, None]
-        s = torch.zeros_like(drive[0])
-        state = LIFState(s + p.u_reset, s)
-        spikes = []
-        for d_t in drive.unbind(0):
-            s, state = lif_step(d_t + s @ w_rec.transpose(-1, -2), state, p)
-            spikes.append(s)
-        # the leaky readout y[t] = α y[t−1] + W S[t] + b, averaged over t: Σ_t c_t (W S[t] + b)
-        # with c_t = Σ_{k<T−t} α^k / T, one weighted sum instead of a loop over time
-        T = x.shape[0]
-        c = torch.cumsum(alpha ** torch.arange(T, dtype=x.dtype, device=x.device), 0).flip(0) / T
-        out = torch.einsum("t,tgbh,gkh->gbk", c, torch.stack(spikes), w_out)
-        return out + c.sum() * b_out[:, None]
-
-    @torch.no_grad()
-    def write_back(self) -> list[SpikingKWS]:
-        for g, m in enumerate(self.members):
-            for (part, name), stacked in zip(self.PARTS, self.params):
-                getattr(m, part).get_parameter(name).copy_(stacked[g])
-        return list(self.members)
 
 
 class GRUKWS(nn.Module):
@@ -136,6 +86,56 @@ class CNNKWS(nn.Module):
         h = x.permute(1, 2, 0)                       # [B, F, T]
         h = torch.relu(self.c2(torch.relu(self.c1(h))))
         return self.out(h.mean(dim=-1))
+
+
+class SpikingKWSStack(ModelStack):
+    """G :class:`SpikingKWS` networks of one size: ``forward`` on x [T, G, B, F] returns [G, B, K]."""
+
+    PARTS = ("hidden.w_in.weight", "hidden.w_in.bias", "hidden.w_rec.weight", "readout.w.weight",
+             "readout.w.bias")
+
+    def __init__(self, models: list[SpikingKWS]):
+        super().__init__(models)
+        self.same("neuron and readout", lambda m: (m.hidden.p, m.readout.alpha))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        w_in, b_in, w_rec, w_out, b_out = self.stacked
+        p, alpha = self.members[0].hidden.p, self.members[0].readout.alpha
+        drive = torch.einsum("tgbf,ghf->tgbh", x, w_in) + b_in[:, None]
+        s = torch.zeros_like(drive[0])
+        state = LIFState(s + p.u_reset, s)
+        spikes = []
+        for d_t in drive.unbind(0):
+            s, state = lif_step(d_t + s @ w_rec.transpose(-1, -2), state, p)
+            spikes.append(s)
+        # the leaky readout y[t] = α y[t−1] + W S[t] + b averaged over t is Σ_t c_t (W S[t] + b)
+        # with c_t = Σ_{k<T−t} α^k / T: one weighted sum instead of a loop over time
+        T = x.shape[0]
+        c = torch.cumsum(alpha ** torch.arange(T, dtype=x.dtype, device=x.device), 0).flip(0) / T
+        out = torch.einsum("t,tgbh,gkh->gbk", c, torch.stack(spikes), w_out)
+        return out + c.sum() * b_out[:, None]
+
+
+class GRUKWSStack(ModelStack):
+    """G :class:`GRUKWS` networks of one size: ``forward`` on x [T, G, B, F] returns [G, B, K]."""
+
+    PARTS = ("w_x.weight", "w_x.bias", "w_h.weight", "w_h.bias", "out.weight", "out.bias")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        w_x, b_x, w_h, b_h, w_out, b_out = self.stacked
+        h = torch.zeros(x.shape[1], x.shape[2], w_h.shape[2], dtype=x.dtype, device=x.device)
+        w_ht, b_h = w_h.transpose(-1, -2), b_h[:, None]
+        for gx in (torch.einsum("tgbf,gjf->tgbj", x, w_x) + b_x[:, None]).unbind(0):
+            xr, xz, xn = gx.chunk(3, dim=-1)
+            hr, hz, hn = torch.baddbmm(b_h, h, w_ht).chunk(3, dim=-1)
+            r = torch.sigmoid(xr + hr)
+            z = torch.sigmoid(xz + hz)
+            n = torch.tanh(xn + r * hn)
+            h = (1 - z) * n + z * h
+        return torch.einsum("gbh,gkh->gbk", h, w_out) + b_out[:, None]
+
+
+STACKS = {"snn": SpikingKWSStack, "gru": GRUKWSStack}
 
 
 def build_model(kind: str, n_in: int, n_hidden: int, n_classes: int, lif: LIFParameters | None = None,
@@ -181,44 +181,6 @@ def train_classifier(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, epoc
         if progress and (epoch + 1) % max(1, epochs // 4) == 0:
             log.info("%s: epoch %d/%d, loss %.4f", progress, epoch + 1, epochs, losses[-1])
     model.eval()
-    return losses
-
-
-def train_stacked(stack: nn.Module, x: torch.Tensor, y: torch.Tensor, train_idx, *, epochs: int,
-                  lr: float, batch_size: int, seeds, progress: str | None = None) -> np.ndarray:
-    """:func:`train_classifier` for G networks at once: network g trains on the samples
-    ``train_idx[g]`` of x [T, N, F] (labels y [N]) in the mini-batches of its own seeded
-    permutation (``seeds[g]``), on the mean cross-entropy of its batch; the stack's forward takes
-    [T, G, b, F] and returns [G, b, K]. Returns the mean training loss per network and epoch [G, epochs]."""
-    idx = torch.as_tensor(np.stack([np.asarray(i) for i in train_idx]), dtype=torch.long)
-    if idx.shape[0] != len(seeds):
-        raise ValueError(f"{idx.shape[0]} training sets for {len(seeds)} seeds")
-    if epochs < 1 or batch_size < 1:
-        raise ValueError(f"epochs and batch_size must be ≥ 1, got {epochs}, {batch_size}")
-    G, n = idx.shape
-    gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
-    opt = torch.optim.Adam(stack.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
-    losses = np.zeros((G, epochs))
-    stack.train()
-    for epoch in range(epochs):
-        perm = torch.stack([torch.randperm(n, generator=g) for g in gens])
-        order = torch.gather(idx, 1, perm).to(x.device)
-        total = torch.zeros(G, device=x.device)
-        for start in range(0, n, batch_size):
-            b = order[:, start:start + batch_size]                       # [G, b]
-            opt.zero_grad()
-            scores = stack(x[:, b])
-            loss = nn.functional.cross_entropy(scores.flatten(0, 1), y[b].flatten(),
-                                               reduction="none").view(G, -1).mean(dim=1)
-            loss.sum().backward()
-            opt.step()
-            total += loss.detach() * b.shape[1]
-        sched.step()
-        losses[:, epoch] = total.cpu().numpy() / n
-        if progress and (epoch + 1) % max(1, epochs // 4) == 0:
-            log.info("%s: epoch %d/%d, mean loss %.4f", progress, epoch + 1, epochs, losses[:, epoch].mean())
-    stack.eval()
     return losses
 
 

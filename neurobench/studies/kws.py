@@ -276,7 +276,8 @@ def _job_inputs(job: dict, key: str):
 def _fit(jobs: list[dict], models: list, x, y, splits, *, epochs: int, lr: float, stack=None) -> None:
     """Train the models of ``jobs`` on their training sets: as one stacked model (``stack``, a
     class of :mod:`neurobench.nn` holding networks of one size) or, without one, one by one."""
-    from neurobench.nn.kws import train_classifier, train_stacked
+    from neurobench.nn.kws import train_classifier
+    from neurobench.nn.stack import train_stacked
 
     p = _DATA["params"]
     if stack is not None and len(models) > 1:
@@ -297,7 +298,7 @@ def _train_job(jobs: list[dict]) -> list[dict]:
 
     from neurobench.metrics.synops import SynapticOperations, activation_sparsity, footprint_bytes
     from neurobench.nn import LIFParameters
-    from neurobench.nn.kws import SpikingKWSStack, build_model, predict
+    from neurobench.nn.kws import STACKS, build_model, predict
 
     t0 = time.perf_counter()
     p, device = _DATA["params"], _DATA["device"]
@@ -313,7 +314,7 @@ def _train_job(jobs: list[dict]) -> list[dict]:
         models.append(build_model(kind, xt.shape[2], job["n_hidden"], int(y.max()) + 1, lif,
                                   p["readout_alpha"]).to(device))
     _fit(jobs, models, xt, yt, splits, epochs=p["epochs_binary"] if task == "binary" else p["epochs_digits"],
-         lr=p["lr"], stack=SpikingKWSStack if kind == "snn" else None)
+         lr=p["lr"], stack=STACKS.get(kind))
     train_s = (time.perf_counter() - t0) / len(jobs)
     out = []
     for job, model, (tr, ts, _) in zip(jobs, models, splits):
@@ -353,12 +354,12 @@ def training_jobs(p: dict) -> list[dict]:
     return out
 
 
-STACKED = ("snn", "dpi")      # model kinds whose networks of one size train as one stacked model
+STACKED = ("snn", "gru", "dpi")   # model kinds whose networks of one size train as one stacked model
 
 
 def training_groups(jobs: list[dict]) -> list[list[dict]]:
-    """The jobs that train together: the spiking networks (LIF, chip-aware) of one kind, size and
-    task form one group (one stacked model; seeds and variants are its networks); a GRU or CNN
+    """The jobs that train together: the recurrent networks (LIF, GRU, chip-aware) of one kind,
+    size and task form one group (one stacked model; seeds and variants are its networks); a CNN
     trains alone. Groups in the order of their first job."""
     groups: dict = {}
     for j in jobs:
