@@ -145,32 +145,34 @@ def dpi_spikes(x: torch.Tensor, w_e: torch.Tensor, w_i: torch.Tensor, p: DPIPara
     :func:`mismatch_factors`, each [G, B, H] (ones for a network without mismatch)."""
     T, G, B, F = x.shape
     H = w_e.shape[-2]
-    in_e = torch.einsum("tgbf,ghf->tgbh", x, w_e[..., :F])
-    in_i = torch.einsum("tgbf,ghf->tgbh", x, w_i[..., :F])
-    rec_e, rec_i = w_e[..., F:].transpose(-1, -2), w_i[..., F:].transpose(-1, -2)
+    # the two DPI synapses side by side along the neuron axis: [..., exc | inh]
+    w = torch.cat([w_e, w_i], dim=-2)                                  # [G, 2H, F + H]
+    drive = torch.einsum("tgbf,ghf->tgbh", x, w[..., :F])              # [T, G, B, 2H]
+    rec = w[..., F:].transpose(-1, -2)                                 # [G, H, 2H]
     dev = x.device
     if mismatch is None:
         a = p.decay(p.tau_mem_ms).to(dev)
-        b_e, b_i = p.decay(p.tau_exc_ms).to(dev), p.decay(p.tau_inh_ms).to(dev)
-        g_e, g_i = 1 - b_e, 1 - b_i
+        b = torch.cat([p.decay(p.tau_exc_ms).expand(H), p.decay(p.tau_inh_ms).expand(H)]).to(dev)
+        g = 1 - b
+        eff = None
     else:
         e_e, e_i, l_m, l_e, l_i = (t.to(dev) for t in mismatch)
         a = p.decay(p.tau_mem_ms / l_m).to(dev)
-        b_e, b_i = p.decay(p.tau_exc_ms / l_e).to(dev), p.decay(p.tau_inh_ms / l_i).to(dev)
-        g_e, g_i = (1 - b_e) * e_e, (1 - b_i) * e_i      # DPI gain × the sample's efficacy
+        b = torch.cat([p.decay(p.tau_exc_ms / l_e), p.decay(p.tau_inh_ms / l_i)], dim=-1).to(dev)
+        eff = torch.cat([e_e, e_i], dim=-1)
+        g = (1 - b) * eff                                              # DPI gain × the sample's efficacy
     zero = torch.zeros(G, B, H, device=dev)
-    q_e, q_i, v, late, ref = zero, zero, zero, zero, zero
+    q = torch.zeros(G, B, 2 * H, device=dev)
+    v, late, ref = zero, zero, zero
     refractory = p.refractory_steps > 0                      # else no neuron is ever held
     spikes = []
     for t in range(T):
         for k in range(substeps):
-            d_e = late @ rec_e                # recurrent input not yet delivered
-            d_i = late @ rec_i
+            d = late @ rec                    # recurrent input not yet delivered
             if k == 0:
-                d_e = d_e + in_e[t]
-                d_i = d_i + in_i[t]
-            q_e = b_e * q_e + g_e * d_e
-            q_i = b_i * q_i + g_i * d_i
+                d = d + drive[t]
+            q = b * q + g * d
+            q_e, q_i = q.split(H, dim=-1)
             v = a * v + q_e - q_i
             if floor:
                 v = torch.relu(v)
@@ -181,8 +183,8 @@ def dpi_spikes(x: torch.Tensor, w_e: torch.Tensor, w_i: torch.Tensor, p: DPIPara
             if same_step_recurrence:
                 # on the chip a spike reaches its targets within the same step: one round
                 # of recurrent input, neurons that spiked stay refractory until the step ends
-                r = (s @ rec_e) * e_e - (s @ rec_i) * e_i if mismatch is not None else s @ rec_e - s @ rec_i
-                v = torch.relu(v + r) * (1 - s.detach())
+                r_e, r_i = (s @ rec if eff is None else (s @ rec) * eff).split(H, dim=-1)
+                v = torch.relu(v + r_e - r_i) * (1 - s.detach())
                 late = spike(v - 1.0, p.surrogate) * (1 - s.detach())
                 v = v * (1 - late.detach())
                 s = s + late
