@@ -184,27 +184,39 @@ def span_bins(x: np.ndarray, voiced: np.ndarray, n_bins: int, mean: bool) -> np.
     return out.reshape(N, n_bins * F)
 
 
-def front_end(c: SpeechCorpus, p: dict) -> dict:
-    """Formant tracks and spikes, encoder outputs, filterbank energies and spikes."""
+def front_end(c: SpeechCorpus, p: dict, workers: int = 1) -> dict:
+    """Formant tracks and spikes, encoder outputs, filterbank energies and spikes. Every clip is
+    processed on its own, so the clips are shared among ``workers`` processes."""
+    parts = run_parallel(dict(audio=c.audio, sample_rate=c.sample_rate, params=p, device="cpu"),
+                         [("front end", idx) for idx in np.array_split(np.arange(len(c.meta)), workers)],
+                         workers, "kws front end")
+    f = {k: np.concatenate([q[k] for q in parts]) for k in parts[0] if k not in ("pairs", "lr_features")}
+    f["pairs"] = parts[0]["pairs"]
+    f["lr_features"] = {name: np.concatenate([q["lr_features"][name] for q in parts])
+                        for name in parts[0]["lr_features"]}
+    log.info("kws: front end of %d clips: %.1f formant spikes/clip, %d TDE and %d E–I neurons",
+             len(c.meta), f["formant_spikes"].sum((1, 2)).mean(), len(f["pairs"]), len(f["pairs"]))
+    return f
+
+
+def _front_end_part(idx: np.ndarray) -> dict:
+    """The front end of the clips ``idx`` (worker process; audio in the module global)."""
+    p, rate = _DATA["params"], _DATA["sample_rate"]
+    audio = _DATA["audio"][idx]
     fe = p["frontend"]
     hop_s = fe["hop_ms"] * 1e-3
-    t0 = time.perf_counter()
     tracks, voiced = frontend.formant_tracks(
-        c.audio, c.sample_rate, frame_ms=fe["frame_ms"], hop_ms=fe["hop_ms"], lpc_order=fe["lpc_order"],
+        audio, rate, frame_ms=fe["frame_ms"], hop_ms=fe["hop_ms"], lpc_order=fe["lpc_order"],
         max_formant_hz=fe["max_formant_hz"], silence_db=fe["silence_db"], median_frames=fe["median_frames"])
     log2f = np.log2(tracks)
     duration = tracks.shape[1] * hop_s
     f_spikes = frontend.spike_raster(log2f, fe["formant_delta_octaves"], hop_s,
                                      p["encoder_dt_ms"] * 1e-3, duration, binary=False)
-    log.info("kws: formants and formant spikes of %d clips in %.1f s (%.1f spikes/clip)",
-             len(c.meta), time.perf_counter() - t0, f_spikes.sum((1, 2)).mean())
     n_f = tracks.shape[2]
     pairs = te.channel_pairs(2 * n_f, [list(range(n_f)), list(range(n_f, 2 * n_f))])
-    t0 = time.perf_counter()
     tde_out = te.tde(f_spikes, pairs, te.TDEParameters(**p["tde"]), p["encoder_dt_ms"])
     ei_out = te.disynaptic(f_spikes, pairs, te.DisynapticParameters(**p["disynaptic"]), p["encoder_dt_ms"])
-    log.info("kws: %d TDE and %d E–I neurons in %.1f s", len(pairs), len(pairs), time.perf_counter() - t0)
-    cg = frontend.cochleagram(c.audio, c.sample_rate, n_channels=fe["cochlea_channels"],
+    cg = frontend.cochleagram(audio, rate, n_channels=fe["cochlea_channels"],
                               f_min_hz=fe["f_min_hz"], f_max_hz=fe["f_max_hz"],
                               frame_ms=fe["frame_ms"], hop_ms=fe["hop_ms"])
     c_spikes = frontend.spike_raster(cg, fe["cochlea_delta_db"], hop_s, p["snn_dt_ms"] * 1e-3, duration)
@@ -232,26 +244,34 @@ def binary_indices(words: np.ndarray, split: np.ndarray, keyword: str, rest: np.
 
 
 # -- (a)(b)(c): encoders + logistic regression -------------------------------------------------
-def logistic_regression_study(feats: dict, meta: pd.DataFrame, p: dict, seeds) -> pd.DataFrame:
+def lr_tasks(meta: pd.DataFrame, seeds) -> list[tuple[int, str]]:
+    """(seed, keyword) of every binary digit-vs-rest logistic regression."""
+    words = set(meta.word)
+    return [(seed, kw) for seed in seeds for kw in TIDIGITS_WORDS if kw in words]
+
+
+def _lr_task(task: tuple[int, str]) -> list[dict]:
+    """Logistic regression on each feature set for one seed and keyword (worker process; the
+    features, words and splits in the module global)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    words, split = meta.word.to_numpy(), meta.split.to_numpy()
+    seed, kw = task
+    p, words, split = _DATA["params"], _DATA["words"], _DATA["split"]
+    threadpool_limits(limits=1)
     digits = [w for w in TIDIGITS_WORDS if w in set(words)]
+    idx = binary_indices(words, split, kw, np.array(digits), np.random.default_rng([seed, digits.index(kw)]))
+    tr, ts = idx["train"], idx["test"]
     rows = []
-    for seed in seeds:
-        for kw in digits:
-            idx = binary_indices(words, split, kw, np.array(digits), np.random.default_rng([seed, digits.index(kw)]))
-            tr, ts = idx["train"], idx["test"]
-            for name, X in feats.items():
-                clf = make_pipeline(StandardScaler(), LogisticRegression(C=p["lr_C"], max_iter=p["lr_max_iter"]))
-                y = (words == kw).astype(int)
-                clf.fit(X[tr], y[tr])
-                rows.append(dict(features=name, keyword=kw, seed=seed, n_features=X.shape[1],
-                                 train_accuracy=balanced_accuracy(y[tr], clf.predict(X[tr])),
-                                 test_accuracy=balanced_accuracy(y[ts], clf.predict(X[ts]))))
-    return pd.DataFrame(rows)
+    for name, X in _DATA["lr_features"].items():
+        clf = make_pipeline(StandardScaler(), LogisticRegression(C=p["lr_C"], max_iter=p["lr_max_iter"]))
+        y = (words == kw).astype(int)
+        clf.fit(X[tr], y[tr])
+        rows.append(dict(features=name, keyword=kw, seed=seed, n_features=X.shape[1],
+                         train_accuracy=balanced_accuracy(y[tr], clf.predict(X[tr])),
+                         test_accuracy=balanced_accuracy(y[ts], clf.predict(X[ts]))))
+    return rows
 
 
 # -- (d)(e): trained networks ---------------------------------------------------------------
@@ -263,14 +283,13 @@ def _set_data(data):
     _DATA.update(data)
 
 
-def _job_inputs(job: dict, key: str):
-    """One thread in this worker; the job's time-major inputs on its device and its split."""
+def _inputs(key: str, device: str):
+    """One thread in this worker; the time-major inputs [T, N, F] of every clip on ``device``."""
     import torch
 
     torch.set_num_threads(1)
     threadpool_limits(limits=1)
-    x = torch.as_tensor(_DATA[key]).permute(1, 0, 2).contiguous().to(_DATA["device"])
-    return x, _DATA[job["task"]][job["seed"]]
+    return torch.as_tensor(_DATA[key]).permute(1, 0, 2).contiguous().to(device)
 
 
 def _fit(jobs: list[dict], models: list, x, y, splits, *, epochs: int, lr: float, stack=None) -> None:
@@ -303,7 +322,7 @@ def _train_job(jobs: list[dict]) -> list[dict]:
     t0 = time.perf_counter()
     p, device = _DATA["params"], _DATA["device"]
     kind, task = jobs[0]["kind"], jobs[0]["task"]
-    xt, _ = _job_inputs(jobs[0], "spikes" if kind == "snn" else "energies")
+    xt = _inputs("spikes" if kind == "snn" else "energies", device)
     splits = [_DATA[j["task"]][j["seed"]] for j in jobs]
     y = splits[0][2]                                  # labels of every clip (one per task)
     yt = torch.as_tensor(y, dtype=torch.long, device=device)
@@ -368,23 +387,48 @@ def training_groups(jobs: list[dict]) -> list[list[dict]]:
     return list(groups.values())
 
 
-def run_training(data: dict, jobs: list[dict], workers: int, train=None) -> list[dict]:
-    """Run ``train`` (default :func:`_train_job`) on every group of jobs (:func:`training_groups`),
-    in ``workers`` processes on a CPU; returns one result per job, in the order of ``jobs``."""
+def work_items(p: dict, jobs: list[dict], chip: list[dict], lr: list) -> list[tuple[str, object]]:
+    """The work of stages (a)–(f) for one pool, roughly the longest first so that neither process
+    idles at the end: the chip-aware groups (9 networks of 100 epochs; larger first), the GRU
+    groups (twice the time steps of the LIF networks), the LIF groups (the digits task, 5× the
+    clips, first; larger first), the CNNs, then the short logistic regressions."""
+    order = {"gru": 0, "snn": 1, "cnn": 2}
+    nets = sorted(training_groups(jobs), key=lambda g: (order[g[0]["kind"]], g[0]["task"] != "digits",
+                                                        -g[0]["n_hidden"]))
+    chips = sorted(training_groups(chip), key=lambda g: (-len(g), -g[0]["n_hidden"]))
+    return ([("chip-aware network", g) for g in chips] + [("network", g) for g in nets]
+            + [("logistic regression", t) for t in lr])
+
+
+def _in_job_order(jobs: list[dict], groups: list[list[dict]], results: list[list[dict]]) -> list[dict]:
+    """One result per job, in the order of ``jobs``, from the results of their groups."""
+    by_job = {id(j): r for g, rs in zip(groups, results) for j, r in zip(g, rs)}
+    return [by_job[id(j)] for j in jobs]
+
+
+WORK = {"front end": "_front_end_part", "logistic regression": "_lr_task", "network": "_train_job",
+        "chip-aware network": "_train_chip_job", "on chip": "_board_run"}
+
+
+def _work(item: tuple[str, object]):
+    kind, arg = item
+    return globals()[WORK[kind]](arg)
+
+
+def run_parallel(data: dict, items: list[tuple[str, object]], workers: int, desc: str) -> list:
+    """Run the study's work items (kind, argument) in ``workers`` processes forked after ``data``
+    is in the module global (one item at a time per process, in the order given: the longest
+    first keeps both processes busy to the end), or here with one worker or on a GPU. Returns
+    the results in the order of ``items``."""
     from tqdm.auto import tqdm
 
-    train = train or _train_job
-    groups = training_groups(jobs)
     _set_data(data)
-    if workers <= 1 or data["device"] != "cpu":
-        done = [train(g) for g in tqdm(groups, desc="kws training", mininterval=2.0)]
-    else:
-        import multiprocessing as mp
+    if workers <= 1 or data["device"] != "cpu" or len(items) <= 1:
+        return [_work(i) for i in tqdm(items, desc=desc, mininterval=2.0)]
+    import multiprocessing as mp
 
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-            done = list(tqdm(pool.map(train, groups), total=len(groups), desc="kws training", mininterval=2.0))
-    by_job = {id(j): r for g, rs in zip(groups, done) for j, r in zip(g, rs)}
-    return [by_job[id(j)] for j in jobs]
+    with ProcessPoolExecutor(min(workers, len(items)), mp_context=mp.get_context("fork")) as pool:
+        return list(tqdm(pool.map(_work, items), total=len(items), desc=desc, mininterval=2.0))
 
 
 def task_data(meta: pd.DataFrame, p: dict) -> dict:
@@ -435,13 +479,25 @@ def run(params: dict, outdir: Path, corpus_dir=None) -> None:
         out.claim(claim_at_most("speaker_split", "no speaker has clips in both training and test set",
                                 "speakers in both splits", 0, len(overlap), unit="speakers",
                                 source="the corpus's speaker split (held-out speakers)"))
-        f = front_end(c, p)
+        f = front_end(c, p, p["workers"])
         timing.stop("front end")
 
-        # (a)(b)(c)
+        # (a)–(f): the logistic regressions and every network, in one pool of worker processes
         timing.start()
-        lr = logistic_regression_study(f["lr_features"], meta, p, seeds)
-        timing.stop("logistic regression (a)(b)(c)")
+        energies = f["cochleagram"]
+        energies = (energies - energies.mean()) / energies.std()
+        data = dict(params=p, device=device, spikes=f["cochlea_spikes"],
+                    energies=energies.astype(np.float32), lr_features=f["lr_features"],
+                    words=meta.word.to_numpy(), split=meta.split.to_numpy(), **task_data(meta, p))
+        jobs, chip = training_jobs(p), chip_jobs(p)
+        items = work_items(p, jobs, chip, lr_tasks(meta, seeds))
+        log.info("kws: %d logistic regressions, %d networks and %d chip-aware networks (%d work items) on %s "
+                 "with %d worker(s)", len(lr_tasks(meta, seeds)), len(jobs), len(chip), len(items), device,
+                 p["workers"])
+        done = run_parallel(data, items, p["workers"], "kws training")
+        timing.stop("logistic regressions and training (a)–(f)")
+        by_kind = {k: [r for (kind, _), r in zip(items, done) if kind == k] for k in WORK}
+        lr = pd.DataFrame([row for rows in by_kind["logistic regression"] for row in rows])
         out.table(lr, "encoders_lr_runs")
         lr_summary = _lr_summary(lr)
         out.table(lr_summary, "encoders_lr", latex=True,
@@ -450,15 +506,7 @@ def run(params: dict, outdir: Path, corpus_dir=None) -> None:
         _lr_claims(out, lr)
 
         # (d)(e)
-        timing.start()
-        energies = f["cochleagram"]
-        energies = (energies - energies.mean()) / energies.std()
-        data = dict(params=p, device=device, spikes=f["cochlea_spikes"],
-                    energies=energies.astype(np.float32), **task_data(meta, p))
-        jobs = training_jobs(p)
-        log.info("kws: %d training runs on %s with %d worker(s)", len(jobs), device, p["workers"])
-        results = run_training(data, jobs, p["workers"])
-        timing.stop("training (d)(e)")
+        results = _in_job_order(jobs, [g for kind, g in items if kind == "network"], by_kind["network"])
         runs = pd.DataFrame([{k: v for k, v in r.items() if k not in ("y_test", "pred_test", "state_dict")}
                              for r in results])
         runs.insert(0, "model", [model_name(r) for r in results])
@@ -472,11 +520,8 @@ def run(params: dict, outdir: Path, corpus_dir=None) -> None:
         conf = _confusions(out, results, p, data["digit_names"])
 
         # (f) chip-aware networks, biases, held-out emulated chips
-        timing.start()
-        jobs = chip_jobs(p)
-        log.info("kws: %d chip-aware training runs with %d worker(s)", len(jobs), p["workers"])
-        chip_results = run_training(dict(data, device="cpu"), jobs, p["workers"], _train_chip_job)
-        timing.stop("chip-aware training (f)")
+        chip_results = _in_job_order(chip, [g for kind, g in items if kind == "chip-aware network"],
+                                     by_kind["chip-aware network"])
         timing.start()
         on_chip = _on_chip(out, p, chip_results, data, timing)
         timing.stop("on-chip runs (emulator)")
@@ -641,7 +686,7 @@ def _train_chip_job(jobs: list[dict]) -> list[dict]:
     t0 = time.perf_counter()
     p = _DATA["params"]
     c = p["chip"]
-    x, _ = _job_inputs(jobs[0], "spikes")
+    x = _inputs("spikes", "cpu")                      # the chip-aware networks train on the CPU
     splits = [_DATA[j["task"]][j["seed"]] for j in jobs]
     y = splits[0][2]
     yt = torch.as_tensor(y, dtype=torch.long)
@@ -739,15 +784,9 @@ def _on_chip(out, p: dict, chip_results: list[dict], data: dict, timing: StageTi
     work = [(i, board_seed) for i, r in enumerate(chip_results)
             if not (r["variant"] == "float" or (r["variant"] == "chip" and r["n_hidden"] != p["n_hidden"]))
             for board_seed in c["chip_seeds"]]
-    _set_data(dict(data, params=p, fit=fit, chip_results=chip_results))
-    if p["workers"] <= 1:
-        done = [_board_run(w) for w in work]
-    else:
-        import multiprocessing as mp
-
-        # the runs are independent: one board per worker process, each on one core
-        with ProcessPoolExecutor(p["workers"], mp_context=mp.get_context("fork")) as pool:
-            done = list(pool.map(_board_run, work))
+    # the runs are independent: one board per worker process, each on one core
+    done = run_parallel(dict(data, params=p, device="cpu", fit=fit, chip_results=chip_results),
+                        [("on chip", w) for w in work], p["workers"], "kws on chip")
     rows, walls = [], {}
     for (i, _), (run_rows, wall) in zip(work, done):
         r = chip_results[i]
