@@ -44,6 +44,14 @@ and a 1-D CNN, on the (non-spiking) filterbank energies. (f) the chip-aware netw
 words, and the 11 digits. Every model is trained for each of ``seeds``; tables give the mean and
 the 95 % t-interval over seeds. Costs per sample on the test set: NeuroBench synaptic operations
 (effective ACs, effective MACs, dense), activation sparsity, footprint.
+
+Training: the networks of one kind, size and task (its seeds, and for (f) its three variants) are
+trained as one stacked model (:mod:`neurobench.nn.stack`): each keeps its own initialisation,
+training set, seeded data order and mismatch draws, and the summed loss gives each exactly its own
+gradient, so each is the network it would be if trained alone (up to the order of floating-point
+sums, which spike thresholds can amplify). ``workers`` processes share the work: the front end's
+clips, then the logistic regressions, the training groups and the bias fit (longest first), then
+the on-chip runs. ``tables/timing`` gives each stage's wall time and CPU time.
 """
 
 from __future__ import annotations
