@@ -264,8 +264,16 @@ def test_training_groups_stack_one_kind_size_and_task():
     for g in groups:
         assert len({(j["kind"], j["n_hidden"], j["task"]) for j in g}) == 1
         assert [j["seed"] for j in g] == sorted(j["seed"] for j in g)
-    chip = kws.training_groups(kws.chip_jobs(dict(p, chip={"sweep_neurons": [4, 10]})))
+    chip_jobs = kws.chip_jobs(dict(p, chip={"sweep_neurons": [4, 10]}))
+    chip = kws.training_groups(chip_jobs)
     assert [len(g) for g in chip] == [9, 9, 3]                     # 3 variants × 3 seeds per size; digits
+    # one pool runs every group once, the chip-aware groups (the longest) first
+    items = kws.work_items(jobs, chip_jobs, [(0, "seven")])
+    assert [k for k, _ in items[:3]] == ["chip-aware network"] * 3 and items[-1] == ("logistic regression", (0, "seven"))
+    nets = [g for k, g in items if k == "network"]
+    assert sorted(id(j) for g in nets for j in g) == sorted(id(j) for j in jobs)
+    fake = [[dict(j, group=i) for j in g] for i, g in enumerate(nets)]
+    assert [{k: v for k, v in r.items() if k != "group"} for r in kws._in_job_order(jobs, nets, fake)] == jobs
 
 
 # -- statistics and task construction -----------------------------------------------------------
