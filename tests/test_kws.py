@@ -193,7 +193,7 @@ def test_training_learns_a_separable_toy_task():
         build_model("lstm", 4, 8, 2)
 
 
-def _toy_task(n=48, t=12, f=6):
+def _toy_task(n=46, t=12, f=6):
     g = torch.Generator().manual_seed(3)
     y = torch.arange(n) % 2
     x = (torch.rand(t, n, f, generator=g) < 0.1).float()
@@ -202,19 +202,24 @@ def _toy_task(n=48, t=12, f=6):
     return x, y, sets
 
 
-def _same_training(alone, together, losses_alone, losses_stacked, x):
-    np.testing.assert_allclose(losses_stacked, np.array(losses_alone), rtol=1e-4, atol=1e-6)
+def _same_training(alone, together, losses_alone, losses_stacked, x, exact=True):
+    """The same parameters, losses and predictions: bit for bit, or (``exact=False``) up to the
+    last bits of the batched products."""
+    check = np.testing.assert_array_equal if exact else (
+        lambda a, b, err_msg="": np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5, err_msg=err_msg))
+    check(losses_stacked, np.array(losses_alone))
     for a, b in zip(alone, together):
         for (name, pa), pb in zip(a.named_parameters(), b.parameters()):
-            np.testing.assert_allclose(pa.detach().numpy(), pb.detach().numpy(), rtol=1e-4, atol=1e-5,
-                                       err_msg=name)
+            check(pa.detach().numpy(), pb.detach().numpy(), err_msg=name)
         assert np.array_equal(predict(a, x), predict(b, x))
 
 
 @pytest.mark.parametrize("kind", ["snn", "gru"])
 def test_stacked_training_trains_each_network_as_alone(kind):
     """G networks in one stack, each with its own seed, training set and data order, end where
-    the same networks trained one by one end (up to the order of float sums)."""
+    the same networks trained one by one end: to the last bit for the spiking networks (their
+    chaotic training turns a last-bit change into another network), to the last bits of the
+    batched products for the GRU."""
     x, y, sets = _toy_task()
 
     def net(seed):
@@ -227,7 +232,7 @@ def test_stacked_training_trains_each_network_as_alone(kind):
     stack = STACKS[kind]([net(s) for s in range(3)])
     stacked = train_stacked(stack, x, y, sets, epochs=3, lr=0.02, batch_size=16, seeds=[0, 1, 2])
     assert stacked.shape == (3, 3)
-    _same_training(alone, stack.write_back(), losses, stacked, x)
+    _same_training(alone, stack.members, losses, stacked, x, exact=kind == "snn")
     with pytest.raises(ValueError, match="differ in shape"):
         STACKS[kind]([net(0), build_model(kind, 6, 4, 2)])
 
@@ -247,7 +252,7 @@ def test_stacked_chip_aware_networks_keep_their_mode_and_mismatch():
     stack = ChipAwareStack([net(*j) for j in jobs])
     stacked = train_stacked(stack, x, y, [sets[j[0]] for j in jobs], epochs=3, lr=0.02, batch_size=16,
                             seeds=[j[0] for j in jobs])
-    together = stack.write_back()
+    together = stack.members
     _same_training(alone, together, losses, stacked, x)
     for a, b in zip(alone, together):
         if a.mode == "chip":

@@ -102,99 +102,19 @@ def round_ste(x: torch.Tensor) -> torch.Tensor:
 
 
 def project_to_cam(a_exc: torch.Tensor, a_inh: torch.Tensor, cam_entries: int):
-    """Integer multiplicities (STE) from non-negative real ones [..., post, pre]: each row is scaled
+    """Integer multiplicities (STE) from non-negative real ones [post, pre]: each row is scaled
     down to the CAM budget, then rounded (floored where rounding would overflow the budget)."""
-    total = (a_exc + a_inh).sum(dim=-1, keepdim=True)
+    total = (a_exc + a_inh).sum(dim=1, keepdim=True)
     scale = torch.clamp(cam_entries / total.clamp_min(1e-12), max=1.0).detach()
     a_exc, a_inh = a_exc * scale, a_inh * scale
     m_exc, m_inh = round_ste(a_exc), round_ste(a_inh)
-    over = ((m_exc + m_inh).sum(dim=-1, keepdim=True) > cam_entries).detach()
+    over = ((m_exc + m_inh).sum(dim=1, keepdim=True) > cam_entries).detach()
     if bool(over.any()):
         floor_e = a_exc + (torch.floor(a_exc) - a_exc).detach()
         floor_i = a_inh + (torch.floor(a_inh) - a_inh).detach()
         m_exc = torch.where(over, floor_e, m_exc)
         m_inh = torch.where(over, floor_i, m_inh)
     return m_exc, m_inh
-
-
-def mismatch_factors(gen: torch.Generator, cv: float, batch: int, n: int):
-    """Another chip per sample: per sample and neuron [batch, n], the efficacy factors (exc, inh)
-    and the leak factors (mem, exc, inh), from one lognormal draw of CV ``cv`` per bias current."""
-    f = lambda: _lognormal(gen, cv, (batch, n))  # noqa: E731 - one draw per bias
-    g_mem, pulse, leak_mem = f(), f(), f()
-    g, w, leak = [f(), f()], [f(), f()], [f(), f()]          # (exc, inh) DPI biases
-    # efficacy ∝ I_g,mem · I_g · I_w / (I_τ · I_pulse); τ ∝ 1 / I_τ
-    eff = [g_mem * g[k] * w[k] / (leak[k] * pulse) for k in range(2)]
-    return eff[0], eff[1], leak_mem, leak[0], leak[1]
-
-
-def cam_multiplicities(w: torch.Tensor, base: torch.Tensor, cam_entries: int):
-    """(m_exc, m_inh) [..., H, F + H] (STE tensors) of latent weights w and base weights
-    base [..., 2] (exc, inh): the sign picks the synapse type, the CAM budget bounds each row."""
-    b_e, b_i = base[..., 0, None, None], base[..., 1, None, None]
-    return project_to_cam(torch.relu(w) / b_e, torch.relu(-w) / b_i, cam_entries)
-
-
-def dpi_spikes(x: torch.Tensor, w_e: torch.Tensor, w_i: torch.Tensor, p: DPIParameters,
-               substeps: int = 1, mismatch=None, floor: bool = True,
-               same_step_recurrence: bool = False) -> torch.Tensor:
-    """Hidden spikes [T·substeps, G, B, H] of G independent networks of chip neurons.
-
-    x [T, G, B, F] (network g sees its own batch), w_e, w_i [G, H, F + H] (input | recurrent,
-    charge per event ≥ 0); ``mismatch``: None (nominal chip) or the five factors of
-    :func:`mismatch_factors`, each [G, B, H] (ones for a network without mismatch)."""
-    T, G, B, F = x.shape
-    H = w_e.shape[-2]
-    # the two DPI synapses side by side along the neuron axis: [..., exc | inh]
-    w = torch.cat([w_e, w_i], dim=-2)                                  # [G, 2H, F + H]
-    drive = torch.einsum("tgbf,ghf->tgbh", x, w[..., :F])              # [T, G, B, 2H]
-    rec = w[..., F:].transpose(-1, -2)                                 # [G, H, 2H]
-    dev = x.device
-    if mismatch is None:
-        a = p.decay(p.tau_mem_ms).to(dev)
-        b = torch.cat([p.decay(p.tau_exc_ms).expand(H), p.decay(p.tau_inh_ms).expand(H)]).to(dev)
-        g = 1 - b
-        eff = None
-    else:
-        e_e, e_i, l_m, l_e, l_i = (t.to(dev) for t in mismatch)
-        a = p.decay(p.tau_mem_ms / l_m).to(dev)
-        b = torch.cat([p.decay(p.tau_exc_ms / l_e), p.decay(p.tau_inh_ms / l_i)], dim=-1).to(dev)
-        eff = torch.cat([e_e, e_i], dim=-1)
-        g = (1 - b) * eff                                              # DPI gain × the sample's efficacy
-    zero = torch.zeros(G, B, H, device=dev)
-    q = torch.zeros(G, B, 2 * H, device=dev)
-    v, late, ref = zero, zero, zero
-    refractory = p.refractory_steps > 0                      # else no neuron is ever held
-    spikes = []
-    for t in range(T):
-        for k in range(substeps):
-            d = late @ rec                    # recurrent input not yet delivered
-            if k == 0:
-                d = d + drive[t]
-            q = b * q + g * d
-            q_e, q_i = q.split(H, dim=-1)
-            v = a * v + q_e - q_i
-            if floor:
-                v = torch.relu(v)
-            if refractory:
-                v = torch.where(ref > 0, zero, v)
-            s = spike(v - 1.0, p.surrogate)
-            v = v * (1 - s.detach())          # no gradient through the reset
-            if same_step_recurrence:
-                # on the chip a spike reaches its targets within the same step: one round
-                # of recurrent input, neurons that spiked stay refractory until the step ends
-                r_e, r_i = (s @ rec if eff is None else (s @ rec) * eff).split(H, dim=-1)
-                v = torch.relu(v + r_e - r_i) * (1 - s.detach())
-                late = spike(v - 1.0, p.surrogate) * (1 - s.detach())
-                v = v * (1 - late.detach())
-                s = s + late
-            else:
-                late = s
-            if refractory:
-                ref = torch.where(s.detach() > 0, torch.full_like(ref, p.refractory_steps),
-                                  torch.clamp(ref - 1, min=0))
-            spikes.append(s)
-    return torch.stack(spikes)
 
 
 class ChipAwareKWS(nn.Module):
@@ -233,7 +153,8 @@ class ChipAwareKWS(nn.Module):
 
     def multiplicities(self):
         """(m_exc, m_inh) [H, F + H] (STE tensors) in chip mode."""
-        return cam_multiplicities(self.w, self.base, self.cam_entries)
+        b = self.base
+        return project_to_cam(torch.relu(self.w) / b[0], torch.relu(-self.w) / b[1], self.cam_entries)
 
     def effective_weights(self):
         """(W_exc, W_inh) ≥ 0 [H, F + H], charge per event in threshold units."""
@@ -265,59 +186,120 @@ class ChipAwareKWS(nn.Module):
     # -- dynamics -------------------------------------------------------------------------------
     def _mismatch(self, batch: int):
         """Per sample and neuron: efficacy factors (exc, inh) and leak factors (mem, exc, inh)."""
-        if not (self.training and self.mismatch_cv > 0):
+        H, cv = self.n_hidden, self.mismatch_cv
+        if not (self.training and cv > 0):
             return None
-        return mismatch_factors(self._gen, self.mismatch_cv, batch, self.n_hidden)
+        f = lambda: _lognormal(self._gen, cv, (batch, H))  # noqa: E731 - one draw per bias
+        g_mem, pulse, leak_mem = f(), f(), f()
+        g, w, leak = [f(), f()], [f(), f()], [f(), f()]          # (exc, inh) DPI biases
+        # efficacy ∝ I_g,mem · I_g · I_w / (I_τ · I_pulse); τ ∝ 1 / I_τ
+        eff = [g_mem * g[k] * w[k] / (leak[k] * pulse) for k in range(2)]
+        return eff[0], eff[1], leak_mem, leak[0], leak[1]
+
+    def _decays(self, batch: int, dev):
+        """Membrane and synaptic decays and efficacy factors of this forward pass: nominal, or
+        per sample and neuron under the mismatch drawn for it (training with ``mismatch_cv``)."""
+        p, H = self.p, self.n_hidden
+        mm = self._mismatch(batch)
+        if mm is None:
+            e_e = e_i = torch.ones(1, H, device=dev)
+            a = p.decay(p.tau_mem_ms).to(dev)
+            b_e, b_i = p.decay(p.tau_exc_ms).to(dev), p.decay(p.tau_inh_ms).to(dev)
+        else:
+            e_e, e_i, l_m, l_e, l_i = (t.to(dev) for t in mm)
+            a = p.decay(p.tau_mem_ms / l_m).to(dev)
+            b_e, b_i = p.decay(p.tau_exc_ms / l_e).to(dev), p.decay(p.tau_inh_ms / l_i).to(dev)
+        return a, b_e, b_i, e_e, e_i
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        self.steps_per_clip = x.shape[0] * self.substeps
+        T, B, _ = x.shape
+        self.steps_per_clip = T * self.substeps
         w_e, w_i = self.effective_weights()
-        mm = self._mismatch(x.shape[1])
-        S = dpi_spikes(x[:, None], w_e[None], w_i[None], self.p, self.substeps,
-                       None if mm is None else tuple(f[None] for f in mm), self.floor,
-                       self.same_step_recurrence)[:, 0]
+        F = self.n_in
+        in_e = torch.einsum("tbf,hf->tbh", x, w_e[:, :F])
+        in_i = torch.einsum("tbf,hf->tbh", x, w_i[:, :F])
+        rec_e, rec_i = w_e[:, F:].t(), w_i[:, F:].t()
+        S = dpi_dynamics(in_e, in_i, lambda s: (s @ rec_e, s @ rec_i), self._decays(B, x.device), self.p,
+                         self.substeps, self.floor, self.same_step_recurrence)
         self.last_spikes = S.detach()
         return self.readout(S.mean(dim=0))
 
 
-class ChipAwareStack(ModelStack):
-    """G chip-aware networks of one size: ``forward`` on x [T, G, B, F] returns [G, B, K]. Each
-    network keeps its own mode (float or chip), mismatch CV and mismatch generator, so that it
-    trains as it would alone (:mod:`neurobench.nn.stack`)."""
+def dpi_dynamics(in_e: torch.Tensor, in_i: torch.Tensor, recurrent, decays, p: DPIParameters,
+                 substeps: int = 1, floor: bool = True, same_step_recurrence: bool = False) -> torch.Tensor:
+    """Hidden spikes [T·substeps, ..., H] of the chip neurons: input charges in_e, in_i
+    [T, ..., H] (played at the first step of each input bin), ``recurrent(s)`` → the charges
+    (exc, inh) that spikes s [..., H] deliver, ``decays`` = (α, β_e, β_i, efficacy_e,
+    efficacy_i) broadcastable to [..., H]. Element-wise only besides ``recurrent``, so that
+    networks stacked along a leading dimension compute exactly what each computes alone."""
+    a, b_e, b_i, e_e, e_i = decays
+    T = in_e.shape[0]
+    zero = torch.zeros_like(in_e[0])
+    q_e, q_i, v, late, ref = zero, zero, zero, zero, zero
+    refractory = p.refractory_steps > 0              # else no neuron is ever held
+    spikes = []
+    for t in range(T):
+        for k in range(substeps):
+            d_e, d_i = recurrent(late)                # recurrent input not yet delivered
+            if k == 0:
+                d_e = d_e + in_e[t]
+                d_i = d_i + in_i[t]
+            q_e = b_e * q_e + (1 - b_e) * d_e * e_e
+            q_i = b_i * q_i + (1 - b_i) * d_i * e_i
+            v = a * v + q_e - q_i
+            if floor:
+                v = torch.relu(v)
+            if refractory:
+                v = torch.where(ref > 0, zero, v)
+            s = spike(v - 1.0, p.surrogate)
+            v = v * (1 - s.detach())                  # no gradient through the reset
+            if same_step_recurrence:
+                # on the chip a spike reaches its targets within the same step: one round
+                # of recurrent input, neurons that spiked stay refractory until the step ends
+                r_e, r_i = recurrent(s)
+                v = torch.relu(v + (r_e * e_e - r_i * e_i)) * (1 - s.detach())
+                late = spike(v - 1.0, p.surrogate) * (1 - s.detach())
+                v = v * (1 - late.detach())
+                s = s + late
+            else:
+                late = s
+            if refractory:
+                ref = torch.where(s.detach() > 0, torch.full_like(ref, p.refractory_steps),
+                                  torch.clamp(ref - 1, min=0))
+            spikes.append(s)
+    return torch.stack(spikes)
 
-    PARTS = ("w", "log_base", "readout.weight", "readout.bias")
+
+class ChipAwareStack(ModelStack):
+    """G chip-aware networks of one size and neuron, each with its own mode, mismatch CV and
+    mismatch generator: ``forward`` on x [T, G, B, F] returns scores [G, B, K]
+    (:mod:`neurobench.nn.stack`)."""
 
     def __init__(self, models: list[ChipAwareKWS]):
         super().__init__(models)
-        self.same("neuron, steps or CAM size", lambda m: (m.p, m.substeps, m.cam_entries, m.floor,
+        self.same("neuron, steps or CAM size", lambda m: (m.n_in, m.n_hidden, m.p, m.substeps, m.floor,
                                                           m.same_step_recurrence))
-        self.register_buffer("chip", torch.tensor([m.mode == "chip" for m in models]))
-
-    def effective_weights(self):
-        """(W_exc, W_inh) [G, H, F + H]: the chip projection where a network is in chip mode."""
-        w, log_base = self.stacked[0], self.stacked[1]
-        b = torch.exp(log_base)
-        m_e, m_i = cam_multiplicities(w, b, self.members[0].cam_entries)
-        chip = self.chip[:, None, None]
-        return (torch.where(chip, m_e * b[:, 0, None, None], torch.relu(w)),
-                torch.where(chip, m_i * b[:, 1, None, None], torch.relu(-w)))
-
-    def _mismatch(self, batch: int):
-        if not (self.training and any(m.mismatch_cv > 0 for m in self.members)):
-            return None
-        H = self.members[0].n_hidden
-        ones = (torch.ones(batch, H),) * 5
-        per = [mismatch_factors(m._gen, m.mismatch_cv, batch, H) if m.mismatch_cv > 0 else ones
-               for m in self.members]
-        return tuple(torch.stack(f) for f in zip(*per))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        T, G, B, _ = x.shape
         m0 = self.members[0]
-        w_e, w_i = self.effective_weights()
-        S = dpi_spikes(x, w_e, w_i, m0.p, m0.substeps, self._mismatch(x.shape[2]), m0.floor,
-                       m0.same_step_recurrence)
-        readout_w, readout_b = self.stacked[2], self.stacked[3]
-        return torch.einsum("gbh,gkh->gbk", S.mean(dim=0), readout_w) + readout_b[:, None]
+        F, H = m0.n_in, m0.n_hidden
+        xs = self.inputs(x)
+        ws = [m.effective_weights() for m in self.members]
+        in_e = torch.stack([torch.einsum("tbf,hf->tbh", xg, w_e[:, :F]) for xg, (w_e, _) in zip(xs, ws)], dim=1)
+        in_i = torch.stack([torch.einsum("tbf,hf->tbh", xg, w_i[:, :F]) for xg, (_, w_i) in zip(xs, ws)], dim=1)
+        rec = [(w_e[:, F:].t(), w_i[:, F:].t()) for w_e, w_i in ws]
+
+        def recurrent(s):
+            return (torch.stack([s[g] @ r_e for g, (r_e, _) in enumerate(rec)]),
+                    torch.stack([s[g] @ r_i for g, (_, r_i) in enumerate(rec)]))
+
+        per = [m._decays(B, x.device) for m in self.members]
+        decays = [torch.stack([d[j].expand(B, H) for d in per]) for j in range(5)]
+        S = dpi_dynamics(in_e, in_i, recurrent, decays, m0.p, m0.substeps, m0.floor, m0.same_step_recurrence)
+        for m in self.members:
+            m.steps_per_clip = T * m.substeps
+        return torch.stack([m.readout(S[:, g].contiguous().mean(dim=0)) for g, m in enumerate(self.members)])
 
 
 def spike_counts(model: ChipAwareKWS, x: torch.Tensor, batch_size: int = 256) -> np.ndarray:

@@ -89,50 +89,57 @@ class CNNKWS(nn.Module):
 
 
 class SpikingKWSStack(ModelStack):
-    """G :class:`SpikingKWS` networks of one size: ``forward`` on x [T, G, B, F] returns [G, B, K]."""
-
-    PARTS = ("hidden.w_in.weight", "hidden.w_in.bias", "hidden.w_rec.weight", "readout.w.weight",
-             "readout.w.bias")
+    """G :class:`SpikingKWS` networks of one size: ``forward`` on x [T, G, B, F] returns [G, B, K],
+    each network's scores exactly as it computes them alone."""
 
     def __init__(self, models: list[SpikingKWS]):
         super().__init__(models)
         self.same("neuron and readout", lambda m: (m.hidden.p, m.readout.alpha))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        w_in, b_in, w_rec, w_out, b_out = self.stacked
-        p, alpha = self.members[0].hidden.p, self.members[0].readout.alpha
-        drive = torch.einsum("tgbf,ghf->tgbh", x, w_in) + b_in[:, None]
+        ms = self.members
+        p, alpha = ms[0].hidden.p, ms[0].readout.alpha
+        drive = torch.stack([m.hidden.w_in(xg) for m, xg in zip(ms, self.inputs(x))], dim=1)
         s = torch.zeros_like(drive[0])
-        state = LIFState(s + p.u_reset, s)
+        state = LIFState(s + p.u_reset, s.clone())
         spikes = []
         for d_t in drive.unbind(0):
-            s, state = lif_step(d_t + s @ w_rec.transpose(-1, -2), state, p)
+            rec = torch.stack([m.hidden.w_rec(s[g]) for g, m in enumerate(ms)])
+            s, state = lif_step(d_t + rec, state, p)
             spikes.append(s)
-        # the leaky readout y[t] = α y[t−1] + W S[t] + b averaged over t is Σ_t c_t (W S[t] + b)
-        # with c_t = Σ_{k<T−t} α^k / T: one weighted sum instead of a loop over time
-        T = x.shape[0]
-        c = torch.cumsum(alpha ** torch.arange(T, dtype=x.dtype, device=x.device), 0).flip(0) / T
-        out = torch.einsum("t,tgbh,gkh->gbk", c, torch.stack(spikes), w_out)
-        return out + c.sum() * b_out[:, None]
+        S = torch.stack(spikes)
+        # the leaky readout (LIFReadout) of every network, its time average per network
+        drive = torch.stack([m.readout.w(S[:, g].contiguous()) for g, m in enumerate(ms)], dim=1)
+        y = torch.zeros_like(drive[0])
+        ys = []
+        for d_t in drive.unbind(0):
+            y = alpha * y + d_t
+            ys.append(y)
+        Y = torch.stack(ys)
+        return torch.stack([Y[:, g].contiguous().mean(dim=0) for g in range(len(ms))])
 
 
 class GRUKWSStack(ModelStack):
-    """G :class:`GRUKWS` networks of one size: ``forward`` on x [T, G, B, F] returns [G, B, K]."""
-
-    PARTS = ("w_x.weight", "w_x.bias", "w_h.weight", "w_h.bias", "out.weight", "out.bias")
+    """G :class:`GRUKWS` networks of one size: ``forward`` on x [T, G, B, F] returns [G, B, K].
+    The recurrent products are one batched product and σ, tanh act on the stacked tensors, so a
+    network's scores may differ from its own in the last bit (the products' order of sums; the
+    vectorised and scalar kernels of σ and tanh)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        w_x, b_x, w_h, b_h, w_out, b_out = self.stacked
-        h = torch.zeros(x.shape[1], x.shape[2], w_h.shape[2], dtype=x.dtype, device=x.device)
-        w_ht, b_h = w_h.transpose(-1, -2), b_h[:, None]
-        for gx in (torch.einsum("tgbf,gjf->tgbj", x, w_x) + b_x[:, None]).unbind(0):
+        ms = self.members
+        G = len(ms)
+        gxs = torch.stack([m.w_x(xg) for m, xg in zip(ms, self.inputs(x))], dim=1)
+        h = torch.zeros(G, x.shape[2], ms[0].n_hidden, dtype=x.dtype, device=x.device)
+        w_h = torch.stack([m.w_h.weight.t() for m in ms])
+        b_h = torch.stack([m.w_h.bias for m in ms])[:, None]
+        for gx in gxs.unbind(0):
             xr, xz, xn = gx.chunk(3, dim=-1)
-            hr, hz, hn = torch.baddbmm(b_h, h, w_ht).chunk(3, dim=-1)
+            hr, hz, hn = torch.baddbmm(b_h, h, w_h).chunk(3, dim=-1)
             r = torch.sigmoid(xr + hr)
             z = torch.sigmoid(xz + hz)
             n = torch.tanh(xn + r * hn)
             h = (1 - z) * n + z * h
-        return torch.einsum("gbh,gkh->gbk", h, w_out) + b_out[:, None]
+        return torch.stack([m.out(h[g]) for g, m in enumerate(ms)])
 
 
 STACKS = {"snn": SpikingKWSStack, "gru": GRUKWSStack}
