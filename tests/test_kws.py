@@ -217,8 +217,9 @@ def _same_training(alone, together, losses_alone, losses_stacked, x, exact=True)
 @pytest.mark.parametrize("kind", ["snn", "gru"])
 def test_stacked_training_trains_each_network_as_alone(kind):
     """G networks in one stack, each with its own seed, training set and data order, end where
-    the same networks trained one by one end: to the last bit for the LIF networks, to the last
-    bits of the batched products for the GRU."""
+    the same networks trained one by one end: to the last bit for the LIF networks (their
+    training is chaotic: a last-bit change makes another network), to the last bits of the
+    batched products for the GRU."""
     x, y, sets = _toy_task()
 
     def net(seed):
@@ -252,7 +253,7 @@ def test_stacked_chip_aware_networks_keep_their_mode_and_mismatch():
     stacked = train_stacked(stack, x, y, [sets[j[0]] for j in jobs], epochs=3, lr=0.02, batch_size=16,
                             seeds=[j[0] for j in jobs])
     together = stack.members
-    _same_training(alone, together, losses, stacked, x, exact=False)
+    _same_training(alone, together, losses, stacked, x)
     for a, b in zip(alone, together):
         if a.mode == "chip":
             assert all(np.array_equal(a.chip_network()[k], b.chip_network()[k]) for k in ("m_exc_in", "m_inh_rec"))

@@ -10,8 +10,7 @@ on its own training set, in the mini-batches of its own seeded permutation, on i
 summed loss gives each network exactly its own gradient and Adam steps each parameter tensor as
 alone, so each network is trained as :func:`neurobench.nn.kws.train_classifier` trains it alone,
 to the last bit where the element-wise kernels are exact (IEEE +, −, ×, ÷, comparisons). A
-subclass may trade exactness for speed with batched products (the GRU and chip-aware stacks do,
-and say so).
+subclass may trade exactness for speed with batched products (the GRU stack does, and says so).
 """
 
 from __future__ import annotations

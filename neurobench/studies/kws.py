@@ -47,12 +47,13 @@ the 95 % t-interval over seeds. Costs per sample on the test set: NeuroBench syn
 
 Training: the recurrent networks of one kind, size and task (its seeds, and for (f) its three
 variants) are trained as one stacked model (:mod:`neurobench.nn.stack`): each keeps its own
-initialisation, training set, seeded data order and mismatch draws. The LIF networks' products run
-on the same tensors as alone, so each is, to the last bit, the network it would be if trained
-alone; the GRU and chip-aware stacks batch their recurrent products, so they match their
-one-by-one training up to the last bits of those sums. Training these networks is chaotic: a
-last-bit change moves single seeds by up to 0.25 of balanced accuracy (seen on the chip-aware
-networks and on the LIF network in development), so the tables' per-seed numbers are one draw. ``workers`` processes share the work: the front end's
+initialisation, training set, seeded data order and mismatch draws. The spiking networks' products
+run on the same tensors as alone, so each is, to the last bit, the network it would be if trained
+alone; the GRU stacks batch their recurrent products and match their one-by-one training up to
+the last bits of those sums (the GRU rows are context: no claim rests on their accuracy).
+Training these networks is chaotic: a last-bit change moves single seeds by up to 0.25 of
+balanced accuracy (seen in development on the LIF and chip-aware networks), so the per-seed
+numbers are one draw of that noise. ``workers`` processes share the work: the front end's
 clips, then the logistic regressions, the training groups and the bias fit (longest first), then
 the on-chip runs. ``tables/timing`` gives each stage's wall time and CPU time.
 """
