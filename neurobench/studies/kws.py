@@ -807,9 +807,13 @@ def _on_chip(out, p: dict, chip_results: list[dict], data: dict, fit) -> dict:
     work = [(i, board_seed) for i, r in enumerate(chip_results)
             if not (r["variant"] == "float" or (r["variant"] == "chip" and r["n_hidden"] != p["n_hidden"]))
             for board_seed in c["chip_seeds"]]
-    # the runs are independent: one board per worker process, each on one core
-    done = run_parallel(dict(data, params=p, device="cpu", fit=fit, chip_results=chip_results),
-                        [("on chip", w) for w in work], p["workers"], "kws on chip")
+    # the runs are independent: one board per worker process, each on one core; the longest
+    # (most test clips) first, so that neither process idles at the end
+    clips = [len(data[chip_results[i]["task"]][chip_results[i]["seed"]][1]) for i, _ in work]
+    order = sorted(range(len(work)), key=lambda k: -clips[k])
+    ran = run_parallel(dict(data, params=p, device="cpu", fit=fit, chip_results=chip_results),
+                       [("on chip", work[k]) for k in order], p["workers"], "kws on chip")
+    done = [ran[order.index(k)] for k in range(len(work))]
     rows, walls = [], {}
     for (i, _), (run_rows, wall) in zip(work, done):
         r = chip_results[i]
