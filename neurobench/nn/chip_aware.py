@@ -279,7 +279,7 @@ class ChipAwareStack(ModelStack):
 
     def __init__(self, models: list[ChipAwareKWS]):
         super().__init__(models)
-        self.same("neuron, steps or CAM size", lambda m: (m.n_in, m.n_hidden, m.p, m.substeps, m.floor,
+        self.same("neuron or steps", lambda m: (m.n_in, m.n_hidden, m.p, m.substeps, m.floor,
                                                           m.same_step_recurrence))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
