@@ -16,9 +16,10 @@ from neurobench.metrics.synops import SynapticOperations
 from neurobench.nn import LIFParameters
 from neurobench.dynapse.mapping import (FitSettings, _input_tags, copies_per_core, fit_core,
                                         network_biases, run_on_board)
-from neurobench.nn.chip_aware import (ChipAwareKWS, DPIParameters, impulse_peak, project_to_cam,
-                                      spike_counts)
-from neurobench.nn.kws import GRUKWS, SpikingKWS, build_model, predict, train_classifier
+from neurobench.nn.chip_aware import (ChipAwareKWS, ChipAwareStack, DPIParameters, impulse_peak,
+                                      project_to_cam, spike_counts)
+from neurobench.nn.kws import STACKS, GRUKWS, SpikingKWS, build_model, predict, train_classifier
+from neurobench.nn.stack import train_stacked
 from neurobench.studies import kws
 from conftest import claims_of
 
@@ -190,6 +191,94 @@ def test_training_learns_a_separable_toy_task():
         assert (predict(m, x) == y.numpy()).mean() >= 0.95, kind
     with pytest.raises(ValueError, match="model kind"):
         build_model("lstm", 4, 8, 2)
+
+
+def _toy_task(n=46, t=12, f=6):
+    g = torch.Generator().manual_seed(3)
+    y = torch.arange(n) % 2
+    x = (torch.rand(t, n, f, generator=g) < 0.1).float()
+    x[:, y == 1, 0] = (torch.rand(t, int((y == 1).sum()), generator=g) < 0.5).float()
+    sets = [np.sort(np.random.default_rng(s).choice(n, 40, replace=False)) for s in range(3)]
+    return x, y, sets
+
+
+def _same_training(alone, together, losses_alone, losses_stacked, x, exact=True):
+    """The same parameters, losses and predictions: bit for bit, or (``exact=False``) up to the
+    last bits of the batched products."""
+    check = np.testing.assert_array_equal if exact else (
+        lambda a, b, err_msg="": np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5, err_msg=err_msg))
+    check(losses_stacked, np.array(losses_alone))
+    for a, b in zip(alone, together):
+        for (name, pa), pb in zip(a.named_parameters(), b.parameters()):
+            check(pa.detach().numpy(), pb.detach().numpy(), err_msg=name)
+        assert np.array_equal(predict(a, x), predict(b, x))
+
+
+@pytest.mark.parametrize("kind", ["snn", "gru"])
+def test_stacked_training_trains_each_network_as_alone(kind):
+    """G networks in one stack, each with its own seed, training set and data order, end where
+    the same networks trained one by one end: to the last bit for the LIF networks (their
+    training is chaotic: a last-bit change makes another network), to the last bits of the
+    batched products for the GRU."""
+    x, y, sets = _toy_task()
+
+    def net(seed):
+        torch.manual_seed(seed)
+        return build_model(kind, 6, 5, 2, LIFParameters(alpha=0.9, u_thr=0.5))
+
+    alone = [net(s) for s in range(3)]
+    losses = [train_classifier(m, x[:, i], y[i], epochs=3, lr=0.02, batch_size=16, seed=s)
+              for s, (m, i) in enumerate(zip(alone, sets))]
+    stack = STACKS[kind]([net(s) for s in range(3)])
+    stacked = train_stacked(stack, x, y, sets, epochs=3, lr=0.02, batch_size=16, seeds=[0, 1, 2])
+    assert stacked.shape == (3, 3)
+    _same_training(alone, stack.members, losses, stacked, x, exact=kind == "snn")
+    with pytest.raises(ValueError, match="differ in shape"):
+        STACKS[kind]([net(0), build_model(kind, 6, 4, 2)])
+
+
+def test_stacked_chip_aware_networks_keep_their_mode_and_mismatch():
+    x, y, sets = _toy_task()
+    p = DPIParameters(dt_ms=20.0, tau_mem_ms=100.0, tau_exc_ms=2.0, tau_inh_ms=2.0, refractory_steps=1)
+    jobs = [(seed, mode, cv) for seed in range(3) for mode, cv in (("float", 0.0), ("chip", 0.0), ("chip", 0.1))]
+
+    def net(seed, mode, cv):
+        torch.manual_seed(seed)
+        return ChipAwareKWS(6, 4, 2, p, mode=mode, mismatch_cv=cv, seed=seed, init_base=0.2, init_std=0.4)
+
+    alone = [net(*j) for j in jobs]
+    losses = [train_classifier(m, x[:, sets[j[0]]], y[sets[j[0]]], epochs=3, lr=0.02, batch_size=16, seed=j[0])
+              for m, j in zip(alone, jobs)]
+    stack = ChipAwareStack([net(*j) for j in jobs])
+    stacked = train_stacked(stack, x, y, [sets[j[0]] for j in jobs], epochs=3, lr=0.02, batch_size=16,
+                            seeds=[j[0] for j in jobs])
+    together = stack.members
+    _same_training(alone, together, losses, stacked, x)
+    for a, b in zip(alone, together):
+        if a.mode == "chip":
+            assert all(np.array_equal(a.chip_network()[k], b.chip_network()[k]) for k in ("m_exc_in", "m_inh_rec"))
+    with pytest.raises(ValueError, match="differ in neuron"):
+        ChipAwareStack([net(0, "chip", 0.0), ChipAwareKWS(6, 4, 2, DPIParameters(), seed=1)])
+
+
+def test_training_groups_stack_one_kind_size_and_task():
+    p = {"seeds": [0, 1, 2], "sweep_neurons": [4, 10], "n_hidden": 10, "gru_hidden": [10], "cnn_channels": 8}
+    jobs = kws.training_jobs(p)
+    groups = kws.training_groups(jobs)
+    assert sorted(len(g) for g in groups) == [1] * 6 + [3] * 5     # CNNs alone; snn 4, 10, digits; GRU × 2 tasks
+    for g in groups:
+        assert len({(j["kind"], j["n_hidden"], j["task"]) for j in g}) == 1
+        assert [j["seed"] for j in g] == sorted(j["seed"] for j in g)
+    chip_jobs = kws.chip_jobs(dict(p, chip={"sweep_neurons": [4, 10]}))
+    chip = kws.training_groups(chip_jobs)
+    assert [len(g) for g in chip] == [9, 9, 3]                     # 3 variants × 3 seeds per size; digits
+    # one pool runs every group once, the chip-aware groups (the longest) first
+    items = kws.work_items(jobs, chip_jobs, [(0, "seven")])
+    assert [k for k, _ in items[:3]] == ["chip-aware network"] * 3 and items[-1] == ("logistic regression", (0, "seven"))
+    nets = [g for k, g in items if k == "network"]
+    assert sorted(id(j) for g in nets for j in g) == sorted(id(j) for j in jobs)
+    fake = [[dict(j, group=i) for j in g] for i, g in enumerate(nets)]
+    assert [{k: v for k, v in r.items() if k != "group"} for r in kws._in_job_order(jobs, nets, fake)] == jobs
 
 
 # -- statistics and task construction -----------------------------------------------------------

@@ -45,6 +45,7 @@ import torch
 from torch import nn
 
 from neurobench.dynapse.routing import CAM_ENTRIES  # per neuron on DYNAP-SE1
+from neurobench.nn.stack import ModelStack
 from neurobench.nn.surrogate import spike
 
 
@@ -195,17 +196,11 @@ class ChipAwareKWS(nn.Module):
         eff = [g_mem * g[k] * w[k] / (leak[k] * pulse) for k in range(2)]
         return eff[0], eff[1], leak_mem, leak[0], leak[1]
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        T, B, _ = x.shape
-        H, p = self.n_hidden, self.p
-        self.steps_per_clip = T * self.substeps
-        w_e, w_i = self.effective_weights()
-        F = self.n_in
-        in_e = torch.einsum("tbf,hf->tbh", x, w_e[:, :F])
-        in_i = torch.einsum("tbf,hf->tbh", x, w_i[:, :F])
-        rec_e, rec_i = w_e[:, F:].t(), w_i[:, F:].t()
-        mm = self._mismatch(B)
-        dev = x.device
+    def _decays(self, batch: int, dev):
+        """Membrane and synaptic decays and efficacy factors of this forward pass: nominal, or
+        per sample and neuron under the mismatch drawn for it (training with ``mismatch_cv``)."""
+        p, H = self.p, self.n_hidden
+        mm = self._mismatch(batch)
         if mm is None:
             e_e = e_i = torch.ones(1, H, device=dev)
             a = p.decay(p.tau_mem_ms).to(dev)
@@ -214,44 +209,99 @@ class ChipAwareKWS(nn.Module):
             e_e, e_i, l_m, l_e, l_i = (t.to(dev) for t in mm)
             a = p.decay(p.tau_mem_ms / l_m).to(dev)
             b_e, b_i = p.decay(p.tau_exc_ms / l_e).to(dev), p.decay(p.tau_inh_ms / l_i).to(dev)
-        q_e = torch.zeros(B, H, device=dev)
-        q_i = torch.zeros(B, H, device=dev)
-        v = torch.zeros(B, H, device=dev)
-        late = torch.zeros(B, H, device=dev)
-        ref = torch.zeros(B, H, device=dev)
-        zero = torch.zeros(B, H, device=dev)
-        spikes = []
-        for t in range(T):
-            for k in range(self.substeps):
-                d_e = late @ rec_e                # recurrent input not yet delivered
-                d_i = late @ rec_i
-                if k == 0:
-                    d_e = d_e + in_e[t]
-                    d_i = d_i + in_i[t]
-                q_e = b_e * q_e + (1 - b_e) * d_e * e_e
-                q_i = b_i * q_i + (1 - b_i) * d_i * e_i
-                v = a * v + q_e - q_i
-                if self.floor:
-                    v = torch.relu(v)
-                v = torch.where(ref > 0, zero, v)
-                s = spike(v - 1.0, p.surrogate)
-                v = v * (1 - s.detach())          # no gradient through the reset
-                if self.same_step_recurrence:
-                    # on the chip a spike reaches its targets within the same step: one round
-                    # of recurrent input, neurons that spiked stay refractory until the step ends
-                    r = (s @ rec_e) * e_e - (s @ rec_i) * e_i
-                    v = torch.relu(v + r) * (1 - s.detach())
-                    late = spike(v - 1.0, p.surrogate) * (1 - s.detach())
-                    v = v * (1 - late.detach())
-                    s = s + late
-                else:
-                    late = s
-                ref = torch.where(s.detach() > 0, torch.full_like(ref, p.refractory_steps),
-                                  torch.clamp(ref - 1, min=0))
-                spikes.append(s)
-        S = torch.stack(spikes)
+        return a, b_e, b_i, e_e, e_i
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        T, B, _ = x.shape
+        self.steps_per_clip = T * self.substeps
+        w_e, w_i = self.effective_weights()
+        F = self.n_in
+        in_e = torch.einsum("tbf,hf->tbh", x, w_e[:, :F])
+        in_i = torch.einsum("tbf,hf->tbh", x, w_i[:, :F])
+        rec_e, rec_i = w_e[:, F:].t(), w_i[:, F:].t()
+        S = dpi_dynamics(in_e, in_i, lambda s: (s @ rec_e, s @ rec_i), self._decays(B, x.device), self.p,
+                         self.substeps, self.floor, self.same_step_recurrence)
         self.last_spikes = S.detach()
         return self.readout(S.mean(dim=0))
+
+
+def dpi_dynamics(in_e: torch.Tensor, in_i: torch.Tensor, recurrent, decays, p: DPIParameters,
+                 substeps: int = 1, floor: bool = True, same_step_recurrence: bool = False) -> torch.Tensor:
+    """Hidden spikes [T·substeps, ..., H] of the chip neurons: input charges in_e, in_i
+    [T, ..., H] (played at the first step of each input bin), ``recurrent(s)`` → the charges
+    (exc, inh) that spikes s [..., H] deliver, ``decays`` = (α, β_e, β_i, efficacy_e,
+    efficacy_i) broadcastable to [..., H]. Element-wise only besides ``recurrent``, so that
+    networks stacked along a leading dimension compute exactly what each computes alone."""
+    a, b_e, b_i, e_e, e_i = decays
+    T = in_e.shape[0]
+    zero = torch.zeros_like(in_e[0])
+    q_e, q_i, v, late, ref = zero, zero, zero, zero, zero
+    refractory = p.refractory_steps > 0              # else no neuron is ever held
+    spikes = []
+    for t in range(T):
+        for k in range(substeps):
+            d_e, d_i = recurrent(late)                # recurrent input not yet delivered
+            if k == 0:
+                d_e = d_e + in_e[t]
+                d_i = d_i + in_i[t]
+            q_e = b_e * q_e + (1 - b_e) * d_e * e_e
+            q_i = b_i * q_i + (1 - b_i) * d_i * e_i
+            v = a * v + q_e - q_i
+            if floor:
+                v = torch.relu(v)
+            if refractory:
+                v = torch.where(ref > 0, zero, v)
+            s = spike(v - 1.0, p.surrogate)
+            v = v * (1 - s.detach())                  # no gradient through the reset
+            if same_step_recurrence:
+                # on the chip a spike reaches its targets within the same step: one round
+                # of recurrent input, neurons that spiked stay refractory until the step ends
+                r_e, r_i = recurrent(s)
+                v = torch.relu(v + (r_e * e_e - r_i * e_i)) * (1 - s.detach())
+                late = spike(v - 1.0, p.surrogate) * (1 - s.detach())
+                v = v * (1 - late.detach())
+                s = s + late
+            else:
+                late = s
+            if refractory:
+                ref = torch.where(s.detach() > 0, torch.full_like(ref, p.refractory_steps),
+                                  torch.clamp(ref - 1, min=0))
+            spikes.append(s)
+    return torch.stack(spikes)
+
+
+class ChipAwareStack(ModelStack):
+    """G chip-aware networks of one size and neuron, each with its own mode, mismatch CV and
+    mismatch generator: ``forward`` on x [T, G, B, F] returns scores [G, B, K]
+    (:mod:`neurobench.nn.stack`), each network's products on the same tensors as alone. (Batching
+    the recurrent products would be 1.6–1.7× faster, but the last-bit differences change single
+    networks' accuracies by up to 0.25 and moved ``on_chip_accuracy_drop`` across its bar.)"""
+
+    def __init__(self, models: list[ChipAwareKWS]):
+        super().__init__(models)
+        self.same("neuron or steps", lambda m: (m.n_in, m.n_hidden, m.p, m.substeps, m.floor,
+                                                          m.same_step_recurrence))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        T, G, B, _ = x.shape
+        m0 = self.members[0]
+        F, H = m0.n_in, m0.n_hidden
+        xs = self.inputs(x)
+        ws = [m.effective_weights() for m in self.members]
+        in_e = torch.stack([torch.einsum("tbf,hf->tbh", xg, w_e[:, :F]) for xg, (w_e, _) in zip(xs, ws)], dim=1)
+        in_i = torch.stack([torch.einsum("tbf,hf->tbh", xg, w_i[:, :F]) for xg, (_, w_i) in zip(xs, ws)], dim=1)
+        rec = [(w_e[:, F:].t(), w_i[:, F:].t()) for w_e, w_i in ws]
+
+        def recurrent(s):                              # per network, as alone
+            return (torch.stack([s[g] @ r_e for g, (r_e, _) in enumerate(rec)]),
+                    torch.stack([s[g] @ r_i for g, (_, r_i) in enumerate(rec)]))
+
+        per = [m._decays(B, x.device) for m in self.members]
+        decays = [torch.stack([d[j].expand(B, H) for d in per]) for j in range(5)]
+        S = dpi_dynamics(in_e, in_i, recurrent, decays, m0.p, m0.substeps, m0.floor, m0.same_step_recurrence)
+        for m in self.members:
+            m.steps_per_clip = T * m.substeps
+        return torch.stack([m.readout(S[:, g].contiguous().mean(dim=0)) for g, m in enumerate(self.members)])
 
 
 def spike_counts(model: ChipAwareKWS, x: torch.Tensor, batch_size: int = 256) -> np.ndarray:

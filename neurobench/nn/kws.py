@@ -12,6 +12,9 @@
 
 - :class:`CNNKWS` — a small 1-D convolutional network over time (two Conv1d + ReLU layers,
   global average pooling, a linear layer), the usual non-recurrent KWS baseline.
+
+:class:`SpikingKWSStack` and :class:`GRUKWSStack` hold G networks of one size as one model
+(:mod:`neurobench.nn.stack`), so that the networks of one size and task train together.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from neurobench.nn.functional import LIFParameters
+from neurobench.nn.functional import LIFParameters, LIFState, lif_step
 from neurobench.nn.modules import LIFReadout, RecurrentLIF
+from neurobench.nn.stack import ModelStack
 
 log = logging.getLogger("neurobench")
 
@@ -82,6 +86,63 @@ class CNNKWS(nn.Module):
         h = x.permute(1, 2, 0)                       # [B, F, T]
         h = torch.relu(self.c2(torch.relu(self.c1(h))))
         return self.out(h.mean(dim=-1))
+
+
+class SpikingKWSStack(ModelStack):
+    """G :class:`SpikingKWS` networks of one size: ``forward`` on x [T, G, B, F] returns [G, B, K],
+    each network's scores exactly as it computes them alone."""
+
+    def __init__(self, models: list[SpikingKWS]):
+        super().__init__(models)
+        self.same("neuron and readout", lambda m: (m.hidden.p, m.readout.alpha))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        ms = self.members
+        p, alpha = ms[0].hidden.p, ms[0].readout.alpha
+        drive = torch.stack([m.hidden.w_in(xg) for m, xg in zip(ms, self.inputs(x))], dim=1)
+        s = torch.zeros_like(drive[0])
+        state = LIFState(s + p.u_reset, s.clone())
+        spikes = []
+        for d_t in drive.unbind(0):
+            rec = torch.stack([m.hidden.w_rec(s[g]) for g, m in enumerate(ms)])
+            s, state = lif_step(d_t + rec, state, p)
+            spikes.append(s)
+        S = torch.stack(spikes)
+        # the leaky readout (LIFReadout) of every network, its time average per network
+        drive = torch.stack([m.readout.w(S[:, g].contiguous()) for g, m in enumerate(ms)], dim=1)
+        y = torch.zeros_like(drive[0])
+        ys = []
+        for d_t in drive.unbind(0):
+            y = alpha * y + d_t
+            ys.append(y)
+        Y = torch.stack(ys)
+        return torch.stack([Y[:, g].contiguous().mean(dim=0) for g in range(len(ms))])
+
+
+class GRUKWSStack(ModelStack):
+    """G :class:`GRUKWS` networks of one size: ``forward`` on x [T, G, B, F] returns [G, B, K].
+    The recurrent products are one batched product and σ, tanh act on the stacked tensors, so a
+    network's scores may differ from its own in the last bit (the products' order of sums; the
+    vectorised and scalar kernels of σ and tanh)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        ms = self.members
+        G = len(ms)
+        gxs = torch.stack([m.w_x(xg) for m, xg in zip(ms, self.inputs(x))], dim=1)
+        h = torch.zeros(G, x.shape[2], ms[0].n_hidden, dtype=x.dtype, device=x.device)
+        w_h = torch.stack([m.w_h.weight.t() for m in ms])
+        b_h = torch.stack([m.w_h.bias for m in ms])[:, None]
+        for gx in gxs.unbind(0):
+            xr, xz, xn = gx.chunk(3, dim=-1)
+            hr, hz, hn = torch.baddbmm(b_h, h, w_h).chunk(3, dim=-1)
+            r = torch.sigmoid(xr + hr)
+            z = torch.sigmoid(xz + hz)
+            n = torch.tanh(xn + r * hn)
+            h = (1 - z) * n + z * h
+        return torch.stack([m.out(h[g]) for g, m in enumerate(ms)])
+
+
+STACKS = {"snn": SpikingKWSStack, "gru": GRUKWSStack}
 
 
 def build_model(kind: str, n_in: int, n_hidden: int, n_classes: int, lif: LIFParameters | None = None,

@@ -44,6 +44,18 @@ and a 1-D CNN, on the (non-spiking) filterbank energies. (f) the chip-aware netw
 words, and the 11 digits. Every model is trained for each of ``seeds``; tables give the mean and
 the 95 % t-interval over seeds. Costs per sample on the test set: NeuroBench synaptic operations
 (effective ACs, effective MACs, dense), activation sparsity, footprint.
+
+Training: the recurrent networks of one kind, size and task (its seeds, and for (f) its three
+variants) are trained as one stacked model (:mod:`neurobench.nn.stack`): each keeps its own
+initialisation, training set, seeded data order and mismatch draws. The spiking networks' products
+run on the same tensors as alone, so each is, to the last bit, the network it would be if trained
+alone; the GRU stacks batch their recurrent products and match their one-by-one training up to
+the last bits of those sums (the GRU rows are context: no claim rests on their accuracy).
+Training these networks is chaotic: a last-bit change moves single seeds by up to 0.25 of
+balanced accuracy (seen in development on the LIF and chip-aware networks), so the per-seed
+numbers are one draw of that noise. ``workers`` processes share the work: the front end's
+clips, then the logistic regressions, the training groups and the bias fit (longest first), then
+the on-chip runs. ``tables/timing`` gives each stage's wall time and CPU time.
 """
 
 from __future__ import annotations
@@ -113,6 +125,34 @@ def balanced_accuracy(y_true, y_pred) -> float:
     return float(np.mean([np.mean(y_pred[y_true == k] == k) for k in np.unique(y_true)]))
 
 
+class StageTimes:
+    """Wall time and CPU time of the study's stages; CPU time counts this process and its worker
+    processes (those of a stage's pool are joined when it ends), so that a stage's cost can be
+    read on a shared machine."""
+
+    def __init__(self):
+        self.rows: list[dict] = []
+        self._t0 = (0.0, 0.0)
+
+    @staticmethod
+    def _cpu() -> float:
+        import resource
+
+        me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+    def start(self):
+        self._t0 = (time.perf_counter(), self._cpu())
+
+    def stop(self, stage: str):
+        wall, cpu = time.perf_counter() - self._t0[0], self._cpu() - self._t0[1]
+        self.rows.append(dict(stage=stage, wall_s=wall, cpu_s=cpu))
+        log.info("kws: %s in %.1f s (%.1f s CPU)", stage, wall, cpu)
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows)
+
+
 # -- data -------------------------------------------------------------------------------------
 def load_dataset(p: dict, corpus_dir) -> SpeechCorpus:
     """The synthetic corpus, or the real dataset named by ``dataset``/``data_path``."""
@@ -156,27 +196,39 @@ def span_bins(x: np.ndarray, voiced: np.ndarray, n_bins: int, mean: bool) -> np.
     return out.reshape(N, n_bins * F)
 
 
-def front_end(c: SpeechCorpus, p: dict) -> dict:
-    """Formant tracks and spikes, encoder outputs, filterbank energies and spikes."""
+def front_end(c: SpeechCorpus, p: dict, workers: int = 1) -> dict:
+    """Formant tracks and spikes, encoder outputs, filterbank energies and spikes. Every clip is
+    processed on its own, so the clips are shared among ``workers`` processes."""
+    parts = run_parallel(dict(audio=c.audio, sample_rate=c.sample_rate, params=p, device="cpu"),
+                         [("front end", idx) for idx in np.array_split(np.arange(len(c.meta)), workers)],
+                         workers, "kws front end")
+    f = {k: np.concatenate([q[k] for q in parts]) for k in parts[0] if k not in ("pairs", "lr_features")}
+    f["pairs"] = parts[0]["pairs"]
+    f["lr_features"] = {name: np.concatenate([q["lr_features"][name] for q in parts])
+                        for name in parts[0]["lr_features"]}
+    log.info("kws: front end of %d clips: %.1f formant spikes/clip, %d TDE and %d E–I neurons",
+             len(c.meta), f["formant_spikes"].sum((1, 2)).mean(), len(f["pairs"]), len(f["pairs"]))
+    return f
+
+
+def _front_end_part(idx: np.ndarray) -> dict:
+    """The front end of the clips ``idx`` (worker process; audio in the module global)."""
+    p, rate = _DATA["params"], _DATA["sample_rate"]
+    audio = _DATA["audio"][idx]
     fe = p["frontend"]
     hop_s = fe["hop_ms"] * 1e-3
-    t0 = time.perf_counter()
     tracks, voiced = frontend.formant_tracks(
-        c.audio, c.sample_rate, frame_ms=fe["frame_ms"], hop_ms=fe["hop_ms"], lpc_order=fe["lpc_order"],
+        audio, rate, frame_ms=fe["frame_ms"], hop_ms=fe["hop_ms"], lpc_order=fe["lpc_order"],
         max_formant_hz=fe["max_formant_hz"], silence_db=fe["silence_db"], median_frames=fe["median_frames"])
     log2f = np.log2(tracks)
     duration = tracks.shape[1] * hop_s
     f_spikes = frontend.spike_raster(log2f, fe["formant_delta_octaves"], hop_s,
                                      p["encoder_dt_ms"] * 1e-3, duration, binary=False)
-    log.info("kws: formants and formant spikes of %d clips in %.1f s (%.1f spikes/clip)",
-             len(c.meta), time.perf_counter() - t0, f_spikes.sum((1, 2)).mean())
     n_f = tracks.shape[2]
     pairs = te.channel_pairs(2 * n_f, [list(range(n_f)), list(range(n_f, 2 * n_f))])
-    t0 = time.perf_counter()
     tde_out = te.tde(f_spikes, pairs, te.TDEParameters(**p["tde"]), p["encoder_dt_ms"])
     ei_out = te.disynaptic(f_spikes, pairs, te.DisynapticParameters(**p["disynaptic"]), p["encoder_dt_ms"])
-    log.info("kws: %d TDE and %d E–I neurons in %.1f s", len(pairs), len(pairs), time.perf_counter() - t0)
-    cg = frontend.cochleagram(c.audio, c.sample_rate, n_channels=fe["cochlea_channels"],
+    cg = frontend.cochleagram(audio, rate, n_channels=fe["cochlea_channels"],
                               f_min_hz=fe["f_min_hz"], f_max_hz=fe["f_max_hz"],
                               frame_ms=fe["frame_ms"], hop_ms=fe["hop_ms"])
     c_spikes = frontend.spike_raster(cg, fe["cochlea_delta_db"], hop_s, p["snn_dt_ms"] * 1e-3, duration)
@@ -204,26 +256,34 @@ def binary_indices(words: np.ndarray, split: np.ndarray, keyword: str, rest: np.
 
 
 # -- (a)(b)(c): encoders + logistic regression -------------------------------------------------
-def logistic_regression_study(feats: dict, meta: pd.DataFrame, p: dict, seeds) -> pd.DataFrame:
+def lr_tasks(meta: pd.DataFrame, seeds) -> list[tuple[int, str]]:
+    """(seed, keyword) of every binary digit-vs-rest logistic regression."""
+    words = set(meta.word)
+    return [(seed, kw) for seed in seeds for kw in TIDIGITS_WORDS if kw in words]
+
+
+def _lr_task(task: tuple[int, str]) -> list[dict]:
+    """Logistic regression on each feature set for one seed and keyword (worker process; the
+    features, words and splits in the module global)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    words, split = meta.word.to_numpy(), meta.split.to_numpy()
+    seed, kw = task
+    p, words, split = _DATA["params"], _DATA["words"], _DATA["split"]
+    threadpool_limits(limits=1)
     digits = [w for w in TIDIGITS_WORDS if w in set(words)]
+    idx = binary_indices(words, split, kw, np.array(digits), np.random.default_rng([seed, digits.index(kw)]))
+    tr, ts = idx["train"], idx["test"]
     rows = []
-    for seed in seeds:
-        for kw in digits:
-            idx = binary_indices(words, split, kw, np.array(digits), np.random.default_rng([seed, digits.index(kw)]))
-            tr, ts = idx["train"], idx["test"]
-            for name, X in feats.items():
-                clf = make_pipeline(StandardScaler(), LogisticRegression(C=p["lr_C"], max_iter=p["lr_max_iter"]))
-                y = (words == kw).astype(int)
-                clf.fit(X[tr], y[tr])
-                rows.append(dict(features=name, keyword=kw, seed=seed, n_features=X.shape[1],
-                                 train_accuracy=balanced_accuracy(y[tr], clf.predict(X[tr])),
-                                 test_accuracy=balanced_accuracy(y[ts], clf.predict(X[ts]))))
-    return pd.DataFrame(rows)
+    for name, X in _DATA["lr_features"].items():
+        clf = make_pipeline(StandardScaler(), LogisticRegression(C=p["lr_C"], max_iter=p["lr_max_iter"]))
+        y = (words == kw).astype(int)
+        clf.fit(X[tr], y[tr])
+        rows.append(dict(features=name, keyword=kw, seed=seed, n_features=X.shape[1],
+                         train_accuracy=balanced_accuracy(y[tr], clf.predict(X[tr])),
+                         test_accuracy=balanced_accuracy(y[ts], clf.predict(X[ts]))))
+    return rows
 
 
 # -- (d)(e): trained networks ---------------------------------------------------------------
@@ -235,47 +295,73 @@ def _set_data(data):
     _DATA.update(data)
 
 
-def _job_inputs(job: dict, key: str):
-    """One thread in this worker; the job's time-major inputs on its device and its split."""
+def _inputs(key: str, device: str):
+    """One thread in this worker; the time-major inputs [T, N, F] of every clip on ``device``."""
     import torch
 
     torch.set_num_threads(1)
     threadpool_limits(limits=1)
-    x = torch.as_tensor(_DATA[key]).permute(1, 0, 2).contiguous().to(_DATA["device"])
-    return x, _DATA[job["task"]][job["seed"]]
+    return torch.as_tensor(_DATA[key]).permute(1, 0, 2).contiguous().to(device)
 
 
-def _train_job(job: dict) -> dict:
-    """Train one model (runs in a worker process; data in the module global)."""
+def _fit(jobs: list[dict], models: list, x, y, splits, *, epochs: int, lr: float, stack=None) -> None:
+    """Train the models of ``jobs`` on their training sets: as one stacked model (``stack``, a
+    class of :mod:`neurobench.nn` holding networks of one size) or, without one, one by one."""
+    from neurobench.nn.kws import train_classifier
+    from neurobench.nn.stack import train_stacked
+
+    p = _DATA["params"]
+    if stack is not None and len(models) > 1:
+        train_stacked(stack(models).to(x.device), x, y, [tr for tr, _, _ in splits], epochs=epochs, lr=lr,
+                      batch_size=p["batch_size"], seeds=[j["seed"] for j in jobs])
+        return
+    for model, job, (tr, _, _) in zip(models, jobs, splits):
+        train_classifier(model, x[:, tr], y[tr], epochs=epochs, lr=lr, batch_size=p["batch_size"],
+                         seed=job["seed"])
+
+
+def _train_job(jobs: list[dict]) -> list[dict]:
+    """Train the models of one group (:func:`training_groups`; runs in a worker process, data in
+    the module global) and score each on its test set."""
     import torch
 
     from neurobench.metrics.synops import SynapticOperations, activation_sparsity, footprint_bytes
     from neurobench.nn import LIFParameters
-    from neurobench.nn.kws import build_model, predict, train_classifier
+    from neurobench.nn.kws import STACKS, build_model, predict
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     p, device = _DATA["params"], _DATA["device"]
-    xt, (tr, ts, y) = _job_inputs(job, "spikes" if job["kind"] == "snn" else "energies")
+    kind, task = jobs[0]["kind"], jobs[0]["task"]
+    xt = _inputs("spikes" if kind == "snn" else "energies", device)
+    splits = [_DATA[j["task"]][j["seed"]] for j in jobs]
+    y = splits[0][2]                                  # labels of every clip (one per task)
     yt = torch.as_tensor(y, dtype=torch.long, device=device)
-    torch.manual_seed(job["seed"])
     lif = LIFParameters(alpha=p["lif_alpha"], beta=1.0, surrogate="atan")
-    model = build_model(job["kind"], xt.shape[2], job["n_hidden"], int(y.max()) + 1, lif,
-                        p["readout_alpha"]).to(device)
-    epochs = p["epochs_binary"] if job["task"] == "binary" else p["epochs_digits"]
-    train_classifier(model, xt[:, tr], yt[tr], epochs=epochs, lr=p["lr"], batch_size=p["batch_size"],
-                     seed=job["seed"])
-    pred_tr = predict(model, xt[:, tr])
-    with SynapticOperations(model) as ops:
-        pred = predict(model, xt[:, ts], batch_size=len(ts))
-    res = dict(job, train_accuracy=balanced_accuracy(y[tr], pred_tr),
-               test_accuracy=balanced_accuracy(y[ts], pred), footprint_bytes=footprint_bytes(model),
-               **ops.result(len(ts)).as_dict(), wall_s=time.perf_counter() - t0,
-               y_test=y[ts], pred_test=pred)
-    if job["kind"] == "snn":
-        res["activation_sparsity"] = activation_sparsity(model.last_spikes)
-        res["spikes_per_sample"] = float(model.last_spikes.sum() / len(ts))
-        res["state_dict"] = {k: v.cpu().numpy() for k, v in model.state_dict().items()}
-    return res
+    models = []
+    for job in jobs:
+        torch.manual_seed(job["seed"])
+        models.append(build_model(kind, xt.shape[2], job["n_hidden"], int(y.max()) + 1, lif,
+                                  p["readout_alpha"]).to(device))
+    _fit(jobs, models, xt, yt, splits, epochs=p["epochs_binary"] if task == "binary" else p["epochs_digits"],
+         lr=p["lr"], stack=STACKS.get(kind))
+    # the group's training time, shared equally among its networks
+    train_s, train_cpu = (time.perf_counter() - t0) / len(jobs), (time.process_time() - c0) / len(jobs)
+    out = []
+    for job, model, (tr, ts, _) in zip(jobs, models, splits):
+        t1, c1 = time.perf_counter(), time.process_time()
+        pred_tr = predict(model, xt[:, tr])
+        with SynapticOperations(model) as ops:
+            pred = predict(model, xt[:, ts], batch_size=len(ts))
+        res = dict(job, train_accuracy=balanced_accuracy(y[tr], pred_tr),
+                   test_accuracy=balanced_accuracy(y[ts], pred), footprint_bytes=footprint_bytes(model),
+                   **ops.result(len(ts)).as_dict(), wall_s=train_s + time.perf_counter() - t1,
+                   cpu_s=train_cpu + time.process_time() - c1, y_test=y[ts], pred_test=pred)
+        if kind == "snn":
+            res["activation_sparsity"] = activation_sparsity(model.last_spikes)
+            res["spikes_per_sample"] = float(model.last_spikes.sum() / len(ts))
+            res["state_dict"] = {k: v.cpu().numpy() for k, v in model.state_dict().items()}
+        out.append(res)
+    return out
 
 
 def training_jobs(p: dict) -> list[dict]:
@@ -298,18 +384,62 @@ def training_jobs(p: dict) -> list[dict]:
     return out
 
 
-def run_training(data: dict, jobs: list[dict], workers: int, train=None) -> list[dict]:
-    """Run ``train`` (default :func:`_train_job`) on every job, in ``workers`` processes on a CPU."""
+STACKED = ("snn", "gru", "dpi")   # model kinds whose networks of one size train as one stacked model
+
+
+def training_groups(jobs: list[dict]) -> list[list[dict]]:
+    """The jobs that train together: the recurrent networks (LIF, GRU, chip-aware) of one kind,
+    size and task form one group (one stacked model; seeds and variants are its networks); a CNN
+    trains alone. Groups in the order of their first job."""
+    groups: dict = {}
+    for j in jobs:
+        key = (j["kind"], j["n_hidden"], j["task"]) if j["kind"] in STACKED else tuple(sorted(j.items()))
+        groups.setdefault(key, []).append(j)
+    return list(groups.values())
+
+
+def work_items(jobs: list[dict], chip: list[dict], lr: list) -> list[tuple[str, object]]:
+    """The work of stages (a)–(f) for one pool, roughly the longest first so that neither process
+    idles at the end: the chip-aware groups (9 networks of 100 epochs; larger first), the GRU
+    groups (twice the time steps of the LIF networks), the LIF groups (the digits task, 5× the
+    clips, first; larger first), the CNNs, the bias fit, then the short logistic regressions."""
+    order = {"gru": 0, "snn": 1, "cnn": 2}
+    nets = sorted(training_groups(jobs), key=lambda g: (order[g[0]["kind"]], g[0]["task"] != "digits",
+                                                        -g[0]["n_hidden"]))
+    chips = sorted(training_groups(chip), key=lambda g: (-len(g), -g[0]["n_hidden"]))
+    return ([("chip-aware network", g) for g in chips] + [("network", g) for g in nets]
+            + [("bias fit", None)] + [("logistic regression", t) for t in lr])
+
+
+def _in_job_order(jobs: list[dict], groups: list[list[dict]], results: list[list[dict]]) -> list[dict]:
+    """One result per job, in the order of ``jobs``, from the results of their groups."""
+    by_job = {id(j): r for g, rs in zip(groups, results) for j, r in zip(g, rs)}
+    return [by_job[id(j)] for j in jobs]
+
+
+WORK = {"front end": "_front_end_part", "logistic regression": "_lr_task", "network": "_train_job",
+        "chip-aware network": "_train_chip_job", "bias fit": "_bias_fit", "on chip": "_board_run"}
+
+
+def _work(item: tuple[str, object]):
+    kind, arg = item
+    return globals()[WORK[kind]](arg)
+
+
+def run_parallel(data: dict, items: list[tuple[str, object]], workers: int, desc: str) -> list:
+    """Run the study's work items (kind, argument) in ``workers`` processes forked after ``data``
+    is in the module global (one item at a time per process, in the order given: the longest
+    first keeps both processes busy to the end), or here with one worker or on a GPU. Returns
+    the results in the order of ``items``."""
     from tqdm.auto import tqdm
 
-    train = train or _train_job
     _set_data(data)
-    if workers <= 1 or data["device"] != "cpu":
-        return [train(j) for j in tqdm(jobs, desc="kws training", mininterval=2.0)]
+    if workers <= 1 or data["device"] != "cpu" or len(items) <= 1:
+        return [_work(i) for i in tqdm(items, desc=desc, mininterval=2.0)]
     import multiprocessing as mp
 
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-        return list(tqdm(pool.map(train, jobs), total=len(jobs), desc="kws training", mininterval=2.0))
+    with ProcessPoolExecutor(min(workers, len(items)), mp_context=mp.get_context("fork")) as pool:
+        return list(tqdm(pool.map(_work, items), total=len(items), desc=desc, mininterval=2.0))
 
 
 def task_data(meta: pd.DataFrame, p: dict) -> dict:
@@ -345,12 +475,12 @@ def run(params: dict, outdir: Path, corpus_dir=None) -> None:
     seeds = list(p["seeds"])
     torch.set_num_threads(1)
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    timing = {}
+    timing = StageTimes()
     # One BLAS/OpenMP thread: the matrices are small, and spinning BLAS threads on a busy
     # machine made the logistic regressions 50× slower; the training runs in worker processes.
     with threadpool_limits(limits=1), StudyWriter(outdir, params, seed=p["seed"],
                                                           claims=declared_claims(p)) as out:
-        t0 = time.perf_counter()
+        timing.start()
         c = load_dataset(p, corpus_dir)
         meta = c.meta
         summary = meta.groupby("split").agg(clips=("word", "size"), speakers=("speaker", "nunique"),
@@ -360,13 +490,25 @@ def run(params: dict, outdir: Path, corpus_dir=None) -> None:
         out.claim(claim_at_most("speaker_split", "no speaker has clips in both training and test set",
                                 "speakers in both splits", 0, len(overlap), unit="speakers",
                                 source="the corpus's speaker split (held-out speakers)"))
-        f = front_end(c, p)
-        timing["front end"] = time.perf_counter() - t0
+        f = front_end(c, p, p["workers"])
+        timing.stop("front end")
 
-        # (a)(b)(c)
-        t0 = time.perf_counter()
-        lr = logistic_regression_study(f["lr_features"], meta, p, seeds)
-        timing["logistic regression (a)(b)(c)"] = time.perf_counter() - t0
+        # (a)–(f): the logistic regressions and every network, in one pool of worker processes
+        timing.start()
+        energies = f["cochleagram"]
+        energies = (energies - energies.mean()) / energies.std()
+        data = dict(params=p, device=device, spikes=f["cochlea_spikes"],
+                    energies=energies.astype(np.float32), lr_features=f["lr_features"],
+                    words=meta.word.to_numpy(), split=meta.split.to_numpy(), **task_data(meta, p))
+        jobs, chip = training_jobs(p), chip_jobs(p)
+        items = work_items(jobs, chip, lr_tasks(meta, seeds))
+        log.info("kws: %d logistic regressions, %d networks and %d chip-aware networks (%d work items) on %s "
+                 "with %d worker(s)", len(lr_tasks(meta, seeds)), len(jobs), len(chip), len(items), device,
+                 p["workers"])
+        done = run_parallel(data, items, p["workers"], "kws training")
+        timing.stop("logistic regressions and training (a)–(f)")
+        by_kind = {k: [r for (kind, _), r in zip(items, done) if kind == k] for k in WORK}
+        lr = pd.DataFrame([row for rows in by_kind["logistic regression"] for row in rows])
         out.table(lr, "encoders_lr_runs")
         lr_summary = _lr_summary(lr)
         out.table(lr_summary, "encoders_lr", latex=True,
@@ -375,15 +517,7 @@ def run(params: dict, outdir: Path, corpus_dir=None) -> None:
         _lr_claims(out, lr)
 
         # (d)(e)
-        t0 = time.perf_counter()
-        energies = f["cochleagram"]
-        energies = (energies - energies.mean()) / energies.std()
-        data = dict(params=p, device=device, spikes=f["cochlea_spikes"],
-                    energies=energies.astype(np.float32), **task_data(meta, p))
-        jobs = training_jobs(p)
-        log.info("kws: %d training runs on %s with %d worker(s)", len(jobs), device, p["workers"])
-        results = run_training(data, jobs, p["workers"])
-        timing["training (d)(e)"] = time.perf_counter() - t0
+        results = _in_job_order(jobs, [g for kind, g in items if kind == "network"], by_kind["network"])
         runs = pd.DataFrame([{k: v for k, v in r.items() if k not in ("y_test", "pred_test", "state_dict")}
                              for r in results])
         runs.insert(0, "model", [model_name(r) for r in results])
@@ -397,18 +531,18 @@ def run(params: dict, outdir: Path, corpus_dir=None) -> None:
         conf = _confusions(out, results, p, data["digit_names"])
 
         # (f) chip-aware networks, biases, held-out emulated chips
-        t0 = time.perf_counter()
-        jobs = chip_jobs(p)
-        log.info("kws: %d chip-aware training runs with %d worker(s)", len(jobs), p["workers"])
-        chip_results = run_training(dict(data, device="cpu"), jobs, p["workers"], _train_chip_job)
-        timing["chip-aware training (f)"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        on_chip = _on_chip(out, p, chip_results, data)
-        timing["bias fit on the emulator"] = on_chip["fit_s"]
-        timing["on-chip runs (emulator)"] = time.perf_counter() - t0 - on_chip["fit_s"]
+        chip_results = _in_job_order(chip, [g for kind, g in items if kind == "chip-aware network"],
+                                     by_kind["chip-aware network"])
+        fit = by_kind["bias fit"][0]
+        timing.rows.append(dict(stage="bias fit on the emulator (one worker, beside the training)",
+                                wall_s=fit["wall_s"], cpu_s=fit["cpu_s"]))
+        timing.start()
+        on_chip = _on_chip(out, p, chip_results, data, fit["fit"])
+        timing.stop("on-chip runs (emulator)")
         nums = _chip_tables(out, p, chip_results, on_chip, runs)
         _chip_claims(out, p, nums, on_chip, chip_results)
-        out.table(pd.DataFrame({"stage": list(timing), "wall_s": list(timing.values())}), "timing")
+        out.table(timing.table(), "timing", caption="Wall time and CPU time (this process and its "
+                  "worker processes) per stage; the machine may be shared")
         _figures(out, c, f, lr_summary, sweep, conf, p)
         _chip_figure(out, p, nums)
 
@@ -555,54 +689,105 @@ def chip_jobs(p: dict) -> list[dict]:
     return jobs
 
 
-def _train_chip_job(job: dict) -> dict:
-    """Train one chip-aware network (worker process; data in the module global)."""
+def _train_chip_job(jobs: list[dict]) -> list[dict]:
+    """Train one group of chip-aware networks (one size and task; worker process, data in the
+    module global) as one stacked model and score each on its test set."""
     import torch
 
-    from neurobench.nn.chip_aware import ChipAwareKWS
-    from neurobench.nn.kws import predict, train_classifier
+    from neurobench.nn.chip_aware import ChipAwareKWS, ChipAwareStack
+    from neurobench.nn.kws import predict
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     p = _DATA["params"]
     c = p["chip"]
-    x, (tr, ts, y) = _job_inputs(job, "spikes")
+    x = _inputs("spikes", "cpu")                      # the chip-aware networks train on the CPU
+    splits = [_DATA[j["task"]][j["seed"]] for j in jobs]
+    y = splits[0][2]
     yt = torch.as_tensor(y, dtype=torch.long)
     dpi, substeps = dpi_parameters(p)
-    torch.manual_seed(job["seed"])
-    model = ChipAwareKWS(x.shape[2], job["n_hidden"], int(y.max()) + 1, dpi, substeps=substeps,
-                         mode="float" if job["variant"] == "float" else "chip",
-                         mismatch_cv=c["mismatch_cv"] if job["variant"] == ON_CHIP else 0.0,
-                         seed=job["seed"], init_base=c["init_base_weight"], init_std=c["init_weight_std"])
-    model.same_step_recurrence = c["same_step_recurrence"]
-    epochs = c["epochs"] if job["task"] == "binary" else p["epochs_digits"]
-    train_classifier(model, x[:, tr], yt[tr], epochs=epochs, lr=c["lr"], batch_size=p["batch_size"],
-                     seed=job["seed"])
-    pred_tr = predict(model, x[:, tr])
-    pred = predict(model, x[:, ts])
-    res = dict(job, train_accuracy=balanced_accuracy(y[tr], pred_tr), test_accuracy=balanced_accuracy(y[ts], pred),
-               spikes_per_sample=float(model.last_spikes.sum() / len(ts)), wall_s=time.perf_counter() - t0)
-    if model.mode == "chip":
-        res["net"] = model.chip_network()
-        net = res["net"]
-        res["cam_entries"] = int(((net["m_exc_in"] + net["m_inh_in"]).sum(1)
-                                  + (net["m_exc_rec"] + net["m_inh_rec"]).sum(1)).max())
-    return res
+    models = []
+    for job in jobs:
+        torch.manual_seed(job["seed"])
+        model = ChipAwareKWS(x.shape[2], job["n_hidden"], int(y.max()) + 1, dpi, substeps=substeps,
+                             mode="float" if job["variant"] == "float" else "chip",
+                             mismatch_cv=c["mismatch_cv"] if job["variant"] == ON_CHIP else 0.0,
+                             seed=job["seed"], init_base=c["init_base_weight"], init_std=c["init_weight_std"])
+        model.same_step_recurrence = c["same_step_recurrence"]
+        models.append(model)
+    _fit(jobs, models, x, yt, splits, epochs=c["epochs"] if jobs[0]["task"] == "binary" else p["epochs_digits"],
+         lr=c["lr"], stack=ChipAwareStack)
+    # the group's training time, shared equally among its networks
+    train_s, train_cpu = (time.perf_counter() - t0) / len(jobs), (time.process_time() - c0) / len(jobs)
+    out = []
+    for job, model, (tr, ts, _) in zip(jobs, models, splits):
+        t1, c1 = time.perf_counter(), time.process_time()
+        pred_tr = predict(model, x[:, tr])
+        pred = predict(model, x[:, ts])
+        res = dict(job, train_accuracy=balanced_accuracy(y[tr], pred_tr),
+                   test_accuracy=balanced_accuracy(y[ts], pred),
+                   spikes_per_sample=float(model.last_spikes.sum() / len(ts)),
+                   wall_s=train_s + time.perf_counter() - t1, cpu_s=train_cpu + time.process_time() - c1)
+        if model.mode == "chip":
+            res["net"] = model.chip_network()
+            net = res["net"]
+            res["cam_entries"] = int(((net["m_exc_in"] + net["m_inh_in"]).sum(1)
+                                      + (net["m_exc_rec"] + net["m_inh_rec"]).sum(1)).max())
+        out.append(res)
+    return out
 
 
-def _on_chip(out, p: dict, chip_results: list[dict], data: dict) -> dict:
-    """Fit the biases, write the bias file and the CAM table, run every chip-aware network's test
-    set on the held-out chips; returns the per-chip runs and timings."""
-    from neurobench.dynapse import Board, MismatchConfig
-    from neurobench.dynapse.mapping import FitSettings, fit_core, network_biases, run_on_board
+def _board_run(work: tuple[int, int]) -> tuple[list[dict], float]:
+    """Play the test set of one chip-aware network (index into the module global's
+    ``chip_results``) on the chips of one held-out board (worker process); returns one row per
+    chip and the wall time of the emulator run."""
+    from neurobench.dynapse.mapping import network_biases, run_on_board
 
+    i, board_seed = work
+    p, r = _DATA["params"], _DATA["chip_results"][i]
+    c = p["chip"]
+    threadpool_limits(limits=1)
+    bs_r, _ = network_biases(_DATA["fit"], r["net"])
+    _, ts, y = _DATA[r["task"]][r["seed"]]
+    t1 = time.perf_counter()
+    res = run_on_board(r["net"], bs_r, _DATA["spikes"][ts], p["snn_dt_ms"] * 1e-3, board_seed,
+                       n_chips=c["chips_per_board"], gap_s=c["gap_ms"] * 1e-3, dt_us=c["dt_us"])
+    wall = time.perf_counter() - t1
+    scores = res["counts"] @ r["net"]["readout_w"].T + r["net"]["readout_b"]
+    rows = [dict(task=r["task"], variant=r["variant"], n_hidden=r["n_hidden"], seed=r["seed"],
+                 board_seed=board_seed, chip=chip, chip_id=f"{board_seed}.{chip}",
+                 test_accuracy=balanced_accuracy(y[ts], scores[chip].argmax(-1)),
+                 model_accuracy=r["test_accuracy"], test_clips=len(ts),
+                 spikes_per_inference=float(res["counts"][chip].sum() / len(ts)),
+                 synaptic_events_per_inference=float(res["synaptic_events"][chip].mean()),
+                 input_events_per_inference=float(res["input_events"].mean()),
+                 cam_usage=res["cam_usage"], rounds=res["rounds"], chip_time_s=res["board_s"])
+            for chip in range(c["chips_per_board"])]
+    return rows, wall
+
+
+def _bias_fit(_=None) -> dict:
+    """Fit the hidden core's biases against the emulator's measured responses (worker process;
+    it needs the chip neuron's parameters only, so it runs beside the training)."""
+    from neurobench.dynapse.mapping import FitSettings, fit_core
+
+    p = _DATA["params"]
     c = p["chip"]
     dpi, _ = dpi_parameters(p)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     fit = fit_core(dpi.tau_mem_ms * 1e-3, dpi.tau_exc_ms * 1e-3, dpi.tau_inh_ms * 1e-3, c["refractory_ms"] * 1e-3,
                    FitSettings(membrane_gain_A=c["membrane_gain_pA"] * 1e-12, syn_gain=c["syn_gain"],
                                calibration_multiplicity=c["calibration_multiplicity"],
                                iterations=c["fit_iterations"], dt_us=c["dt_us"]))
-    fit_s = time.perf_counter() - t0
+    return dict(fit=fit, wall_s=time.perf_counter() - t0, cpu_s=time.process_time() - cpu0)
+
+
+def _on_chip(out, p: dict, chip_results: list[dict], data: dict, fit) -> dict:
+    """Write the bias file (biases fitted by :func:`_bias_fit`) and the CAM table, run every
+    chip-aware network's test set on the held-out chips; returns the per-chip runs and timings."""
+    from neurobench.dynapse import Board, MismatchConfig
+    from neurobench.dynapse.mapping import network_biases
+
+    c = p["chip"]
     main = [r for r in chip_results if r["variant"] == ON_CHIP and r["n_hidden"] == p["n_hidden"]
             and r["task"] == "binary"]
     bs, rows = network_biases(fit, main[0]["net"])
@@ -619,29 +804,23 @@ def _on_chip(out, p: dict, chip_results: list[dict], data: dict) -> dict:
         cam += [dict(post_neuron=int(i), pre=f"{pre} {int(j)}", synapse=syn, multiplicity=int(net[key][i, j]))
                 for i, j in zip(post_i, pre_j)]
     out.table(pd.DataFrame(cam), "on_chip_network")
+    work = [(i, board_seed) for i, r in enumerate(chip_results)
+            if not (r["variant"] == "float" or (r["variant"] == "chip" and r["n_hidden"] != p["n_hidden"]))
+            for board_seed in c["chip_seeds"]]
+    # the runs are independent: one board per worker process, each on one core; the longest
+    # (most test clips) first, so that neither process idles at the end
+    clips = [len(data[chip_results[i]["task"]][chip_results[i]["seed"]][1]) for i, _ in work]
+    order = sorted(range(len(work)), key=lambda k: -clips[k])
+    ran = run_parallel(dict(data, params=p, device="cpu", fit=fit, chip_results=chip_results),
+                       [("on chip", work[k]) for k in order], p["workers"], "kws on chip")
+    done = [ran[order.index(k)] for k in range(len(work))]
     rows, walls = [], {}
-    for r in chip_results:
-        if r["variant"] == "float" or (r["variant"] == "chip" and r["n_hidden"] != p["n_hidden"]):
-            continue
-        bs_r, _ = network_biases(fit, r["net"])
-        _, ts, y = data[r["task"]][r["seed"]]
-        t1 = time.perf_counter()
-        for board_seed in c["chip_seeds"]:
-            res = run_on_board(r["net"], bs_r, data["spikes"][ts], p["snn_dt_ms"] * 1e-3, board_seed,
-                               n_chips=c["chips_per_board"], gap_s=c["gap_ms"] * 1e-3, dt_us=c["dt_us"])
-            scores = res["counts"] @ r["net"]["readout_w"].T + r["net"]["readout_b"]
-            for chip in range(c["chips_per_board"]):
-                rows.append(dict(task=r["task"], variant=r["variant"], n_hidden=r["n_hidden"], seed=r["seed"],
-                                 board_seed=board_seed, chip=chip, chip_id=f"{board_seed}.{chip}",
-                                 test_accuracy=balanced_accuracy(y[ts], scores[chip].argmax(-1)),
-                                 model_accuracy=r["test_accuracy"], test_clips=len(ts),
-                                 spikes_per_inference=float(res["counts"][chip].sum() / len(ts)),
-                                 synaptic_events_per_inference=float(res["synaptic_events"][chip].mean()),
-                                 input_events_per_inference=float(res["input_events"].mean()),
-                                 cam_usage=res["cam_usage"], rounds=res["rounds"], chip_time_s=res["board_s"]))
+    for (i, _), (run_rows, wall) in zip(work, done):
+        r = chip_results[i]
+        rows += run_rows
         key = (r["task"], r["variant"], r["n_hidden"])
-        walls[key] = walls.get(key, 0.0) + time.perf_counter() - t1
-    return dict(runs=pd.DataFrame(rows), walls=walls, fit_s=fit_s, biases=bs)
+        walls[key] = walls.get(key, 0.0) + wall
+    return dict(runs=pd.DataFrame(rows), walls=walls, biases=bs)
 
 
 def _chip_tables(out, p: dict, chip_results: list[dict], on_chip: dict, runs: pd.DataFrame) -> dict:
