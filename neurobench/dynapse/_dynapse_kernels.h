@@ -350,17 +350,24 @@ static inline __attribute__((always_inline)) void dyn_v_stage2(ptrdiff_t i, cons
                               _mm256_mul_pd(_mm256_mul_pd(im2, im), f3));
 }
 
-static inline __attribute__((always_inline)) void dyn_v_stage3(ptrdiff_t i, const dyn_vconst *C,
-        double *restrict imem, double *restrict ref_rem, int64_t *restrict flag,
-        double *restrict sv, const dyn_vs2 *in, int *n_hold, int *n_ok, int64_t *restrict list,
-        int64_t *nl)
+/* dyn_step_error, four lanes: the same operations in the same order. */
+static inline __m256d dyn_step_error_v(__m256d F, __m256d J, __m256d Fyy, __m256d Fyyy)
 {
-    const __m256d one = V_SET(1.0);
-    __m256d im = _mm256_loadu_pd(imem + i), rr = _mm256_loadu_pd(ref_rem + i);
-    __m256d F = in->F, J = in->J, Fyy = in->Fyy, Fyyy = in->Fyyy;
-    /* the step (dyn_step, dyn_phi1_series, dyn_exp_series) */
-    const __m256d dt = C->dt, lim = V_SET(50.0), dom = V_SET(0.05);
-    __m256d z = _mm256_mul_pd(J, dt);
+    return _mm256_mul_pd(V_ABS(_mm256_add_pd(
+               _mm256_mul_pd(_mm256_mul_pd(_mm256_mul_pd(Fyyy, F), F), F),
+               _mm256_mul_pd(_mm256_mul_pd(_mm256_mul_pd(_mm256_mul_pd(V_SET(4.0), Fyy), J), F), F))),
+               V_SET(1.0 / 24.0));
+}
+
+/* e^{Δy} of the step over h (h3 = (h·h)·h), four lanes: Δy = dyn_step(h, F, F_yy, dyn_phi1(J h))
+ * with z = J h and Δy capped at 50 as the scalar path caps them, e^{Δy} by dyn_expx; the same
+ * operations in the same order as the scalar functions (series inside |·| < 0.05, dyn_exp_v
+ * outside). Shared by the single-step pass (h = dt) and the vector rounds of split steps. */
+static inline __attribute__((always_inline)) __m256d dyn_growth_v(__m256d F, __m256d J,
+        __m256d Fyy, __m256d h, __m256d h3)
+{
+    const __m256d one = V_SET(1.0), lim = V_SET(50.0), dom = V_SET(0.05);
+    __m256d z = _mm256_mul_pd(J, h);
     z = V_SEL(V_GT(z, lim), lim, z);
     __m256d phi = _mm256_add_pd(one, _mm256_mul_pd(z, _mm256_add_pd(V_SET(0.5), _mm256_mul_pd(z,
                       _mm256_add_pd(V_SET(1.0 / 6.0), _mm256_mul_pd(z, V_SET(1.0 / 24.0)))))));
@@ -368,8 +375,8 @@ static inline __attribute__((always_inline)) void dyn_v_stage3(ptrdiff_t i, cons
     if (_mm256_movemask_pd(out_z))
         phi = V_SEL(out_z, _mm256_div_pd(_mm256_sub_pd(dyn_exp_v(z), one), z), phi);
     __m256d FF = _mm256_mul_pd(_mm256_mul_pd(Fyy, F), F);
-    __m256d dy = _mm256_add_pd(_mm256_mul_pd(_mm256_mul_pd(dt, F), phi),
-                               _mm256_mul_pd(_mm256_mul_pd(FF, C->dt3), V_SET(1.0 / 6.0)));
+    __m256d dy = _mm256_add_pd(_mm256_mul_pd(_mm256_mul_pd(h, F), phi),
+                               _mm256_mul_pd(_mm256_mul_pd(FF, h3), V_SET(1.0 / 6.0)));
     dy = V_SEL(V_GT(dy, lim), lim, dy);
     __m256d ex = _mm256_add_pd(one, _mm256_mul_pd(dy, _mm256_add_pd(one, _mm256_mul_pd(dy,
                      _mm256_add_pd(V_SET(0.5), _mm256_mul_pd(dy, _mm256_add_pd(V_SET(1.0 / 6.0),
@@ -378,13 +385,21 @@ static inline __attribute__((always_inline)) void dyn_v_stage3(ptrdiff_t i, cons
     __m256d out_dy = V_GE(V_ABS(dy), dom);         /* dyn_expx outside the series domain */
     if (_mm256_movemask_pd(out_dy))
         ex = V_SEL(out_dy, dyn_exp_v(dy), ex);
+    return ex;
+}
+
+static inline __attribute__((always_inline)) void dyn_v_stage3(ptrdiff_t i, const dyn_vconst *C,
+        double *restrict imem, double *restrict ref_rem, int64_t *restrict flag,
+        double *restrict sv, const dyn_vs2 *in, int *n_hold, int *n_ok, int64_t *restrict list,
+        int64_t *nl)
+{
+    __m256d im = _mm256_loadu_pd(imem + i), rr = _mm256_loadu_pd(ref_rem + i);
+    __m256d F = in->F, J = in->J, Fyy = in->Fyy, Fyyy = in->Fyyy;
+    const __m256d dt = C->dt;
+    __m256d ex = dyn_growth_v(F, J, Fyy, dt, C->dt3);
     __m256d inew = _mm256_mul_pd(im, ex);
     inew = V_SEL(V_LT(inew, C->i0), C->i0, inew);
-    /* dyn_step_error */
-    __m256d err = _mm256_mul_pd(V_ABS(_mm256_add_pd(
-                      _mm256_mul_pd(_mm256_mul_pd(_mm256_mul_pd(Fyyy, F), F), F),
-                      _mm256_mul_pd(_mm256_mul_pd(_mm256_mul_pd(_mm256_mul_pd(V_SET(4.0), Fyy), J), F), F))),
-                      V_SET(1.0 / 24.0));
+    __m256d err = dyn_step_error_v(F, J, Fyy, Fyyy);
     __m256d hold = V_GE(rr, dt);
     __m256d ok = _mm256_and_pd(_mm256_and_pd(V_LE(rr, C->zero),
                      V_LE(_mm256_mul_pd(err, C->dt4), C->tol)),
@@ -498,7 +513,7 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
     C.i0 = V_SET(P->i0); C.ispk = V_SET(P->ispk); C.gain = V_SET(P->pfb_gain);
     C.th = V_SET(P->pfb_th); C.k = V_SET(P->inv_pfb_norm); C.skip = V_SET(P->pfb_skip);
     C.max_dlog = V_SET(P->max_dlog); C.tol = V_SET(P->tol); C.zero = _mm256_setzero_pd();
-    const __m256d one = V_SET(1.0), lim = V_SET(50.0), dom = V_SET(0.05), vdt = V_SET(dt);
+    const __m256d vdt = V_SET(dt);
     for (int round = 0; nc > 0 && round < max_rounds; round++) {
         for (ptrdiff_t k = nc; k < ((nc + 3) & ~(ptrdiff_t) 3); k++) {  /* pad: a copy of lane 0 */
             L->im[k] = L->im[0]; L->td[k] = L->td[0]; L->a0[k] = L->a0[0]; L->a1[k] = L->a1[0];
@@ -535,34 +550,14 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
             __m256d im = _mm256_loadu_pd(L->im + k);
             __m256d rem = _mm256_sub_pd(vdt, _mm256_loadu_pd(L->td + k));
             /* _substep: x = E4 rem⁴/tol, y = |F| rem/max_dlog, h = rem/m */
-            __m256d E4 = _mm256_mul_pd(V_ABS(_mm256_add_pd(
-                             _mm256_mul_pd(_mm256_mul_pd(_mm256_mul_pd(Fyyy, F), F), F),
-                             _mm256_mul_pd(_mm256_mul_pd(_mm256_mul_pd(_mm256_mul_pd(V_SET(4.0), Fyy), J), F), F))),
-                             V_SET(1.0 / 24.0));
+            __m256d E4 = dyn_step_error_v(F, J, Fyy, Fyyy);
             __m256d r2 = _mm256_mul_pd(rem, rem);
             __m256d x = _mm256_div_pd(_mm256_mul_pd(_mm256_mul_pd(E4, r2), r2), C.tol);
             __m256d y = _mm256_div_pd(_mm256_mul_pd(V_ABS(F), rem), C.max_dlog);
             __m256d h = _mm256_div_pd(rem, dyn_substeps_v(x, y));
-            /* the step (dyn_step, dyn_phi1, dyn_expx), as in dyn_v_stage3 with h for dt */
-            __m256d z = _mm256_mul_pd(J, h);
-            z = V_SEL(V_GT(z, lim), lim, z);
-            __m256d phi = _mm256_add_pd(one, _mm256_mul_pd(z, _mm256_add_pd(V_SET(0.5), _mm256_mul_pd(z,
-                              _mm256_add_pd(V_SET(1.0 / 6.0), _mm256_mul_pd(z, V_SET(1.0 / 24.0)))))));
-            __m256d out_z = V_GE(V_ABS(z), dom);
-            if (_mm256_movemask_pd(out_z))
-                phi = V_SEL(out_z, _mm256_div_pd(_mm256_sub_pd(dyn_exp_v(z), one), z), phi);
-            __m256d FF = _mm256_mul_pd(_mm256_mul_pd(Fyy, F), F);
+            /* the step over h (dyn_step, dyn_phi1, dyn_expx) */
             __m256d h3 = _mm256_mul_pd(_mm256_mul_pd(h, h), h);
-            __m256d dy = _mm256_add_pd(_mm256_mul_pd(_mm256_mul_pd(h, F), phi),
-                                       _mm256_mul_pd(_mm256_mul_pd(FF, h3), V_SET(1.0 / 6.0)));
-            dy = V_SEL(V_GT(dy, lim), lim, dy);
-            __m256d ex = _mm256_add_pd(one, _mm256_mul_pd(dy, _mm256_add_pd(one, _mm256_mul_pd(dy,
-                             _mm256_add_pd(V_SET(0.5), _mm256_mul_pd(dy, _mm256_add_pd(V_SET(1.0 / 6.0),
-                             _mm256_mul_pd(dy, _mm256_add_pd(V_SET(1.0 / 24.0),
-                             _mm256_mul_pd(dy, V_SET(1.0 / 120.0)))))))))));
-            __m256d out_dy = V_GE(V_ABS(dy), dom);
-            if (_mm256_movemask_pd(out_dy))
-                ex = V_SEL(out_dy, dyn_exp_v(dy), ex);
+            __m256d ex = dyn_growth_v(F, J, Fyy, h, h3);
             __m256d inew = _mm256_mul_pd(im, ex);
             inew = V_SEL(V_LT(inew, C.i0), C.i0, inew);
             /* lane status: 2 spike (scalar path), 1 step done, 0 on */
