@@ -92,6 +92,17 @@ def lif_step(x: torch.Tensor, state: LIFState, p: LIFParameters):
     return s, LIFState(u, i)
 
 
+def leaky_integrate(drive: torch.Tensor, alpha: float) -> torch.Tensor:
+    """y[t] = α y[t−1] + drive[t] from y[−1] = 0 over the leading (time) axis of ``drive``; any
+    trailing shape (element-wise, so stacked networks compute what each computes alone)."""
+    y = torch.zeros_like(drive[0])
+    ys = []
+    for d_t in drive.unbind(0):
+        y = alpha * y + d_t
+        ys.append(y)
+    return torch.stack(ys)
+
+
 def initial_state(batch: int, n: int, p: LIFParameters, like: torch.Tensor) -> LIFState:
     z = torch.zeros(batch, n, dtype=like.dtype, device=like.device)
     return LIFState(z + p.u_reset, z.clone())

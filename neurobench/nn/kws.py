@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from neurobench.nn.functional import LIFParameters, LIFState, lif_step
+from neurobench.nn.functional import LIFParameters, LIFState, leaky_integrate, lif_step
 from neurobench.nn.modules import LIFReadout, RecurrentLIF
 from neurobench.nn.stack import ModelStack
 
@@ -110,12 +110,7 @@ class SpikingKWSStack(ModelStack):
         S = torch.stack(spikes)
         # the leaky readout (LIFReadout) of every network, its time average per network
         drive = torch.stack([m.readout.w(S[:, g].contiguous()) for g, m in enumerate(ms)], dim=1)
-        y = torch.zeros_like(drive[0])
-        ys = []
-        for d_t in drive.unbind(0):
-            y = alpha * y + d_t
-            ys.append(y)
-        Y = torch.stack(ys)
+        Y = leaky_integrate(drive, alpha)
         return torch.stack([Y[:, g].contiguous().mean(dim=0) for g in range(len(ms))])
 
 

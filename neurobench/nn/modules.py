@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from neurobench.nn.functional import LIFParameters, LIFState, initial_state, lif_step
+from neurobench.nn.functional import LIFParameters, LIFState, initial_state, leaky_integrate, lif_step
 
 
 class LIF(nn.Module):
@@ -81,10 +81,4 @@ class LIFReadout(nn.Module):
         self.w = nn.Linear(n_in, n_out)
 
     def forward(self, s: torch.Tensor) -> torch.Tensor:
-        drive = self.w(s)
-        y = torch.zeros_like(drive[0])
-        ys = []
-        for d_t in drive.unbind(0):
-            y = self.alpha * y + d_t
-            ys.append(y)
-        return torch.stack(ys)
+        return leaky_integrate(self.w(s), self.alpha)
