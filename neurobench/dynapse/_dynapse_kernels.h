@@ -411,16 +411,31 @@ static inline __attribute__((always_inline)) __m256d dyn_growth_v(__m256d F, __m
 }
 
 #define DYN_VBLOCK 16   /* groups of four neurons per block of the staged pass */
+#define DYN_PASS_BLOCK 32   /* groups of four neurons per block of the single-step pass */
 
-/* Appends the lanes 4v + b set in mask (a movemask) to idx[0 … n − 1], in increasing order,
- * without a branch per lane; returns the new n. */
+/* Appends the lanes 4v + b set in mask (a movemask) to idx[0 … n − 1], in increasing order:
+ * one store of four indices from a table of the 16 masks (idx has room for n + 4 entries);
+ * returns the new n. */
 static inline int dyn_pack_lanes(int v, int mask, int32_t *restrict idx, int n)
 {
-    for (int b = 0; b < 4; b++) {
-        idx[n] = 4 * v + b;
-        n += (mask >> b) & 1;
-    }
-    return n;
+    static const int32_t lanes[16][4] __attribute__((aligned(16))) = {
+    {0, 0, 0, 0}, {0, 0, 0, 0}, {1, 0, 0, 0}, {0, 1, 0, 0}, {2, 0, 0, 0}, {0, 2, 0, 0}, {1, 2, 0, 0}, {0, 1, 2, 0},
+    {3, 0, 0, 0}, {0, 3, 0, 0}, {1, 3, 0, 0}, {0, 1, 3, 0}, {2, 3, 0, 0}, {0, 2, 3, 0}, {1, 2, 3, 0}, {0, 1, 2, 3}};
+    __m128i l = _mm_add_epi32(_mm_load_si128((const __m128i *) lanes[mask]), _mm_set1_epi32(4 * v));
+    _mm_storeu_si128((__m128i *) (idx + n), l);
+    return n + __builtin_popcount(mask);
+}
+
+/* The same for the flagged list: appends the neurons k + b set in mask to list[0 … n − 1]
+ * (room for n + 4 entries). */
+static inline int64_t dyn_pack_list(ptrdiff_t k, int mask, int64_t *restrict list, int64_t n)
+{
+    int32_t l[4];
+    dyn_pack_lanes(0, mask, l, 0);
+    __m256i v = _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *) l)),
+                                 _mm256_set1_epi64x((int64_t) k));
+    _mm256_storeu_si256((__m256i *) (list + n), v);
+    return n + __builtin_popcount(mask);
 }
 
 /* out[idx[j]] = e^{x[idx[j]]} (phi = 0) or (e^x − 1)/x (phi = 1, dyn_phi1 outside its series
@@ -445,7 +460,7 @@ static inline __attribute__((always_inline)) void dyn_exp_packed(const double *r
     }
 }
 
-/* Stage 3 for the nv ≤ DYN_VBLOCK groups of a block from neuron i: the step over dt (each lane
+/* Stage 3 for the nv ≤ DYN_PASS_BLOCK groups of a block from neuron i: the step over dt (each lane
  * gets dyn_growth_v's numbers), its tests and the stores. The exponentials of φ1 and e^{Δy}
  * outside their series domain are taken on packed vectors of the lanes that need them
  * (dyn_exp_packed), not on every vector with one such lane: on the benchmark board at 200 µs
@@ -457,8 +472,8 @@ static inline __attribute__((always_inline)) void dyn_v_stage3(ptrdiff_t i, int 
         int64_t *restrict list, int64_t *nl)
 {
     const __m256d dt = C->dt, dom = V_SET(0.05);
-    double xb[4 * DYN_VBLOCK], gb[4 * DYN_VBLOCK];   /* z, then Δy; φ1, then e^{Δy} */
-    int32_t idx[4 * DYN_VBLOCK + 4];
+    double xb[4 * DYN_PASS_BLOCK], gb[4 * DYN_PASS_BLOCK];   /* z, then Δy; φ1, then e^{Δy} */
+    int32_t idx[4 * DYN_PASS_BLOCK + 4];
     int np = 0;
     for (int v = 0; v < nv; v++) {                  /* z = J dt and φ1(z) by its series */
         __m256d z = V_MIN(V_SET(50.0), _mm256_mul_pd(in[v].J, dt));
@@ -497,17 +512,14 @@ static inline __attribute__((always_inline)) void dyn_v_stage3(ptrdiff_t i, int 
             _mm256_storeu_pd(sv + 4 * k + 4, J);
             _mm256_storeu_pd(sv + 4 * k + 8, Fyy);
             _mm256_storeu_pd(sv + 4 * k + 12, Fyyy);
-            for (int b = 0; b < 4; b++) {
-                list[*nl] = k + b;
-                *nl += !((done >> b) & 1);
-            }
+            *nl = dyn_pack_list(k, done ^ 15, list, *nl);
         }
         *n_hold += __builtin_popcount(_mm256_movemask_pd(hold));
         *n_ok += __builtin_popcount(_mm256_movemask_pd(_mm256_andnot_pd(hold, ok)));
     }
 }
 
-/* The three stages for the nv ≤ DYN_VBLOCK groups of a block from neuron i. */
+/* The three stages for the nv ≤ DYN_PASS_BLOCK groups of a block from neuron i. */
 static inline __attribute__((always_inline)) void dyn_v_block(ptrdiff_t i, int nv,
         const dyn_vconst *C, double *restrict imem, double *restrict ref_rem,
         int64_t *restrict flag, double *restrict slope,
@@ -519,8 +531,8 @@ static inline __attribute__((always_inline)) void dyn_v_block(ptrdiff_t i, int n
         const double *restrict ifnmda, int has_nmda, int *n_hold, int *n_ok,
         int64_t *restrict list, int64_t *nl)
 {
-    dyn_vs1 s1[DYN_VBLOCK];
-    dyn_vs2 s2[DYN_VBLOCK];
+    dyn_vs1 s1[DYN_PASS_BLOCK];
+    dyn_vs2 s2[DYN_PASS_BLOCK];
     for (int v = 0; v < nv; v++)
         dyn_v_stage1(i + 4 * v, C, imem, igain, tau_mem, ifnmda, has_nmda, &s1[v]);
     for (int v = 0; v < nv; v++)
@@ -724,7 +736,7 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
  * evaluate dyn_slope with the same arguments); list[0 … *n_list − 1] gets the flagged neurons in
  * increasing order (n + 3 entries). Returns the number of steps held
  * refractory; *n_single gets the number of single-step updates. With AVX2: explicit vectors,
- * blocks of DYN_VBLOCK groups of four neurons run stage by stage (dyn_v_stage1 … 3). */
+ * blocks of DYN_PASS_BLOCK groups of four neurons run stage by stage (dyn_v_block). */
 static __attribute__((noinline)) int64_t dyn_membrane_pass(ptrdiff_t n, double dt, double *restrict imem,
         double *restrict ref_rem, int64_t *restrict flag, double *restrict slope,
         const double *restrict a0, const double *restrict a1, const double *restrict a2,
@@ -746,8 +758,8 @@ static __attribute__((noinline)) int64_t dyn_membrane_pass(ptrdiff_t n, double d
     C.dt3 = V_SET((dt * dt) * dt);
     C.dt4 = V_SET(dt4); C.ireset = V_SET(ireset); C.zero = _mm256_setzero_pd();
     int nh = 0, nk = 0;
-    for (; i + 4 * DYN_VBLOCK <= n; i += 4 * DYN_VBLOCK)
-        dyn_v_block(i, DYN_VBLOCK, &C, imem, ref_rem, flag, slope, a0, a1, a2, a3, a4, itau, alpha,
+    for (; i + 4 * DYN_PASS_BLOCK <= n; i += 4 * DYN_PASS_BLOCK)
+        dyn_v_block(i, DYN_PASS_BLOCK, &C, imem, ref_rem, flag, slope, a0, a1, a2, a3, a4, itau, alpha,
                     inv_itau, igain, tau_mem, idc, ifnmda, has_nmda, &nh, &nk, list, &nl);
     if (i + 4 <= n) {                                /* the last groups: one shorter block */
         int nv = (int) ((n - i) / 4);
