@@ -276,6 +276,10 @@ typedef struct {
     __m256d F, J, Fyy, Fyyy;
 } dyn_vs2;
 
+/* The sigmoid is evaluated in every lane. Below pfb_skip its value does not matter (I_pfb = +0,
+ * and then so are its derivatives for any finite sg in [0, 1]), but on the benchmark board only
+ * 19 % of the lanes and 0.6 % of the vectors are there (200 µs and 1 ms alike), and taking the
+ * exponential on packed vectors of the other lanes cost more than it saved. */
 static inline __attribute__((always_inline)) void dyn_v_stage1(ptrdiff_t i, const dyn_vconst *C,
         const double *restrict imem, const double *restrict igain,
         const double *restrict tau_mem, const double *restrict ifnmda, int has_nmda,
@@ -427,7 +431,7 @@ static inline int dyn_pack_lanes(int v, int mask, int32_t *restrict idx, int n)
 }
 
 /* The same for the flagged list: appends the neurons k + b set in mask to list[0 … n − 1]
- * (room for n + 4 entries). */
+ * (writes list[n … n + 3]; n ≤ k in the pass, so within its n entries). */
 static inline int64_t dyn_pack_list(ptrdiff_t k, int mask, int64_t *restrict list, int64_t n)
 {
     int32_t l[4];
@@ -464,8 +468,8 @@ static inline __attribute__((always_inline)) void dyn_exp_packed(const double *r
  * gets dyn_growth_v's numbers), its tests and the stores. The exponentials of φ1 and e^{Δy}
  * outside their series domain are taken on packed vectors of the lanes that need them
  * (dyn_exp_packed), not on every vector with one such lane: on the benchmark board at 200 µs
- * about 16 % and 24 % of the lanes need them, but 50 % and 66 % of the vectors hold such a lane
- * (and a branch on them is unpredictable). */
+ * 17 % and 24 % of the lanes need them, but 51 % and 65 % of the vectors hold such a lane (and
+ * a branch on them is unpredictable); at 1 ms 87 % and 49 % of the lanes. */
 static inline __attribute__((always_inline)) void dyn_v_stage3(ptrdiff_t i, int nv,
         const dyn_vconst *C, double *restrict imem, double *restrict ref_rem,
         int64_t *restrict flag, double *restrict sv, const dyn_vs2 *in, int *n_hold, int *n_ok,
