@@ -227,12 +227,16 @@ static inline int dyn_membrane_one(ptrdiff_t i, double dt, double dt4, double *r
 #define V_GE(a, b) _mm256_cmp_pd((a), (b), _CMP_GE_OQ)
 #define V_SEL(m, a, b) _mm256_blendv_pd((b), (a), (m))          /* m ? a : b */
 #define V_ABS(x) _mm256_andnot_pd(V_SET(-0.0), (x))
+/* a > b ? a : b and a < b ? a : b, one instruction each (b on NaN, as the selects of the scalar
+ * path): V_MAX(c, x) is x < c ? c : x, V_MIN(c, x) is x > c ? c : x */
+#define V_MAX(a, b) _mm256_max_pd((a), (b))
+#define V_MIN(a, b) _mm256_min_pd((a), (b))
 
 static inline __m256d dyn_exp_v(__m256d x)
 {
     const __m256d shifter = V_SET(6755399441055744.0);
-    x = V_SEL(V_LT(x, V_SET(-700.0)), V_SET(-700.0), x);
-    x = V_SEL(V_GT(x, V_SET(700.0)), V_SET(700.0), x);
+    x = V_MAX(V_SET(-700.0), x);
+    x = V_MIN(V_SET(700.0), x);
     __m256d kd = _mm256_add_pd(_mm256_mul_pd(x, V_SET(1.4426950408889634074)), shifter);
     __m256i kb = _mm256_castpd_si256(kd);
     kd = _mm256_sub_pd(kd, shifter);
@@ -272,6 +276,10 @@ typedef struct {
     __m256d F, J, Fyy, Fyyy;
 } dyn_vs2;
 
+/* The sigmoid is evaluated in every lane. Below pfb_skip its value does not matter (I_pfb = +0,
+ * and then so are its derivatives for any finite sg in [0, 1]), but on the benchmark board only
+ * 19 % of the lanes and 0.6 % of the vectors are there (200 µs and 1 ms alike), and taking the
+ * exponential on packed vectors of the other lanes cost more than it saved. */
 static inline __attribute__((always_inline)) void dyn_v_stage1(ptrdiff_t i, const dyn_vconst *C,
         const double *restrict imem, const double *restrict igain,
         const double *restrict tau_mem, const double *restrict ifnmda, int has_nmda,
@@ -359,73 +367,183 @@ static inline __m256d dyn_step_error_v(__m256d F, __m256d J, __m256d Fyy, __m256
                V_SET(1.0 / 24.0));
 }
 
-/* e^{Δy} of the step over h (h3 = (h·h)·h), four lanes: Δy = dyn_step(h, F, F_yy, dyn_phi1(J h))
- * with z = J h and Δy capped at 50 as the scalar path caps them, e^{Δy} by dyn_expx; the same
- * operations in the same order as the scalar functions (series inside |·| < 0.05, dyn_exp_v
- * outside). Shared by the single-step pass (h = dt) and the vector rounds of split steps. */
-static inline __attribute__((always_inline)) __m256d dyn_growth_v(__m256d F, __m256d J,
-        __m256d Fyy, __m256d h, __m256d h3)
+/* φ1(z) and e^x by their series (dyn_phi1_series, dyn_exp_series), and Δy of the step over h
+ * (dyn_step, h3 = (h·h)·h, capped at 50 as the scalar path caps it), four lanes. */
+static inline __m256d dyn_phi1_series_v(__m256d z)
 {
-    const __m256d one = V_SET(1.0), lim = V_SET(50.0), dom = V_SET(0.05);
-    __m256d z = _mm256_mul_pd(J, h);
-    z = V_SEL(V_GT(z, lim), lim, z);
-    __m256d phi = _mm256_add_pd(one, _mm256_mul_pd(z, _mm256_add_pd(V_SET(0.5), _mm256_mul_pd(z,
-                      _mm256_add_pd(V_SET(1.0 / 6.0), _mm256_mul_pd(z, V_SET(1.0 / 24.0)))))));
-    __m256d out_z = V_GE(V_ABS(z), dom);           /* dyn_phi1 outside the series domain */
-    if (_mm256_movemask_pd(out_z))
-        phi = V_SEL(out_z, _mm256_div_pd(_mm256_sub_pd(dyn_exp_v(z), one), z), phi);
+    return _mm256_add_pd(V_SET(1.0), _mm256_mul_pd(z, _mm256_add_pd(V_SET(0.5), _mm256_mul_pd(z,
+               _mm256_add_pd(V_SET(1.0 / 6.0), _mm256_mul_pd(z, V_SET(1.0 / 24.0)))))));
+}
+
+static inline __m256d dyn_exp_series_v(__m256d x)
+{
+    const __m256d one = V_SET(1.0);
+    return _mm256_add_pd(one, _mm256_mul_pd(x, _mm256_add_pd(one, _mm256_mul_pd(x,
+               _mm256_add_pd(V_SET(0.5), _mm256_mul_pd(x, _mm256_add_pd(V_SET(1.0 / 6.0),
+               _mm256_mul_pd(x, _mm256_add_pd(V_SET(1.0 / 24.0),
+               _mm256_mul_pd(x, V_SET(1.0 / 120.0)))))))))));
+}
+
+static inline __m256d dyn_step_v(__m256d F, __m256d Fyy, __m256d phi, __m256d h, __m256d h3)
+{
     __m256d FF = _mm256_mul_pd(_mm256_mul_pd(Fyy, F), F);
     __m256d dy = _mm256_add_pd(_mm256_mul_pd(_mm256_mul_pd(h, F), phi),
                                _mm256_mul_pd(_mm256_mul_pd(FF, h3), V_SET(1.0 / 6.0)));
-    dy = V_SEL(V_GT(dy, lim), lim, dy);
-    __m256d ex = _mm256_add_pd(one, _mm256_mul_pd(dy, _mm256_add_pd(one, _mm256_mul_pd(dy,
-                     _mm256_add_pd(V_SET(0.5), _mm256_mul_pd(dy, _mm256_add_pd(V_SET(1.0 / 6.0),
-                     _mm256_mul_pd(dy, _mm256_add_pd(V_SET(1.0 / 24.0),
-                     _mm256_mul_pd(dy, V_SET(1.0 / 120.0)))))))))));
+    return V_MIN(V_SET(50.0), dy);
+}
+
+/* e^{Δy} of the step over h (h3 = (h·h)·h), four lanes: Δy = dyn_step(h, F, F_yy, dyn_phi1(J h))
+ * with z = J h and Δy capped at 50 as the scalar path caps them, e^{Δy} by dyn_expx; the same
+ * operations in the same order as the scalar functions (series inside |·| < 0.05, dyn_exp_v
+ * outside). Used by the vector rounds of split steps; the single-step pass takes the same
+ * operations lane by lane in dyn_v_stage3. */
+static inline __attribute__((always_inline)) __m256d dyn_growth_v(__m256d F, __m256d J,
+        __m256d Fyy, __m256d h, __m256d h3)
+{
+    const __m256d one = V_SET(1.0), dom = V_SET(0.05);
+    __m256d z = V_MIN(V_SET(50.0), _mm256_mul_pd(J, h));
+    __m256d phi = dyn_phi1_series_v(z);
+    __m256d out_z = V_GE(V_ABS(z), dom);           /* dyn_phi1 outside the series domain */
+    if (_mm256_movemask_pd(out_z))
+        phi = V_SEL(out_z, _mm256_div_pd(_mm256_sub_pd(dyn_exp_v(z), one), z), phi);
+    __m256d dy = dyn_step_v(F, Fyy, phi, h, h3);
+    __m256d ex = dyn_exp_series_v(dy);
     __m256d out_dy = V_GE(V_ABS(dy), dom);         /* dyn_expx outside the series domain */
     if (_mm256_movemask_pd(out_dy))
         ex = V_SEL(out_dy, dyn_exp_v(dy), ex);
     return ex;
 }
 
-static inline __attribute__((always_inline)) void dyn_v_stage3(ptrdiff_t i, const dyn_vconst *C,
-        double *restrict imem, double *restrict ref_rem, int64_t *restrict flag,
-        double *restrict sv, const dyn_vs2 *in, int *n_hold, int *n_ok, int64_t *restrict list,
-        int64_t *nl)
+#define DYN_VBLOCK 16   /* groups of four neurons per block of the staged pass */
+#define DYN_PASS_BLOCK 32   /* groups of four neurons per block of the single-step pass */
+
+/* Appends the lanes 4v + b set in mask (a movemask) to idx[0 … n − 1], in increasing order:
+ * one store of four indices from a table of the 16 masks (idx has room for n + 4 entries);
+ * returns the new n. */
+static inline int dyn_pack_lanes(int v, int mask, int32_t *restrict idx, int n)
 {
-    __m256d im = _mm256_loadu_pd(imem + i), rr = _mm256_loadu_pd(ref_rem + i);
-    __m256d F = in->F, J = in->J, Fyy = in->Fyy, Fyyy = in->Fyyy;
-    const __m256d dt = C->dt;
-    __m256d ex = dyn_growth_v(F, J, Fyy, dt, C->dt3);
-    __m256d inew = _mm256_mul_pd(im, ex);
-    inew = V_SEL(V_LT(inew, C->i0), C->i0, inew);
-    __m256d err = dyn_step_error_v(F, J, Fyy, Fyyy);
-    __m256d hold = V_GE(rr, dt);
-    __m256d ok = _mm256_and_pd(_mm256_and_pd(V_LE(rr, C->zero),
-                     V_LE(_mm256_mul_pd(err, C->dt4), C->tol)),
-                     _mm256_and_pd(V_LE(_mm256_mul_pd(V_ABS(F), dt), C->max_dlog),
-                                   V_LT(inew, C->ispk)));
-    _mm256_storeu_pd(imem + i, V_SEL(hold, C->ireset, V_SEL(ok, inew, im)));
-    _mm256_storeu_pd(ref_rem + i, V_SEL(hold, _mm256_sub_pd(rr, dt), rr));
-    __m256i fl = _mm256_andnot_si256(_mm256_castpd_si256(_mm256_or_pd(hold, ok)),
-                                     _mm256_set1_epi64x(1));
-    _mm256_storeu_si256((__m256i *) (flag + i), fl);
-    int done = _mm256_movemask_pd(_mm256_or_pd(hold, ok));
-    if (done != 15) {                                          /* some lane flagged */
-        _mm256_storeu_pd(sv + 4 * i, F);
-        _mm256_storeu_pd(sv + 4 * i + 4, J);
-        _mm256_storeu_pd(sv + 4 * i + 8, Fyy);
-        _mm256_storeu_pd(sv + 4 * i + 12, Fyyy);
-        for (int b = 0; b < 4; b++) {
-            list[*nl] = i + b;
-            *nl += !((done >> b) & 1);
-        }
-    }
-    *n_hold += __builtin_popcount(_mm256_movemask_pd(hold));
-    *n_ok += __builtin_popcount(_mm256_movemask_pd(_mm256_andnot_pd(hold, ok)));
+    static const int32_t lanes[16][4] __attribute__((aligned(16))) = {
+    {0, 0, 0, 0}, {0, 0, 0, 0}, {1, 0, 0, 0}, {0, 1, 0, 0}, {2, 0, 0, 0}, {0, 2, 0, 0}, {1, 2, 0, 0}, {0, 1, 2, 0},
+    {3, 0, 0, 0}, {0, 3, 0, 0}, {1, 3, 0, 0}, {0, 1, 3, 0}, {2, 3, 0, 0}, {0, 2, 3, 0}, {1, 2, 3, 0}, {0, 1, 2, 3}};
+    __m128i l = _mm_add_epi32(_mm_load_si128((const __m128i *) lanes[mask]), _mm_set1_epi32(4 * v));
+    _mm_storeu_si128((__m128i *) (idx + n), l);
+    return n + __builtin_popcount(mask);
 }
 
-#define DYN_VBLOCK 16   /* groups of four neurons per block of the staged pass */
+/* The same for the flagged list: appends the neurons k + b set in mask to list[0 … n − 1]
+ * (writes list[n … n + 3]; n ≤ k in the pass, so within its n entries). */
+static inline int64_t dyn_pack_list(ptrdiff_t k, int mask, int64_t *restrict list, int64_t n)
+{
+    int32_t l[4];
+    dyn_pack_lanes(0, mask, l, 0);
+    __m256i v = _mm256_add_epi64(_mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *) l)),
+                                 _mm256_set1_epi64x((int64_t) k));
+    _mm256_storeu_si256((__m256i *) (list + n), v);
+    return n + __builtin_popcount(mask);
+}
+
+/* out[idx[j]] = e^{x[idx[j]]} (phi = 0) or (e^x − 1)/x (phi = 1, dyn_phi1 outside its series
+ * domain) for j < n, four packed lanes per vector by dyn_exp_v; idx has room for n + 4 entries
+ * (the last vector is padded with copies of the last lane, which get the same value). */
+static inline __attribute__((always_inline)) void dyn_exp_packed(const double *restrict x,
+        double *restrict out, int32_t *restrict idx, int n, int phi)
+{
+    if (n == 0)
+        return;
+    for (int b = 0; b < 4; b++)
+        idx[n + b] = idx[n - 1];
+    for (int j = 0; j < n; j += 4) {
+        __m256d xv = _mm256_set_pd(x[idx[j + 3]], x[idx[j + 2]], x[idx[j + 1]], x[idx[j]]);
+        __m256d r = dyn_exp_v(xv);
+        if (phi)
+            r = _mm256_div_pd(_mm256_sub_pd(r, V_SET(1.0)), xv);
+        double o[4];
+        _mm256_storeu_pd(o, r);
+        for (int b = 0; b < 4; b++)
+            out[idx[j + b]] = o[b];
+    }
+}
+
+/* Stage 3 for the nv ≤ DYN_PASS_BLOCK groups of a block from neuron i: the step over dt (each lane
+ * gets dyn_growth_v's numbers), its tests and the stores. The exponentials of φ1 and e^{Δy}
+ * outside their series domain are taken on packed vectors of the lanes that need them
+ * (dyn_exp_packed), not on every vector with one such lane: on the benchmark board at 200 µs
+ * 17 % and 24 % of the lanes need them, but 51 % and 65 % of the vectors hold such a lane (and
+ * a branch on them is unpredictable); at 1 ms 87 % and 49 % of the lanes. */
+static inline __attribute__((always_inline)) void dyn_v_stage3(ptrdiff_t i, int nv,
+        const dyn_vconst *C, double *restrict imem, double *restrict ref_rem,
+        int64_t *restrict flag, double *restrict sv, const dyn_vs2 *in, int *n_hold, int *n_ok,
+        int64_t *restrict list, int64_t *nl)
+{
+    const __m256d dt = C->dt, dom = V_SET(0.05);
+    double xb[4 * DYN_PASS_BLOCK], gb[4 * DYN_PASS_BLOCK];   /* z, then Δy; φ1, then e^{Δy} */
+    int32_t idx[4 * DYN_PASS_BLOCK + 4];
+    int np = 0;
+    for (int v = 0; v < nv; v++) {                  /* z = J dt and φ1(z) by its series */
+        __m256d z = V_MIN(V_SET(50.0), _mm256_mul_pd(in[v].J, dt));
+        _mm256_storeu_pd(xb + 4 * v, z);
+        _mm256_storeu_pd(gb + 4 * v, dyn_phi1_series_v(z));
+        np = dyn_pack_lanes(v, _mm256_movemask_pd(V_GE(V_ABS(z), dom)), idx, np);
+    }
+    dyn_exp_packed(xb, gb, idx, np, 1);
+    np = 0;
+    for (int v = 0; v < nv; v++) {                  /* Δy and e^{Δy} by its series */
+        __m256d dy = dyn_step_v(in[v].F, in[v].Fyy, _mm256_loadu_pd(gb + 4 * v), dt, C->dt3);
+        _mm256_storeu_pd(xb + 4 * v, dy);
+        _mm256_storeu_pd(gb + 4 * v, dyn_exp_series_v(dy));
+        np = dyn_pack_lanes(v, _mm256_movemask_pd(V_GE(V_ABS(dy), dom)), idx, np);
+    }
+    dyn_exp_packed(xb, gb, idx, np, 0);
+    for (int v = 0; v < nv; v++) {                  /* I_mem e^{Δy}, the tests, the stores */
+        ptrdiff_t k = i + 4 * v;
+        __m256d im = _mm256_loadu_pd(imem + k), rr = _mm256_loadu_pd(ref_rem + k);
+        __m256d F = in[v].F, J = in[v].J, Fyy = in[v].Fyy, Fyyy = in[v].Fyyy;
+        __m256d inew = V_MAX(C->i0, _mm256_mul_pd(im, _mm256_loadu_pd(gb + 4 * v)));
+        __m256d err = dyn_step_error_v(F, J, Fyy, Fyyy);
+        __m256d hold = V_GE(rr, dt);
+        __m256d ok = _mm256_and_pd(_mm256_and_pd(V_LE(rr, C->zero),
+                         V_LE(_mm256_mul_pd(err, C->dt4), C->tol)),
+                         _mm256_and_pd(V_LE(_mm256_mul_pd(V_ABS(F), dt), C->max_dlog),
+                                       V_LT(inew, C->ispk)));
+        _mm256_storeu_pd(imem + k, V_SEL(hold, C->ireset, V_SEL(ok, inew, im)));
+        _mm256_storeu_pd(ref_rem + k, V_SEL(hold, _mm256_sub_pd(rr, dt), rr));
+        __m256i fl = _mm256_andnot_si256(_mm256_castpd_si256(_mm256_or_pd(hold, ok)),
+                                         _mm256_set1_epi64x(1));
+        _mm256_storeu_si256((__m256i *) (flag + k), fl);
+        int done = _mm256_movemask_pd(_mm256_or_pd(hold, ok));
+        if (done != 15) {                                      /* some lane flagged */
+            _mm256_storeu_pd(sv + 4 * k, F);
+            _mm256_storeu_pd(sv + 4 * k + 4, J);
+            _mm256_storeu_pd(sv + 4 * k + 8, Fyy);
+            _mm256_storeu_pd(sv + 4 * k + 12, Fyyy);
+            *nl = dyn_pack_list(k, done ^ 15, list, *nl);
+        }
+        *n_hold += __builtin_popcount(_mm256_movemask_pd(hold));
+        *n_ok += __builtin_popcount(_mm256_movemask_pd(_mm256_andnot_pd(hold, ok)));
+    }
+}
+
+/* The three stages for the nv ≤ DYN_PASS_BLOCK groups of a block from neuron i. */
+static inline __attribute__((always_inline)) void dyn_v_block(ptrdiff_t i, int nv,
+        const dyn_vconst *C, double *restrict imem, double *restrict ref_rem,
+        int64_t *restrict flag, double *restrict slope,
+        const double *restrict a0, const double *restrict a1, const double *restrict a2,
+        const double *restrict a3, const double *restrict a4,
+        const double *restrict itau, const double *restrict alpha,
+        const double *restrict inv_itau, const double *restrict igain,
+        const double *restrict tau_mem, const double *restrict idc,
+        const double *restrict ifnmda, int has_nmda, int *n_hold, int *n_ok,
+        int64_t *restrict list, int64_t *nl)
+{
+    dyn_vs1 s1[DYN_PASS_BLOCK];
+    dyn_vs2 s2[DYN_PASS_BLOCK];
+    for (int v = 0; v < nv; v++)
+        dyn_v_stage1(i + 4 * v, C, imem, igain, tau_mem, ifnmda, has_nmda, &s1[v]);
+    for (int v = 0; v < nv; v++)
+        dyn_v_stage2(i + 4 * v, C, imem, a0, a1, a2, a3, a4, itau, alpha, inv_itau, tau_mem,
+                     idc, ifnmda, has_nmda, &s1[v], &s2[v]);
+    dyn_v_stage3(i, nv, C, imem, ref_rem, flag, slope, s2, n_hold, n_ok, list, nl);
+}
 
 /* The smallest m ≥ 1 (≤ 4096) with m⁴ ≥ x and m ≥ y, four lanes at once: the sub-step count of
  * _substep in _kernel.pyx (the same m: the test is monotone in m, and the count starts from
@@ -622,7 +740,7 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
  * evaluate dyn_slope with the same arguments); list[0 … *n_list − 1] gets the flagged neurons in
  * increasing order (n + 3 entries). Returns the number of steps held
  * refractory; *n_single gets the number of single-step updates. With AVX2: explicit vectors,
- * blocks of DYN_VBLOCK groups of four neurons run stage by stage (dyn_v_stage1 … 3). */
+ * blocks of DYN_PASS_BLOCK groups of four neurons run stage by stage (dyn_v_block). */
 static __attribute__((noinline)) int64_t dyn_membrane_pass(ptrdiff_t n, double dt, double *restrict imem,
         double *restrict ref_rem, int64_t *restrict flag, double *restrict slope,
         const double *restrict a0, const double *restrict a1, const double *restrict a2,
@@ -644,22 +762,14 @@ static __attribute__((noinline)) int64_t dyn_membrane_pass(ptrdiff_t n, double d
     C.dt3 = V_SET((dt * dt) * dt);
     C.dt4 = V_SET(dt4); C.ireset = V_SET(ireset); C.zero = _mm256_setzero_pd();
     int nh = 0, nk = 0;
-    dyn_vs1 s1[DYN_VBLOCK];
-    dyn_vs2 s2[DYN_VBLOCK];
-    for (; i + 4 * DYN_VBLOCK <= n; i += 4 * DYN_VBLOCK) {
-        for (int v = 0; v < DYN_VBLOCK; v++)
-            dyn_v_stage1(i + 4 * v, &C, imem, igain, tau_mem, ifnmda, has_nmda, &s1[v]);
-        for (int v = 0; v < DYN_VBLOCK; v++)
-            dyn_v_stage2(i + 4 * v, &C, imem, a0, a1, a2, a3, a4, itau, alpha, inv_itau, tau_mem,
-                         idc, ifnmda, has_nmda, &s1[v], &s2[v]);
-        for (int v = 0; v < DYN_VBLOCK; v++)
-            dyn_v_stage3(i + 4 * v, &C, imem, ref_rem, flag, slope, &s2[v], &nh, &nk, list, &nl);
-    }
-    for (; i + 4 <= n; i += 4) {
-        dyn_v_stage1(i, &C, imem, igain, tau_mem, ifnmda, has_nmda, &s1[0]);
-        dyn_v_stage2(i, &C, imem, a0, a1, a2, a3, a4, itau, alpha, inv_itau, tau_mem, idc, ifnmda,
-                     has_nmda, &s1[0], &s2[0]);
-        dyn_v_stage3(i, &C, imem, ref_rem, flag, slope, &s2[0], &nh, &nk, list, &nl);
+    for (; i + 4 * DYN_PASS_BLOCK <= n; i += 4 * DYN_PASS_BLOCK)
+        dyn_v_block(i, DYN_PASS_BLOCK, &C, imem, ref_rem, flag, slope, a0, a1, a2, a3, a4, itau, alpha,
+                    inv_itau, igain, tau_mem, idc, ifnmda, has_nmda, &nh, &nk, list, &nl);
+    if (i + 4 <= n) {                                /* the last groups: one shorter block */
+        int nv = (int) ((n - i) / 4);
+        dyn_v_block(i, nv, &C, imem, ref_rem, flag, slope, a0, a1, a2, a3, a4, itau, alpha,
+                    inv_itau, igain, tau_mem, idc, ifnmda, has_nmda, &nh, &nk, list, &nl);
+        i += 4 * nv;
     }
     held = nh;
     single = nk;
