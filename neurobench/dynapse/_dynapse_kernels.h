@@ -156,6 +156,36 @@ static inline double dyn_expx(double x)
     return fabs(x) < 0.05 ? dyn_exp_series(x) : dyn_exp(x);
 }
 
+/* The synaptic input within a step. A DPI current is I(t) = A + C e^{(dt − t)/τ} on [0, dt]
+ * (t from the step's start) when its pulse is on for the whole step (A = I_∞) or off (A = 0);
+ * a pulse starting at the step's start and ending within it (t_pulse ≪ τ) leaves the decay
+ * I_end e^{(dt − t)/τ} after it. A and C are fitted to the step's exact mean a (its integral / dt)
+ * and its end value I_end: with a = A + C g and g = τ (e^{dt/τ} − 1)/dt = gavg/decay,
+ * C = (a − I_end)/(g − 1), A = I_end − C. The fit is exact for the first two, exact after the
+ * pulse for the third, and its integral over the step is the step's, so that sub-intervals
+ * share out the step's charge. */
+static inline void dyn_input_fit(double a, double iend, double decay, double gavg, double *A,
+                                 double *C)
+{
+    double c = (a - iend) / (gavg / decay - 1.0);
+    *C = c;
+    *A = iend - c;
+}
+
+/* The mean of that current over the sub-interval [dt − rem, dt − rem + h] of the step (k = 1/τ):
+ * A + C (e^{rem k} − e^{(rem − h) k})/(h k); the step's own mean a for the whole step (exact,
+ * and what the single-step pass uses), A where C = 0 (no change within the step). */
+static inline double dyn_sub_mean(double a, double A, double C, double k, double rem, double h,
+                                  double dt)
+{
+    if (rem == dt && h == dt)
+        return a;
+    if (C == 0.0)
+        return A;
+    double e1 = dyn_exp(rem * k), e2 = dyn_exp((rem - h) * k);
+    return A + C * ((e1 - e2) / (h * k));
+}
+
 /* DPI circuits without a pulse, one circuit row: I ← I e^{−dt/τ}, mean over the step
  * I·(1 − e^{−dt/τ})τ/dt; currents below 1 zA are flushed to 0 (idle circuit). Rows with a pulse
  * are recomputed afterwards by the scalar pulse pass (from the value saved before this pass).
@@ -454,12 +484,43 @@ static inline __m256d dyn_substeps_v(__m256d x, __m256d y)
     }
     return m;
 }
+
+/* dyn_sub_mean, four lanes, for sub-intervals shorter than the step (the rounds never take a
+ * whole step: their first sub-step comes from the single-step pass), gathered by the lanes'
+ * neuron indices vi: A, C from the fit's rows (coefA, coefC) and k = 1/τ from inv_tau. */
+static inline __m256d dyn_sub_mean_v(__m256i vi, const double *coefA, const double *coefC,
+                                     const double *inv_tau, __m256d rem, __m256d h)
+{
+    __m256d A = _mm256_i64gather_pd(coefA, vi, 8), C = _mm256_i64gather_pd(coefC, vi, 8);
+    __m256d flat = _mm256_cmp_pd(C, _mm256_setzero_pd(), _CMP_EQ_OQ);
+    if (_mm256_movemask_pd(flat) == 15)
+        return A;
+    __m256d k = _mm256_i64gather_pd(inv_tau, vi, 8);
+    __m256d e1 = dyn_exp_v(_mm256_mul_pd(rem, k));
+    __m256d e2 = dyn_exp_v(_mm256_mul_pd(_mm256_sub_pd(rem, h), k));
+    __m256d m = _mm256_add_pd(A, _mm256_mul_pd(C, _mm256_div_pd(_mm256_sub_pd(e1, e2),
+                                                                _mm256_mul_pd(h, k))));
+    return V_SEL(flat, A, m);
+}
+
+/* The five sub-interval means of lanes k … k + 3 over [dt − rem, dt − rem + h], into the lanes'
+ * a0 … a4 (the inputs dyn_v_stage2 reads). */
+static inline void dyn_sub_inputs_v(ptrdiff_t k, const int64_t *lane_idx, double *const *la,
+        const double *coef, ptrdiff_t cs, const double *inv_tau, ptrdiff_t n_tot, __m256d rem,
+        __m256d h)
+{
+    __m256i vi = _mm256_loadu_si256((const __m256i *) (lane_idx + k));
+    for (int c = 0; c < 5; c++)
+        _mm256_storeu_pd(la[c] + k, dyn_sub_mean_v(vi, coef + c * cs, coef + (5 + c) * cs,
+                                                   inv_tau + c * n_tot, rem, h));
+}
 #endif
 
 /* Lanes of the multi-sub-step pass: the neurons the single-step pass flagged that are not
- * leaving their refractory period, packed (index k), with their membrane inputs, their state
- * within the step (I_mem, the time done) and, for the first sub-step, the single-step pass's
- * F, J, F_yy, F_yyy. Each array has room for the part's neurons plus 4. */
+ * leaving their refractory period, packed (index k), with their membrane constants, their state
+ * within the step (I_mem, the time done, the last sub-step) and, for the first sub-step, the
+ * single-step pass's F, J, F_yy, F_yyy; a0 … a4 receive each round's sub-interval means. Each
+ * array has room for the part's neurons plus 4. */
 typedef struct {
     double *im, *td, *a0, *a1, *a2, *a3, *a4, *idc, *itau, *alpha, *inv_itau, *igain, *tau_mem,
            *ifnmda, *F, *J, *Fyy, *Fyyy, *inew, *h;
@@ -469,12 +530,18 @@ typedef struct {
 #define DYN_LANE_ARRAYS 23      /* arrays of dyn_lanes, for the caller's allocation */
 
 /* The split steps in vector rounds: every flagged neuron (list[0 … n_list − 1], from
- * dyn_membrane_pass) that is not leaving its refractory period takes its sub-steps here, four lanes per vector, one sub-step per round, each sub-step
- * chosen from the error bound at its start exactly as the scalar path chooses it (_substep),
- * with the same functions in the same order (the same numbers: the scalar path's loop, run in
- * lanes). A lane whose step ends is written back (flag cleared); a lane that reaches I_spk, or
- * needs more than max_rounds sub-steps, is left flagged, untouched, for the scalar path,
- * which redoes its step from the start with the same numbers and locates the spike. Adds the
+ * dyn_membrane_pass) that is not leaving its refractory period takes its sub-steps here, four
+ * lanes per vector, one sub-step per round, exactly as the scalar path of _kernel.pyx takes
+ * them, with the same functions in the same order (the same numbers: the scalar path's loop,
+ * run in lanes). Each sub-step: the synaptic inputs are the means over [t, t + h_g] of the
+ * currents fitted by dyn_input_fit (coef: rows A_0 … A_4, C_0 … C_4 of stride cs, written here for
+ * the lanes' neurons), h_g the last sub-step (at most what remains; the first sub-step, over the
+ * whole step, starts from the single-step pass's F, J, F_yy, F_yyy); its length h from the error
+ * bound there (_substep); where h ≠ h_g, the inputs and the slope again over [t, t + h]. A lane
+ * whose step ends is written back (flag cleared); a lane that reaches I_spk, or needs more than
+ * max_rounds sub-steps, is left flagged, untouched, for the scalar path, which redoes its step
+ * from the start with the same numbers and locates the spike. isyn (the currents at the step's
+ * end), decay, gavg and inv_tau are (5, n_tot) rows from the part's first neuron. Adds the
  * neurons finished here and their sub-steps and split steps to *n_int, *n_sub, *n_split.
  * Without AVX2 it does nothing (the scalar path takes every flagged neuron). */
 static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double dt,
@@ -485,7 +552,10 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
         const double *restrict itau, const double *restrict alpha,
         const double *restrict inv_itau, const double *restrict igain,
         const double *restrict tau_mem, const double *restrict idc,
-        const double *restrict ifnmda, const dyn_membrane *P, int has_nmda, dyn_lanes *L,
+        const double *restrict ifnmda, const double *restrict isyn,
+        const double *restrict decay, const double *restrict gavg,
+        const double *restrict inv_tau, ptrdiff_t n_tot, double *restrict coef, ptrdiff_t cs,
+        const dyn_membrane *P, int has_nmda, dyn_lanes *L,
         int max_rounds, long long *n_int, long long *n_sub, long long *n_split)
 {
 #if defined(__AVX2__)
@@ -497,15 +567,20 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
         L->idx[nf] = i;
         nf += ref_rem[i] <= 0.0;
     }
+    const double *const av[5] = {a0, a1, a2, a3, a4};
     for (ptrdiff_t nc = 0; nc < nf; nc++) {
         ptrdiff_t i = L->idx[nc];
         const double *sv = slope + 4 * (i & ~(ptrdiff_t) 3) + (i & 3);
-        L->im[nc] = imem[i]; L->td[nc] = 0.0; L->m[nc] = 0;
-        L->a0[nc] = a0[i]; L->a1[nc] = a1[i]; L->a2[nc] = a2[i]; L->a3[nc] = a3[i];
-        L->a4[nc] = a4[i]; L->idc[nc] = idc[i]; L->itau[nc] = itau[i]; L->alpha[nc] = alpha[i];
+        L->im[nc] = imem[i]; L->td[nc] = 0.0; L->m[nc] = 0; L->h[nc] = dt;
+        L->idc[nc] = idc[i]; L->itau[nc] = itau[i]; L->alpha[nc] = alpha[i];
         L->inv_itau[nc] = inv_itau[i]; L->igain[nc] = igain[i]; L->tau_mem[nc] = tau_mem[i];
         L->ifnmda[nc] = ifnmda[i];
         L->F[nc] = sv[0]; L->J[nc] = sv[4]; L->Fyy[nc] = sv[8]; L->Fyyy[nc] = sv[12];
+        for (int c = 0; c < 5; c++) {
+            ptrdiff_t j = c * n_tot + i;
+            dyn_input_fit(av[c][i], isyn[j], decay[j], gavg[j], coef + c * cs + i,
+                          coef + (5 + c) * cs + i);
+        }
     }
     ptrdiff_t nc = nf;
     long long c_int = 0, c_sub = 0, c_split = 0;
@@ -514,10 +589,10 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
     C.th = V_SET(P->pfb_th); C.k = V_SET(P->inv_pfb_norm); C.skip = V_SET(P->pfb_skip);
     C.max_dlog = V_SET(P->max_dlog); C.tol = V_SET(P->tol); C.zero = _mm256_setzero_pd();
     const __m256d vdt = V_SET(dt);
+    double *const la[5] = {L->a0, L->a1, L->a2, L->a3, L->a4};
     for (int round = 0; nc > 0 && round < max_rounds; round++) {
         for (ptrdiff_t k = nc; k < ((nc + 3) & ~(ptrdiff_t) 3); k++) {  /* pad: a copy of lane 0 */
-            L->im[k] = L->im[0]; L->td[k] = L->td[0]; L->a0[k] = L->a0[0]; L->a1[k] = L->a1[0];
-            L->a2[k] = L->a2[0]; L->a3[k] = L->a3[0]; L->a4[k] = L->a4[0];
+            L->im[k] = L->im[0]; L->td[k] = L->td[0]; L->h[k] = L->h[0]; L->idx[k] = L->idx[0];
             L->idc[k] = L->idc[0]; L->itau[k] = L->itau[0]; L->alpha[k] = L->alpha[0];
             L->inv_itau[k] = L->inv_itau[0]; L->igain[k] = L->igain[0];
             L->tau_mem[k] = L->tau_mem[0]; L->ifnmda[k] = L->ifnmda[0];
@@ -536,6 +611,13 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
                 s2[v].Fyy = _mm256_loadu_pd(L->Fyy + k); s2[v].Fyyy = _mm256_loadu_pd(L->Fyyy + k);
             }
           } else {
+            for (int v = 0; v < nv; v++) {     /* inputs over [t, t + h_g] */
+                ptrdiff_t k = k0 + 4 * v;
+                __m256d rem = _mm256_sub_pd(vdt, _mm256_loadu_pd(L->td + k));
+                __m256d hg = _mm256_loadu_pd(L->h + k);
+                hg = V_SEL(V_GT(hg, rem), rem, hg);
+                dyn_sub_inputs_v(k, L->idx, la, coef, cs, inv_tau, n_tot, rem, hg);
+            }
             for (int v = 0; v < nv; v++)
                 dyn_v_stage1(k0 + 4 * v, &C, L->im, L->igain, L->tau_mem, L->ifnmda, has_nmda,
                              &s1[v]);
@@ -549,12 +631,27 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
             __m256d F = s2[v].F, J = s2[v].J, Fyy = s2[v].Fyy, Fyyy = s2[v].Fyyy;
             __m256d im = _mm256_loadu_pd(L->im + k);
             __m256d rem = _mm256_sub_pd(vdt, _mm256_loadu_pd(L->td + k));
+            __m256d hg = _mm256_loadu_pd(L->h + k);
+            hg = V_SEL(V_GT(hg, rem), rem, hg);
             /* _substep: x = E4 rem⁴/tol, y = |F| rem/max_dlog, h = rem/m */
             __m256d E4 = dyn_step_error_v(F, J, Fyy, Fyyy);
             __m256d r2 = _mm256_mul_pd(rem, rem);
             __m256d x = _mm256_div_pd(_mm256_mul_pd(_mm256_mul_pd(E4, r2), r2), C.tol);
             __m256d y = _mm256_div_pd(_mm256_mul_pd(V_ABS(F), rem), C.max_dlog);
             __m256d h = _mm256_div_pd(rem, dyn_substeps_v(x, y));
+            __m256d redo = _mm256_cmp_pd(h, hg, _CMP_NEQ_UQ);
+            if (_mm256_movemask_pd(redo)) {     /* inputs and slope over [t, t + h] */
+                dyn_vs1 t1;
+                dyn_vs2 t2;
+                dyn_sub_inputs_v(k, L->idx, la, coef, cs, inv_tau, n_tot, rem, h);
+                dyn_v_stage1(k, &C, L->im, L->igain, L->tau_mem, L->ifnmda, has_nmda, &t1);
+                dyn_v_stage2(k, &C, L->im, L->a0, L->a1, L->a2, L->a3, L->a4, L->itau,
+                             L->alpha, L->inv_itau, L->tau_mem, L->idc, L->ifnmda, has_nmda,
+                             &t1, &t2);
+                F = V_SEL(redo, t2.F, F);
+                J = V_SEL(redo, t2.J, J);
+                Fyy = V_SEL(redo, t2.Fyy, Fyy);
+            }
             /* the step over h (dyn_step, dyn_phi1, dyn_expx) */
             __m256d h3 = _mm256_mul_pd(_mm256_mul_pd(h, h), h);
             __m256d ex = dyn_growth_v(F, J, Fyy, h, h3);
@@ -586,8 +683,8 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
             L->st[q] = k;
             q += stk == 0;                  /* 2 (spike): left flagged, the scalar path redoes it */
         }
-        double *packed[] = {L->a0, L->a1, L->a2, L->a3, L->a4, L->idc, L->itau, L->alpha,
-                            L->inv_itau, L->igain, L->tau_mem, L->ifnmda, L->td};
+        double *packed[] = {L->idc, L->itau, L->alpha, L->inv_itau, L->igain, L->tau_mem,
+                            L->ifnmda, L->td, L->h};
         for (size_t a = 0; a < sizeof packed / sizeof packed[0]; a++) {
             double *x = packed[a];
             for (ptrdiff_t j = 0; j < q; j++)
@@ -607,7 +704,8 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
 #else
     (void) n; (void) dt; (void) imem; (void) ref_rem; (void) flag; (void) slope; (void) a0;
     (void) a1; (void) a2; (void) a3; (void) a4; (void) itau; (void) alpha; (void) inv_itau;
-    (void) igain; (void) tau_mem; (void) idc; (void) ifnmda; (void) P; (void) has_nmda;
+    (void) igain; (void) tau_mem; (void) idc; (void) ifnmda; (void) isyn; (void) decay;
+    (void) gavg; (void) inv_tau; (void) n_tot; (void) coef; (void) cs; (void) P; (void) has_nmda;
     (void) L; (void) max_rounds; (void) n_int; (void) n_sub; (void) n_split;
 #endif
 }

@@ -71,6 +71,8 @@ cdef extern from "_dynapse_kernels.h" nogil:
     double dyn_expx(double x)
     int dyn_dpi_decay(Py_ssize_t n, double *isyn, double *avg, const double *decay,
                       const double *gavg)
+    void dyn_input_fit(double a, double iend, double decay, double gavg, double *A, double *C)
+    double dyn_sub_mean(double a, double A, double C, double k, double rem, double h, double dt)
     ctypedef struct dyn_lanes:
         double *im
         double *td
@@ -103,7 +105,9 @@ cdef extern from "_dynapse_kernels.h" nogil:
                                const double *a4, const double *itau, const double *alpha,
                                const double *inv_itau, const double *igain,
                                const double *tau_mem, const double *idc, const double *ifnmda,
-                               const dyn_membrane *P, int has_nmda, dyn_lanes *L,
+                               const double *isyn, const double *decay, const double *gavg,
+                               const double *inv_tau, Py_ssize_t n_tot, double *coef,
+                               Py_ssize_t cs, const dyn_membrane *P, int has_nmda, dyn_lanes *L,
                                int max_rounds, long long *n_int, long long *n_sub,
                                long long *n_split)
     int64_t dyn_membrane_pass(Py_ssize_t n, double dt, double *imem, double *ref_rem,
@@ -166,6 +170,7 @@ cdef struct Ctx:
     const int *rec_idx
     double *rec                 # (rows, 6, n_rec) row-major
     double *avg                 # (5, stride)
+    double *coef                # (10, stride): A_0 … A_4, C_0 … C_4 of dyn_input_fit
     double *slope               # 4 n
     double *pnew                # 5 n (part p: from 5·lo[p])
     double *pavg                # 5 n
@@ -242,6 +247,21 @@ cdef inline double _substep(double F, double E4, double rem, const dyn_membrane 
     return rem / m
 
 
+cdef inline double _sub_slope(const Ctx *X, Py_ssize_t i, double im, const double *cA,
+                              const double *cC, double rem, double h, int has_nmda, double *J,
+                              double *Fyy, double *Fyyy) noexcept nogil:
+    """dyn_slope of neuron i at I_mem = im with the synaptic inputs' means over the
+    sub-interval [dt − rem, dt − rem + h] of the step (``dyn_sub_mean`` of the fit cA, cC)."""
+    cdef double mc[5]
+    cdef Py_ssize_t c
+    for c in range(5):
+        mc[c] = dyn_sub_mean(X.avg[c * X.stride + i], cA[c], cC[c], X.inv_tau[c * X.n + i], rem,
+                             h, X.dt)
+    return dyn_slope(im, X.idc[i] + mc[0] - mc[3], mc[1], X.ifnmda[i], X.itau[i] + mc[4] + mc[2],
+                     X.alpha[i], X.inv_itau[i], X.igain[i], X.tau_mem[i], X.P, has_nmda, J, Fyy,
+                     Fyyy)
+
+
 def exp_check(double[::1] x, double[::1] out):
     """dyn_exp of the kernel, elementwise (its accuracy is tested against numpy)."""
     cdef Py_ssize_t i
@@ -261,7 +281,9 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
     cdef int n_spk, err = 0, has_nmda, pass_nmda, first
     cdef double dt = X.dt, inv_dt = X.inv_dt
     cdef double im, im_new, iold, inew, rem, ii
-    cdef double T, iexc, ileak, tin, h, t_done, e_on, e_off, i_on
+    cdef double T, tin, h, hg, t_done, e_on, e_off, i_on
+    cdef double cA[5]
+    cdef double cC[5]
     cdef double F, J, Fyy, Fyyy, z, dy, dl, y1, t1, x, one_m_on
     cdef long long n_int = 0, n_ref = 0, n_sub = 0, n_split = 0, m
     cdef int64_t n_single = 0, n_flagged = 0
@@ -407,7 +429,9 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
         dyn_membrane_substeps(m_n, dt, imem + lo, ref_rem + lo, flag + lo, slope + 4 * lo,
                               flagged, n_flagged, a0 + lo, a1 + lo, a2 + lo, a3 + lo, a4 + lo, X.itau + lo,
                               X.alpha + lo, X.inv_itau + lo, X.igain + lo, X.tau_mem + lo,
-                              X.idc + lo, X.ifnmda + lo, P, pass_nmda, &L, X.max_rounds,
+                              X.idc + lo, X.ifnmda + lo, isyn + lo, X.decay + lo, X.gavg + lo,
+                              X.inv_tau + lo, n, X.coef + lo, stride, P, pass_nmda, &L,
+                              X.max_rounds,
                               &n_int, &n_sub, &n_split)
         tk1 = dyn_ticks()
         ticks[3] += tk1 - tk0
@@ -431,12 +455,21 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
                 im = X.ireset
                 first = 0
             n_int += 1
-            iexc = X.idc[i] + a0[i] - a3[i]
-            ileak = X.itau[i] + a4[i] + a2[i]
-            # exponential Rosenbrock–Euler sub-steps, each as long as its error bound allows
+            # the DPI currents within the step (dyn_input_fit), for the means over sub-intervals
+            for c in range(5):
+                j = c * n + i
+                dyn_input_fit(avg[c * stride + i], isyn[j], X.decay[j], X.gavg[j], &cA[c], &cC[c])
+            # exponential Rosenbrock–Euler sub-steps, each as long as its error bound allows:
+            # the slope with the inputs' means over [t, t + h_g] (h_g: the last sub-step, at
+            # most what remains) gives the error bound and h; where h ≠ h_g, the slope again
+            # with the means over [t, t + h]
             t_done = dt - T
+            hg = T
             m = 0
             while True:
+                rem = dt - t_done
+                if hg > rem:
+                    hg = rem
                 if first:
                     sv = slope + 4 * (i - (i & 3)) + (i & 3)
                     F = sv[0]
@@ -445,11 +478,11 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
                     Fyyy = sv[12]
                     first = 0
                 else:
-                    F = dyn_slope(im, iexc, a1[i], X.ifnmda[i], ileak, X.alpha[i],
-                                  X.inv_itau[i], X.igain[i], X.tau_mem[i], P, has_nmda, &J,
-                                  &Fyy, &Fyyy)
-                rem = dt - t_done
+                    F = _sub_slope(X, i, im, cA, cC, rem, hg, has_nmda, &J, &Fyy, &Fyyy)
                 h = _substep(F, dyn_step_error(F, J, Fyy, Fyyy), rem, P)
+                if h != hg:
+                    F = _sub_slope(X, i, im, cA, cC, rem, h, has_nmda, &J, &Fyy, &Fyyy)
+                hg = h
                 z = J * h
                 if z > 50.0:
                     z = 50.0
@@ -590,6 +623,7 @@ def run_kernel(long long step0, long long n_steps, double dt,
     X.rec_idx = &rec_idx[0] if X.n_rec > 0 else NULL
     X.rec = &rec[0, 0, 0] if rec.shape[0] > 0 and X.n_rec > 0 else NULL
     X.avg = <double *> malloc((5 * stride) * sizeof(double))
+    X.coef = <double *> malloc((10 * stride) * sizeof(double))
     X.slope = <double *> malloc(4 * (n + 4) * sizeof(double))
     X.pnew = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
     X.pavg = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
@@ -600,13 +634,13 @@ def run_kernel(long long step0, long long n_steps, double dt,
     X.max_rounds = max(0, substep_rounds)
     X.lanes = <double *> malloc(DYN_LANE_ARRAYS * X.lane_cap * sizeof(double))
     X.flagged = <int64_t *> malloc(X.lane_cap * sizeof(int64_t))
-    cdef void *work[9]
+    cdef void *work[10]
     work[0], work[1], work[2], work[3] = X.avg, X.slope, X.pnew, X.pavg
     work[4], work[5], work[6], work[7] = X.flag, X.pl_j, X.spiking, X.lanes
-    work[8] = X.flagged
-    for k in range(9):
+    work[8], work[9] = X.flagged, X.coef
+    for k in range(10):
         if work[k] == NULL:
-            for r in range(9):
+            for r in range(10):
                 free(work[r])
             raise MemoryError("cannot allocate kernel work arrays")
     # parts of whole chips, one per thread, where no routing entry crosses between parts
@@ -637,7 +671,7 @@ def run_kernel(long long step0, long long n_steps, double dt,
         else:
             X.tid[0] = 0
             _run_part(&X, 0)
-    for k in range(9):
+    for k in range(10):
         free(work[k])
     cdef double tot
     for pp in range(X.n_parts):
