@@ -156,34 +156,59 @@ static inline double dyn_expx(double x)
     return fabs(x) < 0.05 ? dyn_exp_series(x) : dyn_exp(x);
 }
 
-/* The synaptic input within a step. A DPI current is I(t) = A + C e^{(dt − t)/τ} on [0, dt]
- * (t from the step's start) when its pulse is on for the whole step (A = I_∞) or off (A = 0);
- * a pulse starting at the step's start and ending within it (t_pulse ≪ τ) leaves the decay
- * I_end e^{(dt − t)/τ} after it. A and C are fitted to the step's exact mean a (its integral / dt)
- * and its end value I_end: with a = A + C g and g = τ (e^{dt/τ} − 1)/dt = gavg/decay,
- * C = (a − I_end)/(g − 1), A = I_end − C. The fit is exact for the first two, exact after the
- * pulse for the third, and its integral over the step is the step's, so that sub-intervals
- * share out the step's charge. */
-static inline void dyn_input_fit(double a, double iend, double decay, double gavg, double *A,
-                                 double *C)
+/* The synaptic input within a step. Pulses start at step starts (external events on the step
+ * grid, routed spikes from the next step). A DPI current whose pulse is on at the step's end
+ * (on for the whole step) is I(t) = A + C e^{(dt − t)/τ} on [0, dt] (t from the step's start;
+ * A = I_∞), fitted to the step's exact mean a (its integral / dt) and its end value I_end: with
+ * a = A + C g, g = τ (e^{dt/τ} − 1)/dt = gavg/decay, C = (a − I_end)/(g − 1), A = I_end − C.
+ * Any other current decays as I_end e^{(dt − t)/τ} after its pulse (if any) ends at t_on:
+ * A = 0, C = I_end, and the charge the pulse's rise withholds from that decay before t_on,
+ * D = dt (a − I_end g) (≤ 0 for a rising pulse; 0 without one), is spread over [0, t_on] as the
+ * rise does it (linear in t for t_on ≪ τ: a triangular density, cumulative share
+ * 1 − (1 − t/t_on)²); t_on = √(2|D|/|r|) from the initial rise rate r = (I_∞ − I_end e^{dt/τ})/τ,
+ * dt where that is not finite or exceeds dt. Both are exact after the pulse and share out the
+ * step's own charge. */
+static inline void dyn_input_fit(double a, double iend, double decay, double gavg, double iinf,
+                                 double k, double dt, int on_at_end, double *out)
 {
-    double c = (a - iend) / (gavg / decay - 1.0);
-    *C = c;
-    *A = iend - c;
+    double g = gavg / decay;
+    if (on_at_end) {
+        double c = (a - iend) / (g - 1.0);
+        out[0] = iend - c;
+        out[1] = c;
+        out[2] = 0.0;
+        out[3] = dt;
+    } else {
+        double d = dt * (a - iend * g);
+        double t = sqrt(fabs(2.0 * d / ((iinf - iend / decay) * k)));
+        out[0] = 0.0;
+        out[1] = iend;
+        out[2] = d;
+        out[3] = (t > 0.0 && t <= dt) ? t : dt;
+    }
 }
 
-/* The mean of that current over the sub-interval [dt − rem, dt − rem + h] of the step (k = 1/τ):
- * A + C (e^{rem k} − e^{(rem − h) k})/(h k); the step's own mean a for the whole step (exact,
- * and what the single-step pass uses), A where C = 0 (no change within the step). */
-static inline double dyn_sub_mean(double a, double A, double C, double k, double rem, double h,
+/* The mean of that current over the sub-interval [dt − rem, dt − rem + h] of the step
+ * (k = 1/τ; f = A, C, D, t_on): A + C (e^{rem k} − e^{(rem − h) k})/(h k) plus D's share of the
+ * sub-interval / h; the step's own mean a for the whole step (exact, and what the single-step
+ * pass uses). The C term is skipped where C = 0 and the D term where D = 0 (adding 0). */
+static inline double dyn_sub_mean(double a, const double *f, double k, double rem, double h,
                                   double dt)
 {
     if (rem == dt && h == dt)
         return a;
-    if (C == 0.0)
-        return A;
-    double e1 = dyn_exp(rem * k), e2 = dyn_exp((rem - h) * k);
-    return A + C * ((e1 - e2) / (h * k));
+    double m = f[0];
+    if (f[1] != 0.0) {
+        double e1 = dyn_exp(rem * k), e2 = dyn_exp((rem - h) * k);
+        m = f[0] + f[1] * ((e1 - e2) / (h * k));
+    }
+    if (f[2] != 0.0) {
+        double t1 = dt - rem, ton = f[3];
+        double t2 = t1 + h;
+        double v1 = 1.0 - (t1 < ton ? t1 : ton) / ton, v2 = 1.0 - (t2 < ton ? t2 : ton) / ton;
+        m = m + f[2] * ((v1 * v1 - v2 * v2) / h);
+    }
+    return m;
 }
 
 /* DPI circuits without a pulse, one circuit row: I ← I e^{−dt/τ}, mean over the step
@@ -487,32 +512,45 @@ static inline __m256d dyn_substeps_v(__m256d x, __m256d y)
 
 /* dyn_sub_mean, four lanes, for sub-intervals shorter than the step (the rounds never take a
  * whole step: their first sub-step comes from the single-step pass), gathered by the lanes'
- * neuron indices vi: A, C from the fit's rows (coefA, coefC) and k = 1/τ from inv_tau. */
-static inline __m256d dyn_sub_mean_v(__m256i vi, const double *coefA, const double *coefC,
-                                     const double *inv_tau, __m256d rem, __m256d h)
+ * neuron indices vi: the fit f (rows A, C, D, t_on of stride cs) and k = 1/τ from inv_tau. */
+static inline __m256d dyn_sub_mean_v(__m256i vi, const double *f, ptrdiff_t cs,
+                                     const double *inv_tau, __m256d dt, __m256d rem, __m256d h)
 {
-    __m256d A = _mm256_i64gather_pd(coefA, vi, 8), C = _mm256_i64gather_pd(coefC, vi, 8);
-    __m256d flat = _mm256_cmp_pd(C, _mm256_setzero_pd(), _CMP_EQ_OQ);
-    if (_mm256_movemask_pd(flat) == 15)
-        return A;
-    __m256d k = _mm256_i64gather_pd(inv_tau, vi, 8);
-    __m256d e1 = dyn_exp_v(_mm256_mul_pd(rem, k));
-    __m256d e2 = dyn_exp_v(_mm256_mul_pd(_mm256_sub_pd(rem, h), k));
-    __m256d m = _mm256_add_pd(A, _mm256_mul_pd(C, _mm256_div_pd(_mm256_sub_pd(e1, e2),
-                                                                _mm256_mul_pd(h, k))));
-    return V_SEL(flat, A, m);
+    const __m256d zero = _mm256_setzero_pd(), one = V_SET(1.0);
+    __m256d A = _mm256_i64gather_pd(f, vi, 8), C = _mm256_i64gather_pd(f + cs, vi, 8);
+    __m256d D = _mm256_i64gather_pd(f + 2 * cs, vi, 8);
+    __m256d m = A;
+    __m256d c_on = _mm256_cmp_pd(C, zero, _CMP_NEQ_UQ);
+    if (_mm256_movemask_pd(c_on)) {
+        __m256d k = _mm256_i64gather_pd(inv_tau, vi, 8);
+        __m256d e1 = dyn_exp_v(_mm256_mul_pd(rem, k));
+        __m256d e2 = dyn_exp_v(_mm256_mul_pd(_mm256_sub_pd(rem, h), k));
+        m = V_SEL(c_on, _mm256_add_pd(A, _mm256_mul_pd(C, _mm256_div_pd(_mm256_sub_pd(e1, e2),
+                                                                        _mm256_mul_pd(h, k)))), m);
+    }
+    __m256d d_on = _mm256_cmp_pd(D, zero, _CMP_NEQ_UQ);
+    if (_mm256_movemask_pd(d_on)) {
+        __m256d ton = _mm256_i64gather_pd(f + 3 * cs, vi, 8);
+        __m256d t1 = _mm256_sub_pd(dt, rem);
+        __m256d t2 = _mm256_add_pd(t1, h);
+        __m256d v1 = _mm256_sub_pd(one, _mm256_div_pd(V_SEL(V_LT(t1, ton), t1, ton), ton));
+        __m256d v2 = _mm256_sub_pd(one, _mm256_div_pd(V_SEL(V_LT(t2, ton), t2, ton), ton));
+        m = V_SEL(d_on, _mm256_add_pd(m, _mm256_mul_pd(D, _mm256_div_pd(
+                _mm256_sub_pd(_mm256_mul_pd(v1, v1), _mm256_mul_pd(v2, v2)), h))), m);
+    }
+    return m;
 }
 
 /* The five sub-interval means of lanes k … k + 3 over [dt − rem, dt − rem + h], into the lanes'
  * a0 … a4 (the inputs dyn_v_stage2 reads). */
 static inline void dyn_sub_inputs_v(ptrdiff_t k, const int64_t *lane_idx, double *const *la,
-        const double *coef, ptrdiff_t cs, const double *inv_tau, ptrdiff_t n_tot, __m256d rem,
-        __m256d h)
+        const double *coef, ptrdiff_t cs, const double *inv_tau, ptrdiff_t n_tot, __m256d dt,
+        __m256d rem, __m256d h)
 {
     __m256i vi = _mm256_loadu_si256((const __m256i *) (lane_idx + k));
     for (int c = 0; c < 5; c++)
-        _mm256_storeu_pd(la[c] + k, dyn_sub_mean_v(vi, coef + c * cs, coef + (5 + c) * cs,
-                                                   inv_tau + c * n_tot, rem, h));
+        _mm256_storeu_pd(la[c] + k, dyn_sub_mean_v(vi, coef + 4 * c * cs, cs,
+                                                   inv_tau + c * n_tot, dt, rem, h));
 }
 #endif
 
@@ -534,14 +572,15 @@ typedef struct {
  * lanes per vector, one sub-step per round, exactly as the scalar path of _kernel.pyx takes
  * them, with the same functions in the same order (the same numbers: the scalar path's loop,
  * run in lanes). Each sub-step: the synaptic inputs are the means over [t, t + h_g] of the
- * currents fitted by dyn_input_fit (coef: rows A_0 … A_4, C_0 … C_4 of stride cs, written here for
- * the lanes' neurons), h_g the last sub-step (at most what remains; the first sub-step, over the
+ * currents fitted by dyn_input_fit (coef: rows A, C, D, t_on of circuit 0, …, 4, stride cs,
+ * written here for the lanes' neurons), h_g the last sub-step (at most what remains; the first sub-step, over the
  * whole step, starts from the single-step pass's F, J, F_yy, F_yyy); its length h from the error
  * bound there (_substep); where h ≠ h_g, the inputs and the slope again over [t, t + h]. A lane
  * whose step ends is written back (flag cleared); a lane that reaches I_spk, or needs more than
  * max_rounds sub-steps, is left flagged, untouched, for the scalar path, which redoes its step
  * from the start with the same numbers and locates the spike. isyn (the currents at the step's
- * end), decay, gavg and inv_tau are (5, n_tot) rows from the part's first neuron. Adds the
+ * end), decay, gavg, inv_tau, iinf and prem (the pulse time left) are (5, n_tot) rows from the
+ * part's first neuron. Adds the
  * neurons finished here and their sub-steps and split steps to *n_int, *n_sub, *n_split.
  * Without AVX2 it does nothing (the scalar path takes every flagged neuron). */
 static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double dt,
@@ -554,7 +593,8 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
         const double *restrict tau_mem, const double *restrict idc,
         const double *restrict ifnmda, const double *restrict isyn,
         const double *restrict decay, const double *restrict gavg,
-        const double *restrict inv_tau, ptrdiff_t n_tot, double *restrict coef, ptrdiff_t cs,
+        const double *restrict inv_tau, const double *restrict iinf, const double *restrict prem,
+        ptrdiff_t n_tot, double *restrict coef, ptrdiff_t cs,
         const dyn_membrane *P, int has_nmda, dyn_lanes *L,
         int max_rounds, long long *n_int, long long *n_sub, long long *n_split)
 {
@@ -578,8 +618,11 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
         L->F[nc] = sv[0]; L->J[nc] = sv[4]; L->Fyy[nc] = sv[8]; L->Fyyy[nc] = sv[12];
         for (int c = 0; c < 5; c++) {
             ptrdiff_t j = c * n_tot + i;
-            dyn_input_fit(av[c][i], isyn[j], decay[j], gavg[j], coef + c * cs + i,
-                          coef + (5 + c) * cs + i);
+            double f[4];
+            dyn_input_fit(av[c][i], isyn[j], decay[j], gavg[j], iinf[j], inv_tau[j], dt,
+                          prem[j] > 0.0, f);
+            for (int q = 0; q < 4; q++)
+                coef[(4 * c + q) * cs + i] = f[q];
         }
     }
     ptrdiff_t nc = nf;
@@ -616,7 +659,7 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
                 __m256d rem = _mm256_sub_pd(vdt, _mm256_loadu_pd(L->td + k));
                 __m256d hg = _mm256_loadu_pd(L->h + k);
                 hg = V_SEL(V_GT(hg, rem), rem, hg);
-                dyn_sub_inputs_v(k, L->idx, la, coef, cs, inv_tau, n_tot, rem, hg);
+                dyn_sub_inputs_v(k, L->idx, la, coef, cs, inv_tau, n_tot, vdt, rem, hg);
             }
             for (int v = 0; v < nv; v++)
                 dyn_v_stage1(k0 + 4 * v, &C, L->im, L->igain, L->tau_mem, L->ifnmda, has_nmda,
@@ -643,7 +686,7 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
             if (_mm256_movemask_pd(redo)) {     /* inputs and slope over [t, t + h] */
                 dyn_vs1 t1;
                 dyn_vs2 t2;
-                dyn_sub_inputs_v(k, L->idx, la, coef, cs, inv_tau, n_tot, rem, h);
+                dyn_sub_inputs_v(k, L->idx, la, coef, cs, inv_tau, n_tot, vdt, rem, h);
                 dyn_v_stage1(k, &C, L->im, L->igain, L->tau_mem, L->ifnmda, has_nmda, &t1);
                 dyn_v_stage2(k, &C, L->im, L->a0, L->a1, L->a2, L->a3, L->a4, L->itau,
                              L->alpha, L->inv_itau, L->tau_mem, L->idc, L->ifnmda, has_nmda,
@@ -705,7 +748,7 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
     (void) n; (void) dt; (void) imem; (void) ref_rem; (void) flag; (void) slope; (void) a0;
     (void) a1; (void) a2; (void) a3; (void) a4; (void) itau; (void) alpha; (void) inv_itau;
     (void) igain; (void) tau_mem; (void) idc; (void) ifnmda; (void) isyn; (void) decay;
-    (void) gavg; (void) inv_tau; (void) n_tot; (void) coef; (void) cs; (void) P; (void) has_nmda;
+    (void) gavg; (void) inv_tau; (void) iinf; (void) prem; (void) n_tot; (void) coef; (void) cs; (void) P; (void) has_nmda;
     (void) L; (void) max_rounds; (void) n_int; (void) n_sub; (void) n_split;
 #endif
 }

@@ -71,8 +71,9 @@ cdef extern from "_dynapse_kernels.h" nogil:
     double dyn_expx(double x)
     int dyn_dpi_decay(Py_ssize_t n, double *isyn, double *avg, const double *decay,
                       const double *gavg)
-    void dyn_input_fit(double a, double iend, double decay, double gavg, double *A, double *C)
-    double dyn_sub_mean(double a, double A, double C, double k, double rem, double h, double dt)
+    void dyn_input_fit(double a, double iend, double decay, double gavg, double iinf, double k,
+                       double dt, int on_at_end, double *out)
+    double dyn_sub_mean(double a, const double *f, double k, double rem, double h, double dt)
     ctypedef struct dyn_lanes:
         double *im
         double *td
@@ -106,7 +107,8 @@ cdef extern from "_dynapse_kernels.h" nogil:
                                const double *inv_itau, const double *igain,
                                const double *tau_mem, const double *idc, const double *ifnmda,
                                const double *isyn, const double *decay, const double *gavg,
-                               const double *inv_tau, Py_ssize_t n_tot, double *coef,
+                               const double *inv_tau, const double *iinf, const double *prem,
+                               Py_ssize_t n_tot, double *coef,
                                Py_ssize_t cs, const dyn_membrane *P, int has_nmda, dyn_lanes *L,
                                int max_rounds, long long *n_int, long long *n_sub,
                                long long *n_split)
@@ -170,7 +172,7 @@ cdef struct Ctx:
     const int *rec_idx
     double *rec                 # (rows, 6, n_rec) row-major
     double *avg                 # (5, stride)
-    double *coef                # (10, stride): A_0 … A_4, C_0 … C_4 of dyn_input_fit
+    double *coef                # (20, stride): A, C, D, t_on of dyn_input_fit, circuits 0 … 4
     double *slope               # 4 n
     double *pnew                # 5 n (part p: from 5·lo[p])
     double *pavg                # 5 n
@@ -247,16 +249,17 @@ cdef inline double _substep(double F, double E4, double rem, const dyn_membrane 
     return rem / m
 
 
-cdef inline double _sub_slope(const Ctx *X, Py_ssize_t i, double im, const double *cA,
-                              const double *cC, double rem, double h, int has_nmda, double *J,
-                              double *Fyy, double *Fyyy) noexcept nogil:
+cdef inline double _sub_slope(const Ctx *X, Py_ssize_t i, double im, const double *cf,
+                              double rem, double h, int has_nmda, double *J, double *Fyy,
+                              double *Fyyy) noexcept nogil:
     """dyn_slope of neuron i at I_mem = im with the synaptic inputs' means over the
-    sub-interval [dt − rem, dt − rem + h] of the step (``dyn_sub_mean`` of the fit cA, cC)."""
+    sub-interval [dt − rem, dt − rem + h] of the step (``dyn_sub_mean`` of the fits cf: A, C, D,
+    t_on of each circuit, ``dyn_input_fit``)."""
     cdef double mc[5]
     cdef Py_ssize_t c
     for c in range(5):
-        mc[c] = dyn_sub_mean(X.avg[c * X.stride + i], cA[c], cC[c], X.inv_tau[c * X.n + i], rem,
-                             h, X.dt)
+        mc[c] = dyn_sub_mean(X.avg[c * X.stride + i], cf + 4 * c, X.inv_tau[c * X.n + i], rem, h,
+                             X.dt)
     return dyn_slope(im, X.idc[i] + mc[0] - mc[3], mc[1], X.ifnmda[i], X.itau[i] + mc[4] + mc[2],
                      X.alpha[i], X.inv_itau[i], X.igain[i], X.tau_mem[i], X.P, has_nmda, J, Fyy,
                      Fyyy)
@@ -282,8 +285,7 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
     cdef double dt = X.dt, inv_dt = X.inv_dt
     cdef double im, im_new, iold, inew, rem, ii
     cdef double T, tin, h, hg, t_done, e_on, e_off, i_on
-    cdef double cA[5]
-    cdef double cC[5]
+    cdef double cf[20]
     cdef double F, J, Fyy, Fyyy, z, dy, dl, y1, t1, x, one_m_on
     cdef long long n_int = 0, n_ref = 0, n_sub = 0, n_split = 0, m
     cdef int64_t n_single = 0, n_flagged = 0
@@ -430,7 +432,8 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
                               flagged, n_flagged, a0 + lo, a1 + lo, a2 + lo, a3 + lo, a4 + lo, X.itau + lo,
                               X.alpha + lo, X.inv_itau + lo, X.igain + lo, X.tau_mem + lo,
                               X.idc + lo, X.ifnmda + lo, isyn + lo, X.decay + lo, X.gavg + lo,
-                              X.inv_tau + lo, n, X.coef + lo, stride, P, pass_nmda, &L,
+                              X.inv_tau + lo, X.iinf + lo, prem + lo, n, X.coef + lo, stride,
+                              P, pass_nmda, &L,
                               X.max_rounds,
                               &n_int, &n_sub, &n_split)
         tk1 = dyn_ticks()
@@ -458,7 +461,8 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
             # the DPI currents within the step (dyn_input_fit), for the means over sub-intervals
             for c in range(5):
                 j = c * n + i
-                dyn_input_fit(avg[c * stride + i], isyn[j], X.decay[j], X.gavg[j], &cA[c], &cC[c])
+                dyn_input_fit(avg[c * stride + i], isyn[j], X.decay[j], X.gavg[j], X.iinf[j],
+                              X.inv_tau[j], dt, prem[j] > 0.0, cf + 4 * c)
             # exponential Rosenbrock–Euler sub-steps, each as long as its error bound allows:
             # the slope with the inputs' means over [t, t + h_g] (h_g: the last sub-step, at
             # most what remains) gives the error bound and h; where h ≠ h_g, the slope again
@@ -478,10 +482,10 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
                     Fyyy = sv[12]
                     first = 0
                 else:
-                    F = _sub_slope(X, i, im, cA, cC, rem, hg, has_nmda, &J, &Fyy, &Fyyy)
+                    F = _sub_slope(X, i, im, cf, rem, hg, has_nmda, &J, &Fyy, &Fyyy)
                 h = _substep(F, dyn_step_error(F, J, Fyy, Fyyy), rem, P)
                 if h != hg:
-                    F = _sub_slope(X, i, im, cA, cC, rem, h, has_nmda, &J, &Fyy, &Fyyy)
+                    F = _sub_slope(X, i, im, cf, rem, h, has_nmda, &J, &Fyy, &Fyyy)
                 hg = h
                 z = J * h
                 if z > 50.0:
@@ -623,7 +627,7 @@ def run_kernel(long long step0, long long n_steps, double dt,
     X.rec_idx = &rec_idx[0] if X.n_rec > 0 else NULL
     X.rec = &rec[0, 0, 0] if rec.shape[0] > 0 and X.n_rec > 0 else NULL
     X.avg = <double *> malloc((5 * stride) * sizeof(double))
-    X.coef = <double *> malloc((10 * stride) * sizeof(double))
+    X.coef = <double *> malloc((20 * stride) * sizeof(double))
     X.slope = <double *> malloc(4 * (n + 4) * sizeof(double))
     X.pnew = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
     X.pavg = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
