@@ -167,46 +167,76 @@ static inline double dyn_expx(double x)
  * rise does it (linear in t for t_on ≪ τ: a triangular density, cumulative share
  * 1 − (1 − t/t_on)²); t_on = √(2|D|/|r|) from the initial rise rate r = (I_∞ − I_end e^{dt/τ})/τ,
  * dt where that is not finite or exceeds dt. Both are exact after the pulse and share out the
- * step's own charge. */
-static inline void dyn_input_fit(double a, double iend, double decay, double gavg, double iinf,
-                                 double k, double dt, int on_at_end, double *out)
+ * step's own charge. gc: g, 1/(g − 1) and 1/decay = e^{dt/τ} of the circuit (dyn_fit_consts);
+ * out: A, C, D, 1/t_on (idt = 1/dt). */
+static inline void dyn_fit_consts(double decay, double gavg, double *gc)
 {
     double g = gavg / decay;
+    gc[0] = g;
+    gc[1] = 1.0 / (g - 1.0);
+    gc[2] = 1.0 / decay;
+}
+
+static inline void dyn_input_fit(double a, double iend, const double *gc, double iinf, double k,
+                                 double dt, double idt, int on_at_end, double *out)
+{
+    out[0] = 0.0;
+    out[1] = iend;
+    out[2] = 0.0;
+    out[3] = idt;
+    if (a == 0.0 && iend == 0.0)        /* idle */
+        return;
     if (on_at_end) {
-        double c = (a - iend) / (g - 1.0);
+        double c = (a - iend) * gc[1];
         out[0] = iend - c;
         out[1] = c;
-        out[2] = 0.0;
-        out[3] = dt;
     } else {
-        double d = dt * (a - iend * g);
-        double t = sqrt(fabs(2.0 * d / ((iinf - iend / decay) * k)));
-        out[0] = 0.0;
-        out[1] = iend;
-        out[2] = d;
-        out[3] = (t > 0.0 && t <= dt) ? t : dt;
+        double d = dt * (a - iend * gc[0]);
+        if (fabs(d) > 1e-9 * fabs(iend * gc[0]) * dt) {     /* below: rounding, no pulse */
+            double it = sqrt(fabs((iinf - iend * gc[2]) * k / (2.0 * d)));
+            out[2] = d;
+            out[3] = (it >= idt && it < INFINITY) ? it : idt;
+        }
     }
 }
 
+/* e^x to x⁷ and φ1(z) = (e^z − 1)/z to z⁶ (Horner), used by dyn_sub_mean for 0 ≤ x, z <
+ * DYN_SUB_SERIES (relative errors < 2e-12 and < 1e-10 there; the usual case, dt ≪ τ), dyn_exp
+ * outside. */
+#define DYN_SUB_SERIES 0.125
+static inline double dyn_sub_exp_series(double x)
+{
+    return 1.0 + x * (1.0 + x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0
+           + x * (1.0 / 720.0 + x * (1.0 / 5040.0)))))));
+}
+
+static inline double dyn_sub_phi1_series(double z)
+{
+    return 1.0 + z * (0.5 + z * (1.0 / 6.0 + z * (1.0 / 24.0 + z * (1.0 / 120.0 + z * (1.0 / 720.0
+           + z * (1.0 / 5040.0))))));
+}
+
 /* The mean of that current over the sub-interval [dt − rem, dt − rem + h] of the step
- * (k = 1/τ; f = A, C, D, t_on): A + C (e^{rem k} − e^{(rem − h) k})/(h k) plus D's share of the
- * sub-interval / h; the step's own mean a for the whole step (exact, and what the single-step
- * pass uses). The C term is skipped where C = 0 and the D term where D = 0 (adding 0). */
+ * (k = 1/τ; f = A, C, D, 1/t_on; ih = 1/h): A + C e^{(rem − h) k} φ1(h k) plus D's share of the
+ * sub-interval times ih; the step's own mean a for the whole step (exact, and what the
+ * single-step pass uses). The C term is skipped where C = 0 and the D term where D = 0. */
 static inline double dyn_sub_mean(double a, const double *f, double k, double rem, double h,
-                                  double dt)
+                                  double ih, double dt)
 {
     if (rem == dt && h == dt)
         return a;
     double m = f[0];
     if (f[1] != 0.0) {
-        double e1 = dyn_exp(rem * k), e2 = dyn_exp((rem - h) * k);
-        m = f[0] + f[1] * ((e1 - e2) / (h * k));
+        double x = (rem - h) * k, z = h * k;
+        double e = x < DYN_SUB_SERIES ? dyn_sub_exp_series(x) : dyn_exp(x);
+        double p = z < DYN_SUB_SERIES ? dyn_sub_phi1_series(z) : (dyn_exp(z) - 1.0) / z;
+        m = f[0] + f[1] * (e * p);
     }
     if (f[2] != 0.0) {
-        double t1 = dt - rem, ton = f[3];
-        double t2 = t1 + h;
-        double v1 = 1.0 - (t1 < ton ? t1 : ton) / ton, v2 = 1.0 - (t2 < ton ? t2 : ton) / ton;
-        m = m + f[2] * ((v1 * v1 - v2 * v2) / h);
+        double u1 = (dt - rem) * f[3];
+        double u2 = u1 + h * f[3];
+        double v1 = 1.0 - (u1 < 1.0 ? u1 : 1.0), v2 = 1.0 - (u2 < 1.0 ? u2 : 1.0);
+        m = m + f[2] * ((v1 * v1 - v2 * v2) * ih);
     }
     return m;
 }
@@ -282,6 +312,7 @@ static inline int dyn_membrane_one(ptrdiff_t i, double dt, double dt4, double *r
 #define V_GE(a, b) _mm256_cmp_pd((a), (b), _CMP_GE_OQ)
 #define V_SEL(m, a, b) _mm256_blendv_pd((b), (a), (m))          /* m ? a : b */
 #define V_ABS(x) _mm256_andnot_pd(V_SET(-0.0), (x))
+#define V_MA(a, x, b) _mm256_add_pd((a), _mm256_mul_pd((x), (b)))    /* a + x·b, two roundings */
 
 static inline __m256d dyn_exp_v(__m256d x)
 {
@@ -514,29 +545,47 @@ static inline __m256d dyn_substeps_v(__m256d x, __m256d y)
  * whole step: their first sub-step comes from the single-step pass), gathered by the lanes'
  * neuron indices vi: the fit f (rows A, C, D, t_on of stride cs) and k = 1/τ from inv_tau. */
 static inline __m256d dyn_sub_mean_v(__m256i vi, const double *f, ptrdiff_t cs,
-                                     const double *inv_tau, __m256d dt, __m256d rem, __m256d h)
+                                     const double *inv_tau, __m256d dt, __m256d rem, __m256d h,
+                                     __m256d ih)
 {
-    const __m256d zero = _mm256_setzero_pd(), one = V_SET(1.0);
+    const __m256d zero = _mm256_setzero_pd(), one = V_SET(1.0), dom = V_SET(DYN_SUB_SERIES);
     __m256d A = _mm256_i64gather_pd(f, vi, 8), C = _mm256_i64gather_pd(f + cs, vi, 8);
     __m256d D = _mm256_i64gather_pd(f + 2 * cs, vi, 8);
     __m256d m = A;
     __m256d c_on = _mm256_cmp_pd(C, zero, _CMP_NEQ_UQ);
     if (_mm256_movemask_pd(c_on)) {
         __m256d k = _mm256_i64gather_pd(inv_tau, vi, 8);
-        __m256d e1 = dyn_exp_v(_mm256_mul_pd(rem, k));
-        __m256d e2 = dyn_exp_v(_mm256_mul_pd(_mm256_sub_pd(rem, h), k));
-        m = V_SEL(c_on, _mm256_add_pd(A, _mm256_mul_pd(C, _mm256_div_pd(_mm256_sub_pd(e1, e2),
-                                                                        _mm256_mul_pd(h, k)))), m);
+        __m256d x = _mm256_mul_pd(_mm256_sub_pd(rem, h), k), z = _mm256_mul_pd(h, k);
+        /* the Horner forms of dyn_sub_exp_series and dyn_sub_phi1_series, a + x·b by V_MA */
+        __m256d e = V_MA(V_SET(1.0 / 720.0), x, V_SET(1.0 / 5040.0));
+        e = V_MA(V_SET(1.0 / 120.0), x, e);
+        e = V_MA(V_SET(1.0 / 24.0), x, e);
+        e = V_MA(V_SET(1.0 / 6.0), x, e);
+        e = V_MA(V_SET(0.5), x, e);
+        e = V_MA(one, x, e);
+        e = V_MA(one, x, e);
+        __m256d p = V_MA(V_SET(1.0 / 720.0), z, V_SET(1.0 / 5040.0));
+        p = V_MA(V_SET(1.0 / 120.0), z, p);
+        p = V_MA(V_SET(1.0 / 24.0), z, p);
+        p = V_MA(V_SET(1.0 / 6.0), z, p);
+        p = V_MA(V_SET(0.5), z, p);
+        p = V_MA(one, z, p);
+        __m256d out_x = V_GE(x, dom), out_z = V_GE(z, dom);
+        if (_mm256_movemask_pd(out_x))
+            e = V_SEL(out_x, dyn_exp_v(x), e);
+        if (_mm256_movemask_pd(out_z))
+            p = V_SEL(out_z, _mm256_div_pd(_mm256_sub_pd(dyn_exp_v(z), one), z), p);
+        m = V_SEL(c_on, _mm256_add_pd(A, _mm256_mul_pd(C, _mm256_mul_pd(e, p))), m);
     }
     __m256d d_on = _mm256_cmp_pd(D, zero, _CMP_NEQ_UQ);
     if (_mm256_movemask_pd(d_on)) {
-        __m256d ton = _mm256_i64gather_pd(f + 3 * cs, vi, 8);
-        __m256d t1 = _mm256_sub_pd(dt, rem);
-        __m256d t2 = _mm256_add_pd(t1, h);
-        __m256d v1 = _mm256_sub_pd(one, _mm256_div_pd(V_SEL(V_LT(t1, ton), t1, ton), ton));
-        __m256d v2 = _mm256_sub_pd(one, _mm256_div_pd(V_SEL(V_LT(t2, ton), t2, ton), ton));
-        m = V_SEL(d_on, _mm256_add_pd(m, _mm256_mul_pd(D, _mm256_div_pd(
-                _mm256_sub_pd(_mm256_mul_pd(v1, v1), _mm256_mul_pd(v2, v2)), h))), m);
+        __m256d iton = _mm256_i64gather_pd(f + 3 * cs, vi, 8);
+        __m256d u1 = _mm256_mul_pd(_mm256_sub_pd(dt, rem), iton);
+        __m256d u2 = _mm256_add_pd(u1, _mm256_mul_pd(h, iton));
+        __m256d v1 = _mm256_sub_pd(one, V_SEL(V_LT(u1, one), u1, one));
+        __m256d v2 = _mm256_sub_pd(one, V_SEL(V_LT(u2, one), u2, one));
+        m = V_SEL(d_on, _mm256_add_pd(m, _mm256_mul_pd(D, _mm256_mul_pd(
+                _mm256_sub_pd(_mm256_mul_pd(v1, v1), _mm256_mul_pd(v2, v2)), ih))), m);
     }
     return m;
 }
@@ -544,13 +593,14 @@ static inline __m256d dyn_sub_mean_v(__m256i vi, const double *f, ptrdiff_t cs,
 /* The five sub-interval means of lanes k … k + 3 over [dt − rem, dt − rem + h], into the lanes'
  * a0 … a4 (the inputs dyn_v_stage2 reads). */
 static inline void dyn_sub_inputs_v(ptrdiff_t k, const int64_t *lane_idx, double *const *la,
-        const double *coef, ptrdiff_t cs, const double *inv_tau, ptrdiff_t n_tot, __m256d dt,
-        __m256d rem, __m256d h)
+        const double *coef, ptrdiff_t cs, const double *inv_tau, ptrdiff_t n_tot, int cmask,
+        __m256d dt, __m256d rem, __m256d h)
 {
     __m256i vi = _mm256_loadu_si256((const __m256i *) (lane_idx + k));
-    for (int c = 0; c < 5; c++)
-        _mm256_storeu_pd(la[c] + k, dyn_sub_mean_v(vi, coef + 4 * c * cs, cs,
-                                                   inv_tau + c * n_tot, dt, rem, h));
+    __m256d ih = _mm256_div_pd(V_SET(1.0), h);
+    for (int c = 0; c < 5; c++)         /* circuits idle on the whole part: 0 (their mean) */
+        _mm256_storeu_pd(la[c] + k, (cmask >> c) & 1 ? dyn_sub_mean_v(vi, coef + 4 * c * cs, cs,
+                             inv_tau + c * n_tot, dt, rem, h, ih) : _mm256_setzero_pd());
 }
 #endif
 
@@ -579,8 +629,9 @@ typedef struct {
  * whose step ends is written back (flag cleared); a lane that reaches I_spk, or needs more than
  * max_rounds sub-steps, is left flagged, untouched, for the scalar path, which redoes its step
  * from the start with the same numbers and locates the spike. isyn (the currents at the step's
- * end), decay, gavg, inv_tau, iinf and prem (the pulse time left) are (5, n_tot) rows from the
- * part's first neuron. Adds the
+ * end), inv_tau, iinf and prem (the pulse time left) are (5, n_tot) rows from the part's first
+ * neuron, fitc its (5, n_tot, 3) dyn_fit_consts; bit c of cmask is clear where circuit c is
+ * idle on the whole part (no current, no mean: its means are 0). Adds the
  * neurons finished here and their sub-steps and split steps to *n_int, *n_sub, *n_split.
  * Without AVX2 it does nothing (the scalar path takes every flagged neuron). */
 static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double dt,
@@ -592,9 +643,9 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
         const double *restrict inv_itau, const double *restrict igain,
         const double *restrict tau_mem, const double *restrict idc,
         const double *restrict ifnmda, const double *restrict isyn,
-        const double *restrict decay, const double *restrict gavg,
-        const double *restrict inv_tau, const double *restrict iinf, const double *restrict prem,
-        ptrdiff_t n_tot, double *restrict coef, ptrdiff_t cs,
+        const double *restrict fitc, const double *restrict inv_tau,
+        const double *restrict iinf, const double *restrict prem, ptrdiff_t n_tot, int cmask,
+        double *restrict coef, ptrdiff_t cs,
         const dyn_membrane *P, int has_nmda, dyn_lanes *L,
         int max_rounds, long long *n_int, long long *n_sub, long long *n_split)
 {
@@ -608,6 +659,7 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
         nf += ref_rem[i] <= 0.0;
     }
     const double *const av[5] = {a0, a1, a2, a3, a4};
+    const double idt = 1.0 / dt;
     for (ptrdiff_t nc = 0; nc < nf; nc++) {
         ptrdiff_t i = L->idx[nc];
         const double *sv = slope + 4 * (i & ~(ptrdiff_t) 3) + (i & 3);
@@ -619,7 +671,9 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
         for (int c = 0; c < 5; c++) {
             ptrdiff_t j = c * n_tot + i;
             double f[4];
-            dyn_input_fit(av[c][i], isyn[j], decay[j], gavg[j], iinf[j], inv_tau[j], dt,
+            if (!((cmask >> c) & 1))
+                continue;
+            dyn_input_fit(av[c][i], isyn[j], fitc + 3 * j, iinf[j], inv_tau[j], dt, idt,
                           prem[j] > 0.0, f);
             for (int q = 0; q < 4; q++)
                 coef[(4 * c + q) * cs + i] = f[q];
@@ -659,7 +713,7 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
                 __m256d rem = _mm256_sub_pd(vdt, _mm256_loadu_pd(L->td + k));
                 __m256d hg = _mm256_loadu_pd(L->h + k);
                 hg = V_SEL(V_GT(hg, rem), rem, hg);
-                dyn_sub_inputs_v(k, L->idx, la, coef, cs, inv_tau, n_tot, vdt, rem, hg);
+                dyn_sub_inputs_v(k, L->idx, la, coef, cs, inv_tau, n_tot, cmask, vdt, rem, hg);
             }
             for (int v = 0; v < nv; v++)
                 dyn_v_stage1(k0 + 4 * v, &C, L->im, L->igain, L->tau_mem, L->ifnmda, has_nmda,
@@ -686,11 +740,12 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
             if (_mm256_movemask_pd(redo)) {     /* inputs and slope over [t, t + h] */
                 dyn_vs1 t1;
                 dyn_vs2 t2;
-                dyn_sub_inputs_v(k, L->idx, la, coef, cs, inv_tau, n_tot, vdt, rem, h);
-                dyn_v_stage1(k, &C, L->im, L->igain, L->tau_mem, L->ifnmda, has_nmda, &t1);
+                dyn_sub_inputs_v(k, L->idx, la, coef, cs, inv_tau, n_tot, cmask, vdt, rem, h);
+                if (round == 0)                 /* else stage 1 (I_mem only) is s1[v] */
+                    dyn_v_stage1(k, &C, L->im, L->igain, L->tau_mem, L->ifnmda, has_nmda, &t1);
                 dyn_v_stage2(k, &C, L->im, L->a0, L->a1, L->a2, L->a3, L->a4, L->itau,
                              L->alpha, L->inv_itau, L->tau_mem, L->idc, L->ifnmda, has_nmda,
-                             &t1, &t2);
+                             round == 0 ? &t1 : &s1[v], &t2);
                 F = V_SEL(redo, t2.F, F);
                 J = V_SEL(redo, t2.J, J);
                 Fyy = V_SEL(redo, t2.Fyy, Fyy);
@@ -747,8 +802,8 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
 #else
     (void) n; (void) dt; (void) imem; (void) ref_rem; (void) flag; (void) slope; (void) a0;
     (void) a1; (void) a2; (void) a3; (void) a4; (void) itau; (void) alpha; (void) inv_itau;
-    (void) igain; (void) tau_mem; (void) idc; (void) ifnmda; (void) isyn; (void) decay;
-    (void) gavg; (void) inv_tau; (void) iinf; (void) prem; (void) n_tot; (void) coef; (void) cs; (void) P; (void) has_nmda;
+    (void) igain; (void) tau_mem; (void) idc; (void) ifnmda; (void) isyn;
+    (void) fitc; (void) inv_tau; (void) iinf; (void) prem; (void) n_tot; (void) cmask; (void) coef; (void) cs; (void) P; (void) has_nmda;
     (void) L; (void) max_rounds; (void) n_int; (void) n_sub; (void) n_split;
 #endif
 }

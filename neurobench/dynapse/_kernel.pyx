@@ -71,9 +71,11 @@ cdef extern from "_dynapse_kernels.h" nogil:
     double dyn_expx(double x)
     int dyn_dpi_decay(Py_ssize_t n, double *isyn, double *avg, const double *decay,
                       const double *gavg)
-    void dyn_input_fit(double a, double iend, double decay, double gavg, double iinf, double k,
-                       double dt, int on_at_end, double *out)
-    double dyn_sub_mean(double a, const double *f, double k, double rem, double h, double dt)
+    void dyn_fit_consts(double decay, double gavg, double *gc)
+    void dyn_input_fit(double a, double iend, const double *gc, double iinf, double k, double dt,
+                       double idt, int on_at_end, double *out)
+    double dyn_sub_mean(double a, const double *f, double k, double rem, double h, double ih,
+                        double dt)
     ctypedef struct dyn_lanes:
         double *im
         double *td
@@ -106,9 +108,9 @@ cdef extern from "_dynapse_kernels.h" nogil:
                                const double *a4, const double *itau, const double *alpha,
                                const double *inv_itau, const double *igain,
                                const double *tau_mem, const double *idc, const double *ifnmda,
-                               const double *isyn, const double *decay, const double *gavg,
-                               const double *inv_tau, const double *iinf, const double *prem,
-                               Py_ssize_t n_tot, double *coef,
+                               const double *isyn, const double *fitc, const double *inv_tau,
+                               const double *iinf, const double *prem, Py_ssize_t n_tot,
+                               int cmask, double *coef,
                                Py_ssize_t cs, const dyn_membrane *P, int has_nmda, dyn_lanes *L,
                                int max_rounds, long long *n_int, long long *n_sub,
                                long long *n_split)
@@ -172,7 +174,9 @@ cdef struct Ctx:
     const int *rec_idx
     double *rec                 # (rows, 6, n_rec) row-major
     double *avg                 # (5, stride)
-    double *coef                # (20, stride): A, C, D, t_on of dyn_input_fit, circuits 0 … 4
+    double *coef                # (20, stride): A, C, D, 1/t_on of dyn_input_fit, circuits 0 … 4
+    double *fitc                # (5 n, 3): dyn_fit_consts of each circuit
+    double idt                  # 1/dt
     double *slope               # 4 n
     double *pnew                # 5 n (part p: from 5·lo[p])
     double *pavg                # 5 n
@@ -256,10 +260,11 @@ cdef inline double _sub_slope(const Ctx *X, Py_ssize_t i, double im, const doubl
     sub-interval [dt − rem, dt − rem + h] of the step (``dyn_sub_mean`` of the fits cf: A, C, D,
     t_on of each circuit, ``dyn_input_fit``)."""
     cdef double mc[5]
+    cdef double ih = 1.0 / h
     cdef Py_ssize_t c
     for c in range(5):
         mc[c] = dyn_sub_mean(X.avg[c * X.stride + i], cf + 4 * c, X.inv_tau[c * X.n + i], rem, h,
-                             X.dt)
+                             ih, X.dt)
     return dyn_slope(im, X.idc[i] + mc[0] - mc[3], mc[1], X.ifnmda[i], X.itau[i] + mc[4] + mc[2],
                      X.alpha[i], X.inv_itau[i], X.igain[i], X.tau_mem[i], X.P, has_nmda, J, Fyy,
                      Fyyy)
@@ -281,7 +286,7 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
     cdef Py_ssize_t stride = X.stride, n_rec = X.n_rec
     cdef Py_ssize_t s, i, c, k, r, j, q, row = 0
     cdef long long g
-    cdef int n_spk, err = 0, has_nmda, pass_nmda, first
+    cdef int n_spk, err = 0, has_nmda, pass_nmda, first, cmask
     cdef double dt = X.dt, inv_dt = X.inv_dt
     cdef double im, im_new, iold, inew, rem, ii
     cdef double T, tin, h, hg, t_done, e_on, e_off, i_on
@@ -416,6 +421,10 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
         tk0 = tk1
         # membrane: one vector pass for the neurons that need a single step …
         pass_nmda = live[1] or not avg_zero[1]
+        cmask = 0
+        for c in range(5):
+            if live[c] or not avg_zero[c]:
+                cmask |= 1 << c
         n_ref += dyn_membrane_pass(m_n, dt, imem + lo, ref_rem + lo, flag + lo, slope + 4 * lo,
                                    a0 + lo, a1 + lo, a2 + lo, a3 + lo, a4 + lo, X.itau + lo,
                                    X.alpha + lo, X.inv_itau + lo, X.igain + lo, X.tau_mem + lo,
@@ -431,8 +440,8 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
         dyn_membrane_substeps(m_n, dt, imem + lo, ref_rem + lo, flag + lo, slope + 4 * lo,
                               flagged, n_flagged, a0 + lo, a1 + lo, a2 + lo, a3 + lo, a4 + lo, X.itau + lo,
                               X.alpha + lo, X.inv_itau + lo, X.igain + lo, X.tau_mem + lo,
-                              X.idc + lo, X.ifnmda + lo, isyn + lo, X.decay + lo, X.gavg + lo,
-                              X.inv_tau + lo, X.iinf + lo, prem + lo, n, X.coef + lo, stride,
+                              X.idc + lo, X.ifnmda + lo, isyn + lo, X.fitc + 3 * lo,
+                              X.inv_tau + lo, X.iinf + lo, prem + lo, n, cmask, X.coef + lo, stride,
                               P, pass_nmda, &L,
                               X.max_rounds,
                               &n_int, &n_sub, &n_split)
@@ -461,8 +470,8 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
             # the DPI currents within the step (dyn_input_fit), for the means over sub-intervals
             for c in range(5):
                 j = c * n + i
-                dyn_input_fit(avg[c * stride + i], isyn[j], X.decay[j], X.gavg[j], X.iinf[j],
-                              X.inv_tau[j], dt, prem[j] > 0.0, cf + 4 * c)
+                dyn_input_fit(avg[c * stride + i], isyn[j], X.fitc + 3 * j, X.iinf[j],
+                              X.inv_tau[j], dt, X.idt, prem[j] > 0.0, cf + 4 * c)
             # exponential Rosenbrock–Euler sub-steps, each as long as its error bound allows:
             # the slope with the inputs' means over [t, t + h_g] (h_g: the last sub-step, at
             # most what remains) gives the error bound and h; where h ≠ h_g, the slope again
@@ -628,6 +637,8 @@ def run_kernel(long long step0, long long n_steps, double dt,
     X.rec = &rec[0, 0, 0] if rec.shape[0] > 0 and X.n_rec > 0 else NULL
     X.avg = <double *> malloc((5 * stride) * sizeof(double))
     X.coef = <double *> malloc((20 * stride) * sizeof(double))
+    X.fitc = <double *> malloc((15 * n if n > 0 else 1) * sizeof(double))
+    X.idt = 1.0 / dt
     X.slope = <double *> malloc(4 * (n + 4) * sizeof(double))
     X.pnew = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
     X.pavg = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
@@ -638,15 +649,17 @@ def run_kernel(long long step0, long long n_steps, double dt,
     X.max_rounds = max(0, substep_rounds)
     X.lanes = <double *> malloc(DYN_LANE_ARRAYS * X.lane_cap * sizeof(double))
     X.flagged = <int64_t *> malloc(X.lane_cap * sizeof(int64_t))
-    cdef void *work[10]
+    cdef void *work[11]
     work[0], work[1], work[2], work[3] = X.avg, X.slope, X.pnew, X.pavg
     work[4], work[5], work[6], work[7] = X.flag, X.pl_j, X.spiking, X.lanes
-    work[8], work[9] = X.flagged, X.coef
-    for k in range(10):
+    work[8], work[9], work[10] = X.flagged, X.coef, X.fitc
+    for k in range(11):
         if work[k] == NULL:
-            for r in range(10):
+            for r in range(11):
                 free(work[r])
             raise MemoryError("cannot allocate kernel work arrays")
+    for k in range(5 * n):
+        dyn_fit_consts(decay[k], gavg[k], X.fitc + 3 * k)
     # parts of whole chips, one per thread, where no routing entry crosses between parts
     X.n_parts = max(1, min(n_threads, MAX_PARTS, n_chips))
     for pp in range(X.n_parts):
@@ -675,7 +688,7 @@ def run_kernel(long long step0, long long n_steps, double dt,
         else:
             X.tid[0] = 0
             _run_part(&X, 0)
-    for k in range(10):
+    for k in range(11):
         free(work[k])
     cdef double tot
     for pp in range(X.n_parts):
