@@ -8,7 +8,9 @@
  * otherwise. Every function performs the same IEEE operations in the same order whether it runs
  * in a vector lane or alone, so a neuron's result does not depend on which path took it (the
  * single-step vector pass, the vector rounds of split steps, or the scalar path for spikes and
- * the end of a refractory period), nor on the build (AVX2 or SSE2).
+ * the end of a refractory period), nor on the build (AVX2 or SSE2). Sub-steps take the synaptic
+ * currents' means over their own sub-interval (dyn_input_fit, dyn_sub_mean), a whole step the
+ * step's mean.
  *
  * Equations: neurobench/dynapse/circuits.py; order of a step: _kernel.pyx.
  */

@@ -14,17 +14,25 @@ Equations: ``neurobench/dynapse/circuits.py``. Order within step s (t_s = s·dt)
    skipped); the few with a pulse (a list kept by the event delivery) are updated one by one;
 4. the membrane is advanced in y = ln I_mem by a third-order step: the exponential
    Rosenbrock–Euler step plus the h³ term it misses (``dyn_step`` in ``_dynapse_kernels.h``,
-   with F, J = dF/dy and its derivatives analytic); the synaptic currents enter as their step
-   means. Where the step's local error bound (the h⁴ term) exceeds ``err_tol``, or ln I_mem
-   would change by more than ``max_dlog``, the step is split into sub-steps, each chosen from
-   the bound at its start. A vector pass over the board advances every neuron that needs one
-   step and neither spikes nor leaves its refractory period within it (the benchmark at
-   100 µs: ~98 % of neuron-steps); the split steps of the others (not those leaving the
-   refractory period) follow in vector rounds (``dyn_membrane_substeps``: one sub-step per lane
-   per round, the lanes packed between rounds); the rest — steps in which a neuron spikes or
-   leaves its refractory period — one by one. All three run the same functions in the same
-   order (the same numbers whichever path), the first sub-step from the F, J, F_yy, F_yyy the
-   vector pass computed with the same arguments.
+   with F, J = dF/dy and its derivatives analytic). The synaptic currents enter as their exact
+   means over the (sub-)interval the step covers: a whole step takes the step means of 3.; a
+   sub-step, or the part of a step after the refractory period, takes the means over its own
+   sub-interval of each current fitted within the step (``dyn_input_fit``: a current pulsed
+   through the step's end as A + C e^{(dt − t)/τ}; any other as its decay from its end value,
+   with the charge its pulse's rise withholds placed over the pulse; both with the step's
+   integral; ``dyn_sub_mean``). Where the step's local error bound (the h⁴ term) exceeds
+   ``err_tol``, or ln I_mem would change by more than ``max_dlog``, the step is split into
+   sub-steps, each chosen from the bound at its start: the slope with the inputs' means over
+   the last sub-step's length (the whole step for the first) gives the bound and the sub-step
+   h; where h differs, the slope again with the means over h drives the sub-step. A vector pass
+   over the board advances every neuron that needs one step and neither spikes nor leaves its
+   refractory period within it (the benchmark at 100 µs: ~98 % of neuron-steps); the split
+   steps of the others (not those leaving the refractory period) follow in vector rounds
+   (``dyn_membrane_substeps``: one sub-step per lane per round, the lanes packed between
+   rounds); the rest — steps in which a neuron spikes or leaves its refractory period — one by
+   one. All three run the same functions in the same order (the same numbers whichever path),
+   the first sub-step's bound from the F, J, F_yy, F_yyy the vector pass computed with the
+   same arguments.
    A refractory neuron is held at I_reset; the refractory period runs in continuous time from
    the spike time, so a neuron may resume within a step;
 5. I_mem ≥ I_spk → spike, its time where the step's continuous extension crosses ln I_spk
