@@ -714,7 +714,7 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
                 ptrdiff_t k = k0 + 4 * v;
                 __m256d rem = _mm256_sub_pd(vdt, _mm256_loadu_pd(L->td + k));
                 __m256d hg = _mm256_loadu_pd(L->h + k);
-                hg = V_SEL(V_GT(hg, rem), rem, hg);
+                hg = V_SEL(V_GE(hg, _mm256_mul_pd(rem, V_SET(1.0 - 1e-9))), rem, hg);
                 dyn_sub_inputs_v(k, L->idx, la, coef, cs, inv_tau, n_tot, cmask, vdt, rem, hg);
             }
             for (int v = 0; v < nv; v++)
@@ -731,13 +731,14 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
             __m256d im = _mm256_loadu_pd(L->im + k);
             __m256d rem = _mm256_sub_pd(vdt, _mm256_loadu_pd(L->td + k));
             __m256d hg = _mm256_loadu_pd(L->h + k);
-            hg = V_SEL(V_GT(hg, rem), rem, hg);
+            hg = V_SEL(V_GE(hg, _mm256_mul_pd(rem, V_SET(1.0 - 1e-9))), rem, hg);
             /* _substep: x = E4 rem⁴/tol, y = |F| rem/max_dlog, h = rem/m */
             __m256d E4 = dyn_step_error_v(F, J, Fyy, Fyyy);
             __m256d r2 = _mm256_mul_pd(rem, rem);
             __m256d x = _mm256_div_pd(_mm256_mul_pd(_mm256_mul_pd(E4, r2), r2), C.tol);
             __m256d y = _mm256_div_pd(_mm256_mul_pd(V_ABS(F), rem), C.max_dlog);
             __m256d h = _mm256_div_pd(rem, dyn_substeps_v(x, y));
+            h = V_SEL(V_LE(V_ABS(_mm256_sub_pd(h, hg)), _mm256_mul_pd(V_SET(1e-9), hg)), hg, h);
             __m256d redo = _mm256_cmp_pd(h, hg, _CMP_NEQ_UQ);
             if (_mm256_movemask_pd(redo)) {     /* inputs and slope over [t, t + h] */
                 dyn_vs1 t1;

@@ -489,7 +489,7 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
             m = 0
             while True:
                 rem = dt - t_done
-                if hg > rem:
+                if hg >= rem * (1.0 - 1e-9):
                     hg = rem
                 if first:
                     sv = slope + 4 * (i - (i & 3)) + (i & 3)
@@ -501,6 +501,8 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
                 else:
                     F = _sub_slope(X, i, im, cf, rem, hg, has_nmda, &J, &Fyy, &Fyyy)
                 h = _substep(F, dyn_step_error(F, J, Fyy, Fyyy), rem, P)
+                if fabs(h - hg) <= 1e-9 * hg:
+                    h = hg                      # the same sub-step but for rounding
                 if h != hg:
                     F = _sub_slope(X, i, im, cf, rem, h, has_nmda, &J, &Fyy, &Fyyy)
                 hg = h
