@@ -206,16 +206,15 @@ static inline void dyn_input_fit(double a, double iend, const double *gc, double
  * DYN_SUB_SERIES (relative errors < 2e-12 and < 1e-10 there; the usual case, dt ≪ τ), dyn_exp
  * outside. */
 #define DYN_SUB_SERIES 0.125
-static inline double dyn_sub_exp_series(double x)
-{
-    return 1.0 + x * (1.0 + x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0
-           + x * (1.0 / 720.0 + x * (1.0 / 5040.0)))))));
-}
-
 static inline double dyn_sub_phi1_series(double z)
 {
     return 1.0 + z * (0.5 + z * (1.0 / 6.0 + z * (1.0 / 24.0 + z * (1.0 / 120.0 + z * (1.0 / 720.0
            + z * (1.0 / 5040.0))))));
+}
+
+static inline double dyn_sub_exp_series(double x)
+{
+    return 1.0 + x * dyn_sub_phi1_series(x);
 }
 
 /* The mean of that current over the sub-interval [dt − rem, dt − rem + h] of the step
@@ -543,9 +542,20 @@ static inline __m256d dyn_substeps_v(__m256d x, __m256d y)
     return m;
 }
 
+/* dyn_sub_phi1_series, four lanes (a + x·b by V_MA: the same operations). */
+static inline __m256d dyn_sub_phi1_series_v(__m256d z)
+{
+    __m256d p = V_MA(V_SET(1.0 / 720.0), z, V_SET(1.0 / 5040.0));
+    p = V_MA(V_SET(1.0 / 120.0), z, p);
+    p = V_MA(V_SET(1.0 / 24.0), z, p);
+    p = V_MA(V_SET(1.0 / 6.0), z, p);
+    p = V_MA(V_SET(0.5), z, p);
+    return V_MA(V_SET(1.0), z, p);
+}
+
 /* dyn_sub_mean, four lanes, for sub-intervals shorter than the step (the rounds never take a
  * whole step: their first sub-step comes from the single-step pass), gathered by the lanes'
- * neuron indices vi: the fit f (rows A, C, D, t_on of stride cs) and k = 1/τ from inv_tau. */
+ * neuron indices vi: the fit f (rows A, C, D, 1/t_on of stride cs) and k = 1/τ from inv_tau. */
 static inline __m256d dyn_sub_mean_v(__m256i vi, const double *f, ptrdiff_t cs,
                                      const double *inv_tau, __m256d dt, __m256d rem, __m256d h,
                                      __m256d ih)
@@ -558,20 +568,7 @@ static inline __m256d dyn_sub_mean_v(__m256i vi, const double *f, ptrdiff_t cs,
     if (_mm256_movemask_pd(c_on)) {
         __m256d k = _mm256_i64gather_pd(inv_tau, vi, 8);
         __m256d x = _mm256_mul_pd(_mm256_sub_pd(rem, h), k), z = _mm256_mul_pd(h, k);
-        /* the Horner forms of dyn_sub_exp_series and dyn_sub_phi1_series, a + x·b by V_MA */
-        __m256d e = V_MA(V_SET(1.0 / 720.0), x, V_SET(1.0 / 5040.0));
-        e = V_MA(V_SET(1.0 / 120.0), x, e);
-        e = V_MA(V_SET(1.0 / 24.0), x, e);
-        e = V_MA(V_SET(1.0 / 6.0), x, e);
-        e = V_MA(V_SET(0.5), x, e);
-        e = V_MA(one, x, e);
-        e = V_MA(one, x, e);
-        __m256d p = V_MA(V_SET(1.0 / 720.0), z, V_SET(1.0 / 5040.0));
-        p = V_MA(V_SET(1.0 / 120.0), z, p);
-        p = V_MA(V_SET(1.0 / 24.0), z, p);
-        p = V_MA(V_SET(1.0 / 6.0), z, p);
-        p = V_MA(V_SET(0.5), z, p);
-        p = V_MA(one, z, p);
+        __m256d e = V_MA(one, x, dyn_sub_phi1_series_v(x)), p = dyn_sub_phi1_series_v(z);
         __m256d out_x = V_GE(x, dom), out_z = V_GE(z, dom);
         if (_mm256_movemask_pd(out_x))
             e = V_SEL(out_x, dyn_exp_v(x), e);
