@@ -118,8 +118,8 @@ cdef extern from "_dynapse_kernels.h" nogil:
                                const double *tau_mem, const double *idc, const double *ifnmda,
                                const double *isyn, const double *fitc, const double *inv_tau,
                                const double *iinf, const double *prem, Py_ssize_t n_tot,
-                               int cmask, double *coef,
-                               Py_ssize_t cs, const dyn_membrane *P, int has_nmda, dyn_lanes *L,
+                               int cmask, double *coef, Py_ssize_t cs, const dyn_membrane *P,
+                               int has_nmda, dyn_lanes *L,
                                int max_rounds, long long *n_int, long long *n_sub,
                                long long *n_split)
     int64_t dyn_membrane_pass(Py_ssize_t n, double dt, double *imem, double *ref_rem,
@@ -266,7 +266,7 @@ cdef inline double _sub_slope(const Ctx *X, Py_ssize_t i, double im, const doubl
                               double *Fyyy) noexcept nogil:
     """dyn_slope of neuron i at I_mem = im with the synaptic inputs' means over the
     sub-interval [dt − rem, dt − rem + h] of the step (``dyn_sub_mean`` of the fits cf: A, C, D,
-    t_on of each circuit, ``dyn_input_fit``)."""
+    1/t_on of each circuit, ``dyn_input_fit``)."""
     cdef double mc[5]
     cdef double ih = 1.0 / h
     cdef Py_ssize_t c
@@ -449,10 +449,8 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
                               flagged, n_flagged, a0 + lo, a1 + lo, a2 + lo, a3 + lo, a4 + lo, X.itau + lo,
                               X.alpha + lo, X.inv_itau + lo, X.igain + lo, X.tau_mem + lo,
                               X.idc + lo, X.ifnmda + lo, isyn + lo, X.fitc + 3 * lo,
-                              X.inv_tau + lo, X.iinf + lo, prem + lo, n, cmask, X.coef + lo, stride,
-                              P, pass_nmda, &L,
-                              X.max_rounds,
-                              &n_int, &n_sub, &n_split)
+                              X.inv_tau + lo, X.iinf + lo, prem + lo, n, cmask, X.coef + lo,
+                              stride, P, pass_nmda, &L, X.max_rounds, &n_int, &n_sub, &n_split)
         tk1 = dyn_ticks()
         ticks[3] += tk1 - tk0
         tk0 = tk1
