@@ -621,18 +621,19 @@ typedef struct {
  * lanes per vector, one sub-step per round, exactly as the scalar path of _kernel.pyx takes
  * them, with the same functions in the same order (the same numbers: the scalar path's loop,
  * run in lanes). Each sub-step: the synaptic inputs are the means over [t, t + h_g] of the
- * currents fitted by dyn_input_fit (coef: rows A, C, D, t_on of circuit 0, …, 4, stride cs,
- * written here for the lanes' neurons), h_g the last sub-step (at most what remains; the first sub-step, over the
- * whole step, starts from the single-step pass's F, J, F_yy, F_yyy); its length h from the error
- * bound there (_substep); where h ≠ h_g, the inputs and the slope again over [t, t + h]. A lane
- * whose step ends is written back (flag cleared); a lane that reaches I_spk, or needs more than
- * max_rounds sub-steps, is left flagged, untouched, for the scalar path, which redoes its step
- * from the start with the same numbers and locates the spike. isyn (the currents at the step's
- * end), inv_tau, iinf and prem (the pulse time left) are (5, n_tot) rows from the part's first
- * neuron, fitc its (5, n_tot, 3) dyn_fit_consts; bit c of cmask is clear where circuit c is
- * idle on the whole part (no current, no mean: its means are 0). Adds the
- * neurons finished here and their sub-steps and split steps to *n_int, *n_sub, *n_split.
- * Without AVX2 it does nothing (the scalar path takes every flagged neuron). */
+ * currents fitted by dyn_input_fit (coef: rows A, C, D, 1/t_on of circuits 0 … 4, stride cs,
+ * written here for the lanes' neurons), h_g the last sub-step (at most what remains; the first
+ * sub-step, over the whole step, starts from the single-step pass's F, J, F_yy, F_yyy); its
+ * length h comes from the error bound there (_substep); where h ≠ h_g (beyond rounding), the
+ * inputs and the slope again over [t, t + h]. A lane whose step ends is written back (flag
+ * cleared); a lane that reaches I_spk, or needs more than max_rounds sub-steps, is left
+ * flagged, untouched, for the scalar path, which redoes its step from the start with the same
+ * numbers and locates the spike. isyn (the currents at the step's end), inv_tau, iinf and prem
+ * (the pulse time left) are (5, n_tot) rows from the part's first neuron, fitc its
+ * (5, n_tot, 3) dyn_fit_consts; bit c of cmask is clear where circuit c is idle on the whole
+ * part (no current, no mean: its means are 0). Adds the neurons finished here and their
+ * sub-steps and split steps to *n_int, *n_sub, *n_split. Without AVX2 it does nothing (the
+ * scalar path takes every flagged neuron). */
 static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double dt,
         double *restrict imem, const double *restrict ref_rem, int64_t *restrict flag,
         const double *restrict slope, const int64_t *restrict list, ptrdiff_t n_list,
@@ -644,8 +645,7 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
         const double *restrict ifnmda, const double *restrict isyn,
         const double *restrict fitc, const double *restrict inv_tau,
         const double *restrict iinf, const double *restrict prem, ptrdiff_t n_tot, int cmask,
-        double *restrict coef, ptrdiff_t cs,
-        const dyn_membrane *P, int has_nmda, dyn_lanes *L,
+        double *restrict coef, ptrdiff_t cs, const dyn_membrane *P, int has_nmda, dyn_lanes *L,
         int max_rounds, long long *n_int, long long *n_sub, long long *n_split)
 {
 #if defined(__AVX2__)
@@ -803,7 +803,8 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
     (void) n; (void) dt; (void) imem; (void) ref_rem; (void) flag; (void) slope; (void) a0;
     (void) a1; (void) a2; (void) a3; (void) a4; (void) itau; (void) alpha; (void) inv_itau;
     (void) igain; (void) tau_mem; (void) idc; (void) ifnmda; (void) isyn;
-    (void) fitc; (void) inv_tau; (void) iinf; (void) prem; (void) n_tot; (void) cmask; (void) coef; (void) cs; (void) P; (void) has_nmda;
+    (void) fitc; (void) inv_tau; (void) iinf; (void) prem; (void) n_tot; (void) cmask;
+    (void) coef; (void) cs; (void) P; (void) has_nmda;
     (void) L; (void) max_rounds; (void) n_int; (void) n_sub; (void) n_split;
 #endif
 }
