@@ -8,7 +8,9 @@
  * otherwise. Every function performs the same IEEE operations in the same order whether it runs
  * in a vector lane or alone, so a neuron's result does not depend on which path took it (the
  * single-step vector pass, the vector rounds of split steps, or the scalar path for spikes and
- * the end of a refractory period), nor on the build (AVX2 or SSE2).
+ * the end of a refractory period), nor on the build (AVX2 or SSE2). Sub-steps take the synaptic
+ * currents' means over their own sub-interval (dyn_input_fit, dyn_sub_mean), a whole step the
+ * step's mean.
  *
  * Equations: neurobench/dynapse/circuits.py; order of a step: _kernel.pyx.
  */
@@ -156,6 +158,90 @@ static inline double dyn_expx(double x)
     return fabs(x) < 0.05 ? dyn_exp_series(x) : dyn_exp(x);
 }
 
+/* The synaptic input within a step. Pulses start at step starts (external events on the step
+ * grid, routed spikes from the next step). A DPI current whose pulse is on at the step's end
+ * (on for the whole step) is I(t) = A + C e^{(dt − t)/τ} on [0, dt] (t from the step's start;
+ * A = I_∞), fitted to the step's exact mean a (its integral / dt) and its end value I_end: with
+ * a = A + C g, g = τ (e^{dt/τ} − 1)/dt = gavg/decay, C = (a − I_end)/(g − 1), A = I_end − C.
+ * Any other current decays as I_end e^{(dt − t)/τ} after its pulse (if any) ends at t_on:
+ * A = 0, C = I_end, and the charge the pulse's rise withholds from that decay before t_on,
+ * D = dt (a − I_end g) (≤ 0 for a rising pulse; 0 without one), is spread over [0, t_on] as the
+ * rise does it (linear in t for t_on ≪ τ: a triangular density, cumulative share
+ * 1 − (1 − t/t_on)²); t_on = √(2|D|/|r|) from the initial rise rate r = (I_∞ − I_end e^{dt/τ})/τ,
+ * dt where that is not finite or exceeds dt. Both are exact after the pulse and share out the
+ * step's own charge. gc: g, 1/(g − 1) and 1/decay = e^{dt/τ} of the circuit (dyn_fit_consts);
+ * out: A, C, D, 1/t_on (idt = 1/dt). */
+static inline void dyn_fit_consts(double decay, double gavg, double *gc)
+{
+    double g = gavg / decay;
+    gc[0] = g;
+    gc[1] = 1.0 / (g - 1.0);
+    gc[2] = 1.0 / decay;
+}
+
+static inline void dyn_input_fit(double a, double iend, const double *gc, double iinf, double k,
+                                 double dt, double idt, int on_at_end, double *out)
+{
+    out[0] = 0.0;
+    out[1] = iend;
+    out[2] = 0.0;
+    out[3] = idt;
+    if (a == 0.0 && iend == 0.0)        /* idle */
+        return;
+    if (on_at_end) {
+        double c = (a - iend) * gc[1];
+        out[0] = iend - c;
+        out[1] = c;
+    } else {
+        double d = dt * (a - iend * gc[0]);
+        if (fabs(d) > 1e-9 * fabs(iend * gc[0]) * dt) {     /* below: rounding, no pulse */
+            double it = sqrt(fabs((iinf - iend * gc[2]) * k / (2.0 * d)));
+            out[2] = d;
+            out[3] = (it >= idt && it < INFINITY) ? it : idt;
+        }
+    }
+}
+
+/* e^x to x⁷ and φ1(z) = (e^z − 1)/z to z⁶ (Horner), used by dyn_sub_mean for 0 ≤ x, z <
+ * DYN_SUB_SERIES (relative errors < 2e-12 and < 1e-10 there; the usual case, dt ≪ τ), dyn_exp
+ * outside. */
+#define DYN_SUB_SERIES 0.125
+static inline double dyn_sub_phi1_series(double z)
+{
+    return 1.0 + z * (0.5 + z * (1.0 / 6.0 + z * (1.0 / 24.0 + z * (1.0 / 120.0 + z * (1.0 / 720.0
+           + z * (1.0 / 5040.0))))));
+}
+
+static inline double dyn_sub_exp_series(double x)
+{
+    return 1.0 + x * dyn_sub_phi1_series(x);
+}
+
+/* The mean of that current over the sub-interval [dt − rem, dt − rem + h] of the step
+ * (k = 1/τ; f = A, C, D, 1/t_on; ih = 1/h): A + C e^{(rem − h) k} φ1(h k) plus D's share of the
+ * sub-interval times ih; the step's own mean a for the whole step (exact, and what the
+ * single-step pass uses). The C term is skipped where C = 0 and the D term where D = 0. */
+static inline double dyn_sub_mean(double a, const double *f, double k, double rem, double h,
+                                  double ih, double dt)
+{
+    if (rem == dt && h == dt)
+        return a;
+    double m = f[0];
+    if (f[1] != 0.0) {
+        double x = (rem - h) * k, z = h * k;
+        double e = x < DYN_SUB_SERIES ? dyn_sub_exp_series(x) : dyn_exp(x);
+        double p = z < DYN_SUB_SERIES ? dyn_sub_phi1_series(z) : (dyn_exp(z) - 1.0) / z;
+        m = f[0] + f[1] * (e * p);
+    }
+    if (f[2] != 0.0) {
+        double u1 = (dt - rem) * f[3];
+        double u2 = u1 + h * f[3];
+        double v1 = 1.0 - (u1 < 1.0 ? u1 : 1.0), v2 = 1.0 - (u2 < 1.0 ? u2 : 1.0);
+        m = m + f[2] * ((v1 * v1 - v2 * v2) * ih);
+    }
+    return m;
+}
+
 /* DPI circuits without a pulse, one circuit row: I ← I e^{−dt/τ}, mean over the step
  * I·(1 − e^{−dt/τ})τ/dt; currents below 1 zA are flushed to 0 (idle circuit). Rows with a pulse
  * are recomputed afterwards by the scalar pulse pass (from the value saved before this pass).
@@ -231,6 +317,7 @@ static inline int dyn_membrane_one(ptrdiff_t i, double dt, double dt4, double *r
  * path): V_MAX(c, x) is x < c ? c : x, V_MIN(c, x) is x > c ? c : x */
 #define V_MAX(a, b) _mm256_max_pd((a), (b))
 #define V_MIN(a, b) _mm256_min_pd((a), (b))
+#define V_MA(a, x, b) _mm256_add_pd((a), _mm256_mul_pd((x), (b)))    /* a + x·b, two roundings */
 
 static inline __m256d dyn_exp_v(__m256d x)
 {
@@ -572,12 +659,73 @@ static inline __m256d dyn_substeps_v(__m256d x, __m256d y)
     }
     return m;
 }
+
+/* dyn_sub_phi1_series, four lanes (a + x·b by V_MA: the same operations). */
+static inline __m256d dyn_sub_phi1_series_v(__m256d z)
+{
+    __m256d p = V_MA(V_SET(1.0 / 720.0), z, V_SET(1.0 / 5040.0));
+    p = V_MA(V_SET(1.0 / 120.0), z, p);
+    p = V_MA(V_SET(1.0 / 24.0), z, p);
+    p = V_MA(V_SET(1.0 / 6.0), z, p);
+    p = V_MA(V_SET(0.5), z, p);
+    return V_MA(V_SET(1.0), z, p);
+}
+
+/* dyn_sub_mean, four lanes, for sub-intervals shorter than the step (the rounds never take a
+ * whole step: their first sub-step comes from the single-step pass), gathered by the lanes'
+ * neuron indices vi: the fit f (rows A, C, D, 1/t_on of stride cs) and k = 1/τ from inv_tau. */
+static inline __m256d dyn_sub_mean_v(__m256i vi, const double *f, ptrdiff_t cs,
+                                     const double *inv_tau, __m256d dt, __m256d rem, __m256d h,
+                                     __m256d ih)
+{
+    const __m256d zero = _mm256_setzero_pd(), one = V_SET(1.0), dom = V_SET(DYN_SUB_SERIES);
+    __m256d A = _mm256_i64gather_pd(f, vi, 8), C = _mm256_i64gather_pd(f + cs, vi, 8);
+    __m256d D = _mm256_i64gather_pd(f + 2 * cs, vi, 8);
+    __m256d m = A;
+    __m256d c_on = _mm256_cmp_pd(C, zero, _CMP_NEQ_UQ);
+    if (_mm256_movemask_pd(c_on)) {
+        __m256d k = _mm256_i64gather_pd(inv_tau, vi, 8);
+        __m256d x = _mm256_mul_pd(_mm256_sub_pd(rem, h), k), z = _mm256_mul_pd(h, k);
+        __m256d e = V_MA(one, x, dyn_sub_phi1_series_v(x)), p = dyn_sub_phi1_series_v(z);
+        __m256d out_x = V_GE(x, dom), out_z = V_GE(z, dom);
+        if (_mm256_movemask_pd(out_x))
+            e = V_SEL(out_x, dyn_exp_v(x), e);
+        if (_mm256_movemask_pd(out_z))
+            p = V_SEL(out_z, _mm256_div_pd(_mm256_sub_pd(dyn_exp_v(z), one), z), p);
+        m = V_SEL(c_on, _mm256_add_pd(A, _mm256_mul_pd(C, _mm256_mul_pd(e, p))), m);
+    }
+    __m256d d_on = _mm256_cmp_pd(D, zero, _CMP_NEQ_UQ);
+    if (_mm256_movemask_pd(d_on)) {
+        __m256d iton = _mm256_i64gather_pd(f + 3 * cs, vi, 8);
+        __m256d u1 = _mm256_mul_pd(_mm256_sub_pd(dt, rem), iton);
+        __m256d u2 = _mm256_add_pd(u1, _mm256_mul_pd(h, iton));
+        __m256d v1 = _mm256_sub_pd(one, V_SEL(V_LT(u1, one), u1, one));
+        __m256d v2 = _mm256_sub_pd(one, V_SEL(V_LT(u2, one), u2, one));
+        m = V_SEL(d_on, _mm256_add_pd(m, _mm256_mul_pd(D, _mm256_mul_pd(
+                _mm256_sub_pd(_mm256_mul_pd(v1, v1), _mm256_mul_pd(v2, v2)), ih))), m);
+    }
+    return m;
+}
+
+/* The five sub-interval means of lanes k … k + 3 over [dt − rem, dt − rem + h], into the lanes'
+ * a0 … a4 (the inputs dyn_v_stage2 reads). */
+static inline void dyn_sub_inputs_v(ptrdiff_t k, const int64_t *lane_idx, double *const *la,
+        const double *coef, ptrdiff_t cs, const double *inv_tau, ptrdiff_t n_tot, int cmask,
+        __m256d dt, __m256d rem, __m256d h)
+{
+    __m256i vi = _mm256_loadu_si256((const __m256i *) (lane_idx + k));
+    __m256d ih = _mm256_div_pd(V_SET(1.0), h);
+    for (int c = 0; c < 5; c++)         /* circuits idle on the whole part: 0 (their mean) */
+        _mm256_storeu_pd(la[c] + k, (cmask >> c) & 1 ? dyn_sub_mean_v(vi, coef + 4 * c * cs, cs,
+                             inv_tau + c * n_tot, dt, rem, h, ih) : _mm256_setzero_pd());
+}
 #endif
 
 /* Lanes of the multi-sub-step pass: the neurons the single-step pass flagged that are not
- * leaving their refractory period, packed (index k), with their membrane inputs, their state
- * within the step (I_mem, the time done) and, for the first sub-step, the single-step pass's
- * F, J, F_yy, F_yyy. Each array has room for the part's neurons plus 4. */
+ * leaving their refractory period, packed (index k), with their membrane constants, their state
+ * within the step (I_mem, the time done, the last sub-step) and, for the first sub-step, the
+ * single-step pass's F, J, F_yy, F_yyy; a0 … a4 receive each round's sub-interval means. Each
+ * array has room for the part's neurons plus 4. */
 typedef struct {
     double *im, *td, *a0, *a1, *a2, *a3, *a4, *idc, *itau, *alpha, *inv_itau, *igain, *tau_mem,
            *ifnmda, *F, *J, *Fyy, *Fyyy, *inew, *h;
@@ -587,14 +735,23 @@ typedef struct {
 #define DYN_LANE_ARRAYS 23      /* arrays of dyn_lanes, for the caller's allocation */
 
 /* The split steps in vector rounds: every flagged neuron (list[0 … n_list − 1], from
- * dyn_membrane_pass) that is not leaving its refractory period takes its sub-steps here, four lanes per vector, one sub-step per round, each sub-step
- * chosen from the error bound at its start exactly as the scalar path chooses it (_substep),
- * with the same functions in the same order (the same numbers: the scalar path's loop, run in
- * lanes). A lane whose step ends is written back (flag cleared); a lane that reaches I_spk, or
- * needs more than max_rounds sub-steps, is left flagged, untouched, for the scalar path,
- * which redoes its step from the start with the same numbers and locates the spike. Adds the
- * neurons finished here and their sub-steps and split steps to *n_int, *n_sub, *n_split.
- * Without AVX2 it does nothing (the scalar path takes every flagged neuron). */
+ * dyn_membrane_pass) that is not leaving its refractory period takes its sub-steps here, four
+ * lanes per vector, one sub-step per round, exactly as the scalar path of _kernel.pyx takes
+ * them, with the same functions in the same order (the same numbers: the scalar path's loop,
+ * run in lanes). Each sub-step: the synaptic inputs are the means over [t, t + h_g] of the
+ * currents fitted by dyn_input_fit (coef: rows A, C, D, 1/t_on of circuits 0 … 4, stride cs,
+ * written here for the lanes' neurons), h_g the last sub-step (at most what remains; the first
+ * sub-step, over the whole step, starts from the single-step pass's F, J, F_yy, F_yyy); its
+ * length h comes from the error bound there (_substep); where h ≠ h_g (beyond rounding), the
+ * inputs and the slope again over [t, t + h]. A lane whose step ends is written back (flag
+ * cleared); a lane that reaches I_spk, or needs more than max_rounds sub-steps, is left
+ * flagged, untouched, for the scalar path, which redoes its step from the start with the same
+ * numbers and locates the spike. isyn (the currents at the step's end), inv_tau, iinf and prem
+ * (the pulse time left) are (5, n_tot) rows from the part's first neuron, fitc its
+ * (5, n_tot, 3) dyn_fit_consts; bit c of cmask is clear where circuit c is idle on the whole
+ * part (no current, no mean: its means are 0). Adds the neurons finished here and their
+ * sub-steps and split steps to *n_int, *n_sub, *n_split. Without AVX2 it does nothing (the
+ * scalar path takes every flagged neuron). */
 static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double dt,
         double *restrict imem, const double *restrict ref_rem, int64_t *restrict flag,
         const double *restrict slope, const int64_t *restrict list, ptrdiff_t n_list,
@@ -603,7 +760,10 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
         const double *restrict itau, const double *restrict alpha,
         const double *restrict inv_itau, const double *restrict igain,
         const double *restrict tau_mem, const double *restrict idc,
-        const double *restrict ifnmda, const dyn_membrane *P, int has_nmda, dyn_lanes *L,
+        const double *restrict ifnmda, const double *restrict isyn,
+        const double *restrict fitc, const double *restrict inv_tau,
+        const double *restrict iinf, const double *restrict prem, ptrdiff_t n_tot, int cmask,
+        double *restrict coef, ptrdiff_t cs, const dyn_membrane *P, int has_nmda, dyn_lanes *L,
         int max_rounds, long long *n_int, long long *n_sub, long long *n_split)
 {
 #if defined(__AVX2__)
@@ -615,15 +775,26 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
         L->idx[nf] = i;
         nf += ref_rem[i] <= 0.0;
     }
+    const double *const av[5] = {a0, a1, a2, a3, a4};
+    const double idt = 1.0 / dt;
     for (ptrdiff_t nc = 0; nc < nf; nc++) {
         ptrdiff_t i = L->idx[nc];
         const double *sv = slope + 4 * (i & ~(ptrdiff_t) 3) + (i & 3);
-        L->im[nc] = imem[i]; L->td[nc] = 0.0; L->m[nc] = 0;
-        L->a0[nc] = a0[i]; L->a1[nc] = a1[i]; L->a2[nc] = a2[i]; L->a3[nc] = a3[i];
-        L->a4[nc] = a4[i]; L->idc[nc] = idc[i]; L->itau[nc] = itau[i]; L->alpha[nc] = alpha[i];
+        L->im[nc] = imem[i]; L->td[nc] = 0.0; L->m[nc] = 0; L->h[nc] = dt;
+        L->idc[nc] = idc[i]; L->itau[nc] = itau[i]; L->alpha[nc] = alpha[i];
         L->inv_itau[nc] = inv_itau[i]; L->igain[nc] = igain[i]; L->tau_mem[nc] = tau_mem[i];
         L->ifnmda[nc] = ifnmda[i];
         L->F[nc] = sv[0]; L->J[nc] = sv[4]; L->Fyy[nc] = sv[8]; L->Fyyy[nc] = sv[12];
+        for (int c = 0; c < 5; c++) {
+            ptrdiff_t j = c * n_tot + i;
+            double f[4];
+            if (!((cmask >> c) & 1))
+                continue;
+            dyn_input_fit(av[c][i], isyn[j], fitc + 3 * j, iinf[j], inv_tau[j], dt, idt,
+                          prem[j] > 0.0, f);
+            for (int q = 0; q < 4; q++)
+                coef[(4 * c + q) * cs + i] = f[q];
+        }
     }
     ptrdiff_t nc = nf;
     long long c_int = 0, c_sub = 0, c_split = 0;
@@ -632,10 +803,10 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
     C.th = V_SET(P->pfb_th); C.k = V_SET(P->inv_pfb_norm); C.skip = V_SET(P->pfb_skip);
     C.max_dlog = V_SET(P->max_dlog); C.tol = V_SET(P->tol); C.zero = _mm256_setzero_pd();
     const __m256d vdt = V_SET(dt);
+    double *const la[5] = {L->a0, L->a1, L->a2, L->a3, L->a4};
     for (int round = 0; nc > 0 && round < max_rounds; round++) {
         for (ptrdiff_t k = nc; k < ((nc + 3) & ~(ptrdiff_t) 3); k++) {  /* pad: a copy of lane 0 */
-            L->im[k] = L->im[0]; L->td[k] = L->td[0]; L->a0[k] = L->a0[0]; L->a1[k] = L->a1[0];
-            L->a2[k] = L->a2[0]; L->a3[k] = L->a3[0]; L->a4[k] = L->a4[0];
+            L->im[k] = L->im[0]; L->td[k] = L->td[0]; L->h[k] = L->h[0]; L->idx[k] = L->idx[0];
             L->idc[k] = L->idc[0]; L->itau[k] = L->itau[0]; L->alpha[k] = L->alpha[0];
             L->inv_itau[k] = L->inv_itau[0]; L->igain[k] = L->igain[0];
             L->tau_mem[k] = L->tau_mem[0]; L->ifnmda[k] = L->ifnmda[0];
@@ -654,6 +825,13 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
                 s2[v].Fyy = _mm256_loadu_pd(L->Fyy + k); s2[v].Fyyy = _mm256_loadu_pd(L->Fyyy + k);
             }
           } else {
+            for (int v = 0; v < nv; v++) {     /* inputs over [t, t + h_g] */
+                ptrdiff_t k = k0 + 4 * v;
+                __m256d rem = _mm256_sub_pd(vdt, _mm256_loadu_pd(L->td + k));
+                __m256d hg = _mm256_loadu_pd(L->h + k);
+                hg = V_SEL(V_GE(hg, _mm256_mul_pd(rem, V_SET(1.0 - 1e-9))), rem, hg);
+                dyn_sub_inputs_v(k, L->idx, la, coef, cs, inv_tau, n_tot, cmask, vdt, rem, hg);
+            }
             for (int v = 0; v < nv; v++)
                 dyn_v_stage1(k0 + 4 * v, &C, L->im, L->igain, L->tau_mem, L->ifnmda, has_nmda,
                              &s1[v]);
@@ -667,12 +845,29 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
             __m256d F = s2[v].F, J = s2[v].J, Fyy = s2[v].Fyy, Fyyy = s2[v].Fyyy;
             __m256d im = _mm256_loadu_pd(L->im + k);
             __m256d rem = _mm256_sub_pd(vdt, _mm256_loadu_pd(L->td + k));
+            __m256d hg = _mm256_loadu_pd(L->h + k);
+            hg = V_SEL(V_GE(hg, _mm256_mul_pd(rem, V_SET(1.0 - 1e-9))), rem, hg);
             /* _substep: x = E4 rem⁴/tol, y = |F| rem/max_dlog, h = rem/m */
             __m256d E4 = dyn_step_error_v(F, J, Fyy, Fyyy);
             __m256d r2 = _mm256_mul_pd(rem, rem);
             __m256d x = _mm256_div_pd(_mm256_mul_pd(_mm256_mul_pd(E4, r2), r2), C.tol);
             __m256d y = _mm256_div_pd(_mm256_mul_pd(V_ABS(F), rem), C.max_dlog);
             __m256d h = _mm256_div_pd(rem, dyn_substeps_v(x, y));
+            h = V_SEL(V_LE(V_ABS(_mm256_sub_pd(h, hg)), _mm256_mul_pd(V_SET(1e-9), hg)), hg, h);
+            __m256d redo = _mm256_cmp_pd(h, hg, _CMP_NEQ_UQ);
+            if (_mm256_movemask_pd(redo)) {     /* inputs and slope over [t, t + h] */
+                dyn_vs1 t1;
+                dyn_vs2 t2;
+                dyn_sub_inputs_v(k, L->idx, la, coef, cs, inv_tau, n_tot, cmask, vdt, rem, h);
+                if (round == 0)                 /* else stage 1 (I_mem only) is s1[v] */
+                    dyn_v_stage1(k, &C, L->im, L->igain, L->tau_mem, L->ifnmda, has_nmda, &t1);
+                dyn_v_stage2(k, &C, L->im, L->a0, L->a1, L->a2, L->a3, L->a4, L->itau,
+                             L->alpha, L->inv_itau, L->tau_mem, L->idc, L->ifnmda, has_nmda,
+                             round == 0 ? &t1 : &s1[v], &t2);
+                F = V_SEL(redo, t2.F, F);
+                J = V_SEL(redo, t2.J, J);
+                Fyy = V_SEL(redo, t2.Fyy, Fyy);
+            }
             /* the step over h (dyn_step, dyn_phi1, dyn_expx) */
             __m256d h3 = _mm256_mul_pd(_mm256_mul_pd(h, h), h);
             __m256d ex = dyn_growth_v(F, J, Fyy, h, h3);
@@ -704,8 +899,8 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
             L->st[q] = k;
             q += stk == 0;                  /* 2 (spike): left flagged, the scalar path redoes it */
         }
-        double *packed[] = {L->a0, L->a1, L->a2, L->a3, L->a4, L->idc, L->itau, L->alpha,
-                            L->inv_itau, L->igain, L->tau_mem, L->ifnmda, L->td};
+        double *packed[] = {L->idc, L->itau, L->alpha, L->inv_itau, L->igain, L->tau_mem,
+                            L->ifnmda, L->td, L->h};
         for (size_t a = 0; a < sizeof packed / sizeof packed[0]; a++) {
             double *x = packed[a];
             for (ptrdiff_t j = 0; j < q; j++)
@@ -725,7 +920,9 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
 #else
     (void) n; (void) dt; (void) imem; (void) ref_rem; (void) flag; (void) slope; (void) a0;
     (void) a1; (void) a2; (void) a3; (void) a4; (void) itau; (void) alpha; (void) inv_itau;
-    (void) igain; (void) tau_mem; (void) idc; (void) ifnmda; (void) P; (void) has_nmda;
+    (void) igain; (void) tau_mem; (void) idc; (void) ifnmda; (void) isyn;
+    (void) fitc; (void) inv_tau; (void) iinf; (void) prem; (void) n_tot; (void) cmask;
+    (void) coef; (void) cs; (void) P; (void) has_nmda;
     (void) L; (void) max_rounds; (void) n_int; (void) n_sub; (void) n_split;
 #endif
 }

@@ -14,17 +14,25 @@ Equations: ``neurobench/dynapse/circuits.py``. Order within step s (t_s = s·dt)
    skipped); the few with a pulse (a list kept by the event delivery) are updated one by one;
 4. the membrane is advanced in y = ln I_mem by a third-order step: the exponential
    Rosenbrock–Euler step plus the h³ term it misses (``dyn_step`` in ``_dynapse_kernels.h``,
-   with F, J = dF/dy and its derivatives analytic); the synaptic currents enter as their step
-   means. Where the step's local error bound (the h⁴ term) exceeds ``err_tol``, or ln I_mem
-   would change by more than ``max_dlog``, the step is split into sub-steps, each chosen from
-   the bound at its start. A vector pass over the board advances every neuron that needs one
-   step and neither spikes nor leaves its refractory period within it (the benchmark at
-   100 µs: ~98 % of neuron-steps); the split steps of the others (not those leaving the
-   refractory period) follow in vector rounds (``dyn_membrane_substeps``: one sub-step per lane
-   per round, the lanes packed between rounds); the rest — steps in which a neuron spikes or
-   leaves its refractory period — one by one. All three run the same functions in the same
-   order (the same numbers whichever path), the first sub-step from the F, J, F_yy, F_yyy the
-   vector pass computed with the same arguments.
+   with F, J = dF/dy and its derivatives analytic). The synaptic currents enter as their exact
+   means over the (sub-)interval the step covers: a whole step takes the step means of 3.; a
+   sub-step, or the part of a step after the refractory period, takes the means over its own
+   sub-interval of each current fitted within the step (``dyn_input_fit``: a current pulsed
+   through the step's end as A + C e^{(dt − t)/τ}; any other as its decay from its end value,
+   with the charge its pulse's rise withholds placed over the pulse; both with the step's
+   integral; ``dyn_sub_mean``). Where the step's local error bound (the h⁴ term) exceeds
+   ``err_tol``, or ln I_mem would change by more than ``max_dlog``, the step is split into
+   sub-steps, each chosen from the bound at its start: the slope with the inputs' means over
+   the last sub-step's length (the whole step for the first) gives the bound and the sub-step
+   h; where h differs, the slope again with the means over h drives the sub-step. A vector pass
+   over the board advances every neuron that needs one step and neither spikes nor leaves its
+   refractory period within it (the benchmark at 100 µs: ~98 % of neuron-steps); the split
+   steps of the others (not those leaving the refractory period) follow in vector rounds
+   (``dyn_membrane_substeps``: one sub-step per lane per round, the lanes packed between
+   rounds); the rest — steps in which a neuron spikes or leaves its refractory period — one by
+   one. All three run the same functions in the same order (the same numbers whichever path),
+   the first sub-step's bound from the F, J, F_yy, F_yyy the vector pass computed with the
+   same arguments.
    A refractory neuron is held at I_reset; the refractory period runs in continuous time from
    the spike time, so a neuron may resume within a step;
 5. I_mem ≥ I_spk → spike, its time where the step's continuous extension crosses ln I_spk
@@ -71,6 +79,11 @@ cdef extern from "_dynapse_kernels.h" nogil:
     double dyn_expx(double x)
     int dyn_dpi_decay(Py_ssize_t n, double *isyn, double *avg, const double *decay,
                       const double *gavg)
+    void dyn_fit_consts(double decay, double gavg, double *gc)
+    void dyn_input_fit(double a, double iend, const double *gc, double iinf, double k, double dt,
+                       double idt, int on_at_end, double *out)
+    double dyn_sub_mean(double a, const double *f, double k, double rem, double h, double ih,
+                        double dt)
     ctypedef struct dyn_lanes:
         double *im
         double *td
@@ -103,7 +116,10 @@ cdef extern from "_dynapse_kernels.h" nogil:
                                const double *a4, const double *itau, const double *alpha,
                                const double *inv_itau, const double *igain,
                                const double *tau_mem, const double *idc, const double *ifnmda,
-                               const dyn_membrane *P, int has_nmda, dyn_lanes *L,
+                               const double *isyn, const double *fitc, const double *inv_tau,
+                               const double *iinf, const double *prem, Py_ssize_t n_tot,
+                               int cmask, double *coef, Py_ssize_t cs, const dyn_membrane *P,
+                               int has_nmda, dyn_lanes *L,
                                int max_rounds, long long *n_int, long long *n_sub,
                                long long *n_split)
     int64_t dyn_membrane_pass(Py_ssize_t n, double dt, double *imem, double *ref_rem,
@@ -166,6 +182,9 @@ cdef struct Ctx:
     const int *rec_idx
     double *rec                 # (rows, 6, n_rec) row-major
     double *avg                 # (5, stride)
+    double *coef                # (20, stride): A, C, D, 1/t_on of dyn_input_fit, circuits 0 … 4
+    double *fitc                # (5 n, 3): dyn_fit_consts of each circuit
+    double idt                  # 1/dt
     double *slope               # 4 n
     double *pnew                # 5 n (part p: from 5·lo[p])
     double *pavg                # 5 n
@@ -242,6 +261,23 @@ cdef inline double _substep(double F, double E4, double rem, const dyn_membrane 
     return rem / m
 
 
+cdef inline double _sub_slope(const Ctx *X, Py_ssize_t i, double im, const double *cf,
+                              double rem, double h, int has_nmda, double *J, double *Fyy,
+                              double *Fyyy) noexcept nogil:
+    """dyn_slope of neuron i at I_mem = im with the synaptic inputs' means over the
+    sub-interval [dt − rem, dt − rem + h] of the step (``dyn_sub_mean`` of the fits cf: A, C, D,
+    1/t_on of each circuit, ``dyn_input_fit``)."""
+    cdef double mc[5]
+    cdef double ih = 1.0 / h
+    cdef Py_ssize_t c
+    for c in range(5):
+        mc[c] = dyn_sub_mean(X.avg[c * X.stride + i], cf + 4 * c, X.inv_tau[c * X.n + i], rem, h,
+                             ih, X.dt)
+    return dyn_slope(im, X.idc[i] + mc[0] - mc[3], mc[1], X.ifnmda[i], X.itau[i] + mc[4] + mc[2],
+                     X.alpha[i], X.inv_itau[i], X.igain[i], X.tau_mem[i], X.P, has_nmda, J, Fyy,
+                     Fyyy)
+
+
 def exp_check(double[::1] x, double[::1] out):
     """dyn_exp of the kernel, elementwise (its accuracy is tested against numpy)."""
     cdef Py_ssize_t i
@@ -258,10 +294,11 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
     cdef Py_ssize_t stride = X.stride, n_rec = X.n_rec
     cdef Py_ssize_t s, i, c, k, r, j, q, row = 0
     cdef long long g
-    cdef int n_spk, err = 0, has_nmda, pass_nmda, first
+    cdef int n_spk, err = 0, has_nmda, pass_nmda, first, cmask
     cdef double dt = X.dt, inv_dt = X.inv_dt
     cdef double im, im_new, iold, inew, rem, ii
-    cdef double T, iexc, ileak, tin, h, t_done, e_on, e_off, i_on
+    cdef double T, tin, h, hg, t_done, e_on, e_off, i_on
+    cdef double cf[20]
     cdef double F, J, Fyy, Fyyy, z, dy, dl, y1, t1, x, one_m_on
     cdef long long n_int = 0, n_ref = 0, n_sub = 0, n_split = 0, m
     cdef int64_t n_single = 0, n_flagged = 0
@@ -392,6 +429,10 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
         tk0 = tk1
         # membrane: one vector pass for the neurons that need a single step …
         pass_nmda = live[1] or not avg_zero[1]
+        cmask = 0
+        for c in range(5):
+            if live[c] or not avg_zero[c]:
+                cmask |= 1 << c
         n_ref += dyn_membrane_pass(m_n, dt, imem + lo, ref_rem + lo, flag + lo, slope + 4 * lo,
                                    a0 + lo, a1 + lo, a2 + lo, a3 + lo, a4 + lo, X.itau + lo,
                                    X.alpha + lo, X.inv_itau + lo, X.igain + lo, X.tau_mem + lo,
@@ -407,8 +448,9 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
         dyn_membrane_substeps(m_n, dt, imem + lo, ref_rem + lo, flag + lo, slope + 4 * lo,
                               flagged, n_flagged, a0 + lo, a1 + lo, a2 + lo, a3 + lo, a4 + lo, X.itau + lo,
                               X.alpha + lo, X.inv_itau + lo, X.igain + lo, X.tau_mem + lo,
-                              X.idc + lo, X.ifnmda + lo, P, pass_nmda, &L, X.max_rounds,
-                              &n_int, &n_sub, &n_split)
+                              X.idc + lo, X.ifnmda + lo, isyn + lo, X.fitc + 3 * lo,
+                              X.inv_tau + lo, X.iinf + lo, prem + lo, n, cmask, X.coef + lo,
+                              stride, P, pass_nmda, &L, X.max_rounds, &n_int, &n_sub, &n_split)
         tk1 = dyn_ticks()
         ticks[3] += tk1 - tk0
         tk0 = tk1
@@ -431,12 +473,22 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
                 im = X.ireset
                 first = 0
             n_int += 1
-            iexc = X.idc[i] + a0[i] - a3[i]
-            ileak = X.itau[i] + a4[i] + a2[i]
-            # exponential Rosenbrock–Euler sub-steps, each as long as its error bound allows
+            # the DPI currents within the step (dyn_input_fit), for the means over sub-intervals
+            for c in range(5):
+                j = c * n + i
+                dyn_input_fit(avg[c * stride + i], isyn[j], X.fitc + 3 * j, X.iinf[j],
+                              X.inv_tau[j], dt, X.idt, prem[j] > 0.0, cf + 4 * c)
+            # exponential Rosenbrock–Euler sub-steps, each as long as its error bound allows:
+            # the slope with the inputs' means over [t, t + h_g] (h_g: the last sub-step, at
+            # most what remains) gives the error bound and h; where h ≠ h_g, the slope again
+            # with the means over [t, t + h]
             t_done = dt - T
+            hg = T
             m = 0
             while True:
+                rem = dt - t_done
+                if hg >= rem * (1.0 - 1e-9):
+                    hg = rem
                 if first:
                     sv = slope + 4 * (i - (i & 3)) + (i & 3)
                     F = sv[0]
@@ -445,11 +497,13 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
                     Fyyy = sv[12]
                     first = 0
                 else:
-                    F = dyn_slope(im, iexc, a1[i], X.ifnmda[i], ileak, X.alpha[i],
-                                  X.inv_itau[i], X.igain[i], X.tau_mem[i], P, has_nmda, &J,
-                                  &Fyy, &Fyyy)
-                rem = dt - t_done
+                    F = _sub_slope(X, i, im, cf, rem, hg, has_nmda, &J, &Fyy, &Fyyy)
                 h = _substep(F, dyn_step_error(F, J, Fyy, Fyyy), rem, P)
+                if fabs(h - hg) <= 1e-9 * hg:
+                    h = hg                      # the same sub-step but for rounding
+                if h != hg:
+                    F = _sub_slope(X, i, im, cf, rem, h, has_nmda, &J, &Fyy, &Fyyy)
+                hg = h
                 z = J * h
                 if z > 50.0:
                     z = 50.0
@@ -590,6 +644,9 @@ def run_kernel(long long step0, long long n_steps, double dt,
     X.rec_idx = &rec_idx[0] if X.n_rec > 0 else NULL
     X.rec = &rec[0, 0, 0] if rec.shape[0] > 0 and X.n_rec > 0 else NULL
     X.avg = <double *> malloc((5 * stride) * sizeof(double))
+    X.coef = <double *> malloc((20 * stride) * sizeof(double))
+    X.fitc = <double *> malloc((15 * n if n > 0 else 1) * sizeof(double))
+    X.idt = 1.0 / dt
     X.slope = <double *> malloc(4 * (n + 4) * sizeof(double))
     X.pnew = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
     X.pavg = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
@@ -600,15 +657,17 @@ def run_kernel(long long step0, long long n_steps, double dt,
     X.max_rounds = max(0, substep_rounds)
     X.lanes = <double *> malloc(DYN_LANE_ARRAYS * X.lane_cap * sizeof(double))
     X.flagged = <int64_t *> malloc(X.lane_cap * sizeof(int64_t))
-    cdef void *work[9]
+    cdef void *work[11]
     work[0], work[1], work[2], work[3] = X.avg, X.slope, X.pnew, X.pavg
     work[4], work[5], work[6], work[7] = X.flag, X.pl_j, X.spiking, X.lanes
-    work[8] = X.flagged
-    for k in range(9):
+    work[8], work[9], work[10] = X.flagged, X.coef, X.fitc
+    for k in range(11):
         if work[k] == NULL:
-            for r in range(9):
+            for r in range(11):
                 free(work[r])
             raise MemoryError("cannot allocate kernel work arrays")
+    for k in range(5 * n):
+        dyn_fit_consts(decay[k], gavg[k], X.fitc + 3 * k)
     # parts of whole chips, one per thread, where no routing entry crosses between parts
     X.n_parts = max(1, min(n_threads, MAX_PARTS, n_chips))
     for pp in range(X.n_parts):
@@ -637,7 +696,7 @@ def run_kernel(long long step0, long long n_steps, double dt,
         else:
             X.tid[0] = 0
             _run_part(&X, 0)
-    for k in range(9):
+    for k in range(11):
         free(work[k])
     cdef double tot
     for pp in range(X.n_parts):

@@ -63,8 +63,9 @@ ALIASING_POLICIES = ("warn", "error", "allow")
 #: Largest local error of ln I_mem in one membrane sub-step (the leading error term of the
 #: third-order step, see ``_dynapse_kernels.h``); chosen so that spike times over 1 s stay
 #: within 0.1 ms of a reference at dt/10 and a 100× tighter tolerance (the dynapse study's
-#: convergence claim, full config: 30 µs at dt = 100 µs, 82 µs at 200 µs; at 1e-4: 151 µs at
-#: 100 µs, 0.84 ms at 500 µs, so the bound is not looser than the criterion needs). It, not the
+#: convergence claim, full config: 76 µs at dt = 100 µs, 91 µs at 200 µs, 66 µs at 1 ms, all the
+#: bound's; at 1e-4 (with whole-step synaptic means in sub-steps): 151 µs at 100 µs, 0.84 ms at
+#: 500 µs, so the bound is not looser than the criterion needs). It, not the
 #: step, sets the membrane work at long steps: ~2.5 sub-steps per neuron per ms of chip time on
 #: the benchmark board at dt = 1 ms. Per board: ``board.err_tol``.
 ERR_TOL = 1e-5
