@@ -291,7 +291,7 @@ static inline int dyn_membrane_one(ptrdiff_t i, double dt, double dt4, double *r
     ref_rem[i] = hold ? rr - dt : rr;
     flag[i] = !(hold | ok);
     if (!(hold | ok)) {
-        double *sv = slope + 4 * (i & ~(ptrdiff_t) 3) + (i & 3);
+        double *sv = slope + 8 * (i & ~(ptrdiff_t) 3) + (i & 3);
         sv[0] = F;
         sv[4] = J;
         sv[8] = Fyy;
@@ -374,8 +374,8 @@ static inline __attribute__((always_inline)) void dyn_v_stage1(ptrdiff_t i, cons
 {
     const __m256d one = V_SET(1.0);
     __m256d im = _mm256_loadu_pd(imem + i);
-    if (has_nmda)
-        out->q = _mm256_div_pd(one, _mm256_add_pd(im, _mm256_loadu_pd(ifnmda + i)));
+    out->q = has_nmda ? _mm256_div_pd(one, _mm256_add_pd(im, _mm256_loadu_pd(ifnmda + i)))
+                      : _mm256_setzero_pd();
     __m256d e = dyn_exp_v(_mm256_mul_pd(_mm256_xor_pd(_mm256_sub_pd(im, C->th), V_SET(-0.0)), C->k));
     out->sg = _mm256_div_pd(one, _mm256_add_pd(one, e));
     out->invD = _mm256_div_pd(one, _mm256_mul_pd(_mm256_loadu_pd(tau_mem + i),
@@ -559,8 +559,8 @@ static inline __attribute__((always_inline)) void dyn_exp_packed(const double *r
  * a branch on them is unpredictable); at 1 ms 87 % and 49 % of the lanes. */
 static inline __attribute__((always_inline)) void dyn_v_stage3(ptrdiff_t i, int nv,
         const dyn_vconst *C, double *restrict imem, double *restrict ref_rem,
-        int64_t *restrict flag, double *restrict sv, const dyn_vs2 *in, int *n_hold, int *n_ok,
-        int64_t *restrict list, int64_t *nl)
+        int64_t *restrict flag, double *restrict sv, const dyn_vs1 *s1, const dyn_vs2 *in,
+        int *n_hold, int *n_ok, int64_t *restrict list, int64_t *nl)
 {
     const __m256d dt = C->dt, dom = V_SET(0.05);
     double xb[4 * DYN_PASS_BLOCK], gb[4 * DYN_PASS_BLOCK];   /* z, then Δy; φ1, then e^{Δy} */
@@ -599,10 +599,13 @@ static inline __attribute__((always_inline)) void dyn_v_stage3(ptrdiff_t i, int 
         _mm256_storeu_si256((__m256i *) (flag + k), fl);
         int done = _mm256_movemask_pd(_mm256_or_pd(hold, ok));
         if (done != 15) {                                      /* some lane flagged */
-            _mm256_storeu_pd(sv + 4 * k, F);
-            _mm256_storeu_pd(sv + 4 * k + 4, J);
-            _mm256_storeu_pd(sv + 4 * k + 8, Fyy);
-            _mm256_storeu_pd(sv + 4 * k + 12, Fyyy);
+            _mm256_storeu_pd(sv + 8 * k, F);
+            _mm256_storeu_pd(sv + 8 * k + 4, J);
+            _mm256_storeu_pd(sv + 8 * k + 8, Fyy);
+            _mm256_storeu_pd(sv + 8 * k + 12, Fyyy);
+            _mm256_storeu_pd(sv + 8 * k + 16, s1[v].sg);
+            _mm256_storeu_pd(sv + 8 * k + 20, s1[v].invD);
+            _mm256_storeu_pd(sv + 8 * k + 24, s1[v].q);
             *nl = dyn_pack_list(k, done ^ 15, list, *nl);
         }
         *n_hold += __builtin_popcount(_mm256_movemask_pd(hold));
@@ -629,7 +632,7 @@ static inline __attribute__((always_inline)) void dyn_v_block(ptrdiff_t i, int n
     for (int v = 0; v < nv; v++)
         dyn_v_stage2(i + 4 * v, C, imem, a0, a1, a2, a3, a4, itau, alpha, inv_itau, tau_mem,
                      idc, ifnmda, has_nmda, &s1[v], &s2[v]);
-    dyn_v_stage3(i, nv, C, imem, ref_rem, flag, slope, s2, n_hold, n_ok, list, nl);
+    dyn_v_stage3(i, nv, C, imem, ref_rem, flag, slope, s1, s2, n_hold, n_ok, list, nl);
 }
 
 /* The smallest m ≥ 1 (≤ 4096) with m⁴ ≥ x and m ≥ y, four lanes at once: the sub-step count of
@@ -724,15 +727,15 @@ static inline void dyn_sub_inputs_v(ptrdiff_t k, const int64_t *lane_idx, double
 /* Lanes of the multi-sub-step pass: the neurons the single-step pass flagged that are not
  * leaving their refractory period, packed (index k), with their membrane constants, their state
  * within the step (I_mem, the time done, the last sub-step) and, for the first sub-step, the
- * single-step pass's F, J, F_yy, F_yyy; a0 … a4 receive each round's sub-interval means. Each
+ * single-step pass's F, J, F_yy, F_yyy and its stage 1 (sg, 1/D, q); a0 … a4 receive each round's sub-interval means. Each
  * array has room for the part's neurons plus 4. */
 typedef struct {
     double *im, *td, *a0, *a1, *a2, *a3, *a4, *idc, *itau, *alpha, *inv_itau, *igain, *tau_mem,
-           *ifnmda, *F, *J, *Fyy, *Fyyy, *inew, *h;
+           *ifnmda, *F, *J, *Fyy, *Fyyy, *sg, *invD, *q, *inew, *h;
     int64_t *st, *m, *idx;
 } dyn_lanes;
 
-#define DYN_LANE_ARRAYS 23      /* arrays of dyn_lanes, for the caller's allocation */
+#define DYN_LANE_ARRAYS 26      /* arrays of dyn_lanes, for the caller's allocation */
 
 /* The split steps in vector rounds: every flagged neuron (list[0 … n_list − 1], from
  * dyn_membrane_pass) that is not leaving its refractory period takes its sub-steps here, four
@@ -743,7 +746,8 @@ typedef struct {
  * written here for the lanes' neurons), h_g the last sub-step (at most what remains; the first
  * sub-step, over the whole step, starts from the single-step pass's F, J, F_yy, F_yyy); its
  * length h comes from the error bound there (_substep); where h ≠ h_g (beyond rounding), the
- * inputs and the slope again over [t, t + h]. A lane whose step ends is written back (flag
+ * inputs and the slope again over [t, t + h], by stage 2 only (stage 1 depends on I_mem only:
+ * the round's, or for the first sub-step the single-step pass's). A lane whose step ends is written back (flag
  * cleared); a lane that reaches I_spk, or needs more than max_rounds sub-steps, is left
  * flagged, untouched, for the scalar path, which redoes its step from the start with the same
  * numbers and locates the spike. isyn (the currents at the step's end), inv_tau, iinf and prem
@@ -779,12 +783,13 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
     const double idt = 1.0 / dt;
     for (ptrdiff_t nc = 0; nc < nf; nc++) {
         ptrdiff_t i = L->idx[nc];
-        const double *sv = slope + 4 * (i & ~(ptrdiff_t) 3) + (i & 3);
+        const double *sv = slope + 8 * (i & ~(ptrdiff_t) 3) + (i & 3);
         L->im[nc] = imem[i]; L->td[nc] = 0.0; L->m[nc] = 0; L->h[nc] = dt;
         L->idc[nc] = idc[i]; L->itau[nc] = itau[i]; L->alpha[nc] = alpha[i];
         L->inv_itau[nc] = inv_itau[i]; L->igain[nc] = igain[i]; L->tau_mem[nc] = tau_mem[i];
         L->ifnmda[nc] = ifnmda[i];
         L->F[nc] = sv[0]; L->J[nc] = sv[4]; L->Fyy[nc] = sv[8]; L->Fyyy[nc] = sv[12];
+        L->sg[nc] = sv[16]; L->invD[nc] = sv[20]; L->q[nc] = sv[24];
         for (int c = 0; c < 5; c++) {
             ptrdiff_t j = c * n_tot + i;
             double f[4];
@@ -811,6 +816,7 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
             L->inv_itau[k] = L->inv_itau[0]; L->igain[k] = L->igain[0];
             L->tau_mem[k] = L->tau_mem[0]; L->ifnmda[k] = L->ifnmda[0];
             L->F[k] = L->F[0]; L->J[k] = L->J[0]; L->Fyy[k] = L->Fyy[0]; L->Fyyy[k] = L->Fyyy[0];
+            L->sg[k] = L->sg[0]; L->invD[k] = L->invD[0]; L->q[k] = L->q[0];
         }
         /* blocks of DYN_VBLOCK groups, stage by stage (as dyn_membrane_pass) */
         for (ptrdiff_t k0 = 0; k0 < nc; k0 += 4 * DYN_VBLOCK) {
@@ -823,6 +829,8 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
                 ptrdiff_t k = k0 + 4 * v;
                 s2[v].F = _mm256_loadu_pd(L->F + k); s2[v].J = _mm256_loadu_pd(L->J + k);
                 s2[v].Fyy = _mm256_loadu_pd(L->Fyy + k); s2[v].Fyyy = _mm256_loadu_pd(L->Fyyy + k);
+                s1[v].sg = _mm256_loadu_pd(L->sg + k); s1[v].invD = _mm256_loadu_pd(L->invD + k);
+                s1[v].q = _mm256_loadu_pd(L->q + k);
             }
           } else {
             for (int v = 0; v < nv; v++) {     /* inputs over [t, t + h_g] */
@@ -856,14 +864,11 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
             h = V_SEL(V_LE(V_ABS(_mm256_sub_pd(h, hg)), _mm256_mul_pd(V_SET(1e-9), hg)), hg, h);
             __m256d redo = _mm256_cmp_pd(h, hg, _CMP_NEQ_UQ);
             if (_mm256_movemask_pd(redo)) {     /* inputs and slope over [t, t + h] */
-                dyn_vs1 t1;
-                dyn_vs2 t2;
+                dyn_vs2 t2;                     /* stage 1 (I_mem only) is s1[v] */
                 dyn_sub_inputs_v(k, L->idx, la, coef, cs, inv_tau, n_tot, cmask, vdt, rem, h);
-                if (round == 0)                 /* else stage 1 (I_mem only) is s1[v] */
-                    dyn_v_stage1(k, &C, L->im, L->igain, L->tau_mem, L->ifnmda, has_nmda, &t1);
                 dyn_v_stage2(k, &C, L->im, L->a0, L->a1, L->a2, L->a3, L->a4, L->itau,
                              L->alpha, L->inv_itau, L->tau_mem, L->idc, L->ifnmda, has_nmda,
-                             round == 0 ? &t1 : &s1[v], &t2);
+                             &s1[v], &t2);
                 F = V_SEL(redo, t2.F, F);
                 J = V_SEL(redo, t2.J, J);
                 Fyy = V_SEL(redo, t2.Fyy, Fyy);
@@ -932,9 +937,11 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
  * no spike, not leaving its refractory period in this step) is advanced here; neurons held
  * refractory for the whole step are held at I_reset. flag[i] = 1 marks the others for the
  * scalar path (which leaves imem[i] untouched until then), and F, J, F_yy, F_yyy of dyn_slope at
- * I_mem[i] go to slope[4·(i − i mod 4) + 4·q + i mod 4], q = 0 … 3 (4n doubles; written for
- * flagged neurons, whose first sub-step the scalar path starts from them when it would
- * evaluate dyn_slope with the same arguments); list[0 … *n_list − 1] gets the flagged neurons in
+ * I_mem[i] go to slope[8·(i − i mod 4) + 4·q + i mod 4], q = 0 … 3 (8n doubles; written for
+ * flagged neurons, whose first sub-step the scalar path and the vector rounds start from them
+ * when they would evaluate dyn_slope with the same arguments), and with AVX2 stage 1's sg, 1/D
+ * and the NMDA q (0 without NMDA) at q = 4 … 6, from which the rounds' first sub-step evaluates
+ * its slope again over its own length with stage 2 only; list[0 … *n_list − 1] gets the flagged neurons in
  * increasing order (n + 3 entries). Returns the number of steps held
  * refractory; *n_single gets the number of single-step updates. With AVX2: explicit vectors,
  * blocks of DYN_PASS_BLOCK groups of four neurons run stage by stage (dyn_v_block). */

@@ -103,6 +103,9 @@ cdef extern from "_dynapse_kernels.h" nogil:
         double *J
         double *Fyy
         double *Fyyy
+        double *sg
+        double *invD
+        double *q
         double *inew
         double *h
         int64_t *st
@@ -185,7 +188,7 @@ cdef struct Ctx:
     double *coef                # (20, stride): A, C, D, 1/t_on of dyn_input_fit, circuits 0 … 4
     double *fitc                # (5 n, 3): dyn_fit_consts of each circuit
     double idt                  # 1/dt
-    double *slope               # 4 n
+    double *slope               # 8 n
     double *pnew                # 5 n (part p: from 5·lo[p])
     double *pavg                # 5 n
     int64_t *flag               # n
@@ -330,10 +333,11 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
     L.a3, L.a4, L.idc, L.itau = lb + 5 * cap, lb + 6 * cap, lb + 7 * cap, lb + 8 * cap
     L.alpha, L.inv_itau, L.igain = lb + 9 * cap, lb + 10 * cap, lb + 11 * cap
     L.tau_mem, L.ifnmda, L.F, L.J = lb + 12 * cap, lb + 13 * cap, lb + 14 * cap, lb + 15 * cap
-    L.Fyy, L.Fyyy, L.inew, L.h = lb + 16 * cap, lb + 17 * cap, lb + 18 * cap, lb + 19 * cap
-    L.st = <int64_t *> (lb + 20 * cap)
-    L.m = <int64_t *> (lb + 21 * cap)
-    L.idx = <int64_t *> (lb + 22 * cap)
+    L.Fyy, L.Fyyy, L.sg, L.invD = lb + 16 * cap, lb + 17 * cap, lb + 18 * cap, lb + 19 * cap
+    L.q, L.inew, L.h = lb + 20 * cap, lb + 21 * cap, lb + 22 * cap
+    L.st = <int64_t *> (lb + 23 * cap)
+    L.m = <int64_t *> (lb + 24 * cap)
+    L.idx = <int64_t *> (lb + 25 * cap)
     cdef timespec t_start, t_end
     cdef uint64_t tk0, tk1
     cdef uint64_t *ticks = X.ticks + N_PHASES * p
@@ -433,7 +437,7 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
         for c in range(5):
             if live[c] or not avg_zero[c]:
                 cmask |= 1 << c
-        n_ref += dyn_membrane_pass(m_n, dt, imem + lo, ref_rem + lo, flag + lo, slope + 4 * lo,
+        n_ref += dyn_membrane_pass(m_n, dt, imem + lo, ref_rem + lo, flag + lo, slope + 8 * lo,
                                    a0 + lo, a1 + lo, a2 + lo, a3 + lo, a4 + lo, X.itau + lo,
                                    X.alpha + lo, X.inv_itau + lo, X.igain + lo, X.tau_mem + lo,
                                    X.idc + lo, X.ifnmda + lo, X.ireset, P, pass_nmda, &n_single,
@@ -445,7 +449,7 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
         tk0 = tk1
         # … the split steps of the others in vector rounds (not those leaving the refractory
         # period; those that spike are left to the scalar path) …
-        dyn_membrane_substeps(m_n, dt, imem + lo, ref_rem + lo, flag + lo, slope + 4 * lo,
+        dyn_membrane_substeps(m_n, dt, imem + lo, ref_rem + lo, flag + lo, slope + 8 * lo,
                               flagged, n_flagged, a0 + lo, a1 + lo, a2 + lo, a3 + lo, a4 + lo, X.itau + lo,
                               X.alpha + lo, X.inv_itau + lo, X.igain + lo, X.tau_mem + lo,
                               X.idc + lo, X.ifnmda + lo, isyn + lo, X.fitc + 3 * lo,
@@ -490,7 +494,7 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
                 if hg >= rem * (1.0 - 1e-9):
                     hg = rem
                 if first:
-                    sv = slope + 4 * (i - (i & 3)) + (i & 3)
+                    sv = slope + 8 * (i - (i & 3)) + (i & 3)
                     F = sv[0]
                     J = sv[4]
                     Fyy = sv[8]
@@ -647,7 +651,7 @@ def run_kernel(long long step0, long long n_steps, double dt,
     X.coef = <double *> malloc((20 * stride) * sizeof(double))
     X.fitc = <double *> malloc((15 * n if n > 0 else 1) * sizeof(double))
     X.idt = 1.0 / dt
-    X.slope = <double *> malloc(4 * (n + 4) * sizeof(double))
+    X.slope = <double *> malloc(8 * (n + 4) * sizeof(double))
     X.pnew = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
     X.pavg = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
     X.flag = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
