@@ -848,10 +848,14 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
                              L->alpha, L->inv_itau, L->tau_mem, L->idc, L->ifnmda, has_nmda,
                              &s1[v], &s2[v]);
           }
+          /* the sub-step's h and its slope; z = J h and φ1(z) by its series */
+          double xb[4 * DYN_VBLOCK], gb[4 * DYN_VBLOCK];   /* z, then Δy; φ1, then e^{Δy} */
+          int32_t pidx[4 * DYN_VBLOCK + 4];
+          __m256d hv[DYN_VBLOCK], remv[DYN_VBLOCK];
+          int np = 0;
           for (int v = 0; v < nv; v++) {
             ptrdiff_t k = k0 + 4 * v;
             __m256d F = s2[v].F, J = s2[v].J, Fyy = s2[v].Fyy, Fyyy = s2[v].Fyyy;
-            __m256d im = _mm256_loadu_pd(L->im + k);
             __m256d rem = _mm256_sub_pd(vdt, _mm256_loadu_pd(L->td + k));
             __m256d hg = _mm256_loadu_pd(L->h + k);
             hg = V_SEL(V_GE(hg, _mm256_mul_pd(rem, V_SET(1.0 - 1e-9))), rem, hg);
@@ -869,22 +873,38 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
                 dyn_v_stage2(k, &C, L->im, L->a0, L->a1, L->a2, L->a3, L->a4, L->itau,
                              L->alpha, L->inv_itau, L->tau_mem, L->idc, L->ifnmda, has_nmda,
                              &s1[v], &t2);
-                F = V_SEL(redo, t2.F, F);
+                s2[v].F = V_SEL(redo, t2.F, F);
                 J = V_SEL(redo, t2.J, J);
-                Fyy = V_SEL(redo, t2.Fyy, Fyy);
+                s2[v].Fyy = V_SEL(redo, t2.Fyy, Fyy);
             }
-            /* the step over h (dyn_step, dyn_phi1, dyn_expx) */
-            __m256d h3 = _mm256_mul_pd(_mm256_mul_pd(h, h), h);
-            __m256d ex = dyn_growth_v(F, J, Fyy, h, h3);
-            __m256d inew = _mm256_mul_pd(im, ex);
+            hv[v] = h;
+            remv[v] = rem;
+            __m256d z = V_MIN(V_SET(50.0), _mm256_mul_pd(J, h));
+            _mm256_storeu_pd(xb + 4 * v, z);
+            _mm256_storeu_pd(gb + 4 * v, dyn_phi1_series_v(z));
+            np = dyn_pack_lanes(v, _mm256_movemask_pd(V_GE(V_ABS(z), V_SET(0.05))), pidx, np);
+          }
+          dyn_exp_packed(xb, gb, pidx, np, 1);
+          np = 0;
+          for (int v = 0; v < nv; v++) {      /* Δy and e^{Δy} by its series */
+            __m256d h = hv[v], h3 = _mm256_mul_pd(_mm256_mul_pd(h, h), h);
+            __m256d dy = dyn_step_v(s2[v].F, s2[v].Fyy, _mm256_loadu_pd(gb + 4 * v), h, h3);
+            _mm256_storeu_pd(xb + 4 * v, dy);
+            _mm256_storeu_pd(gb + 4 * v, dyn_exp_series_v(dy));
+            np = dyn_pack_lanes(v, _mm256_movemask_pd(V_GE(V_ABS(dy), V_SET(0.05))), pidx, np);
+          }
+          dyn_exp_packed(xb, gb, pidx, np, 0);
+          for (int v = 0; v < nv; v++) {      /* I_mem e^{Δy}, the lane status, the stores */
+            ptrdiff_t k = k0 + 4 * v;
+            __m256d inew = _mm256_mul_pd(_mm256_loadu_pd(L->im + k), _mm256_loadu_pd(gb + 4 * v));
             inew = V_SEL(V_LT(inew, C.i0), C.i0, inew);
             /* lane status: 2 spike (scalar path), 1 step done, 0 on */
-            __m256d spk = V_GE(inew, C.ispk), done = V_GE(h, rem);
+            __m256d spk = V_GE(inew, C.ispk), done = V_GE(hv[v], remv[v]);
             __m256i st = _mm256_blendv_epi8(
                 _mm256_and_si256(_mm256_castpd_si256(done), _mm256_set1_epi64x(1)),
                 _mm256_set1_epi64x(2), _mm256_castpd_si256(spk));
             _mm256_storeu_pd(L->inew + k, inew);
-            _mm256_storeu_pd(L->h + k, h);
+            _mm256_storeu_pd(L->h + k, hv[v]);
             _mm256_storeu_si256((__m256i *) (L->st + k), st);
           }
         }
