@@ -674,53 +674,78 @@ static inline __m256d dyn_sub_phi1_series_v(__m256d z)
     return V_MA(V_SET(1.0), z, p);
 }
 
-/* dyn_sub_mean, four lanes, for sub-intervals shorter than the step (the rounds never take a
- * whole step: their first sub-step comes from the single-step pass), gathered by the lanes'
- * neuron indices vi: the fit f (rows A, C, D, 1/t_on of stride cs) and k = 1/τ from inv_tau. */
-static inline __m256d dyn_sub_mean_v(__m256i vi, const double *f, ptrdiff_t cs,
-                                     const double *inv_tau, __m256d dt, __m256d rem, __m256d h,
-                                     __m256d ih)
+/* dyn_sub_mean, four lanes per vector, for sub-intervals shorter than the step (the rounds never
+ * take a whole step: their first sub-step comes from the single-step pass): the five means of
+ * the groups v = vs[0 … nvs − 1] of a block (lanes k0 + 4 v …, each over
+ * [dt − rem, dt − rem + h] with its remv[v], hv[v]) into the lanes' a0 … a4 (la, the inputs dyn_v_stage2 reads),
+ * gathered by the lanes' neuron indices (lane_idx): the fit (rows A, C, D, 1/t_on of circuit c
+ * from coef + 4 c cs, stride cs) and k = 1/τ (rows of inv_tau, stride n_tot). The same
+ * operations in the same order; the exponentials outside the series' domain are taken on packed
+ * vectors of the lanes with C ≠ 0 that need them (dyn_exp_packed), not by a branch per vector.
+ * Circuits idle on the whole part (bit c of cmask clear): 0, their mean. */
+static inline __attribute__((always_inline)) void dyn_sub_inputs_blk(ptrdiff_t k0,
+        const int *vs, int nvs, const __m256d *remv, const __m256d *hv,
+        const int64_t *lane_idx, double *const *la, const double *coef, ptrdiff_t cs,
+        const double *inv_tau, ptrdiff_t n_tot, int cmask, __m256d dt)
 {
     const __m256d zero = _mm256_setzero_pd(), one = V_SET(1.0), dom = V_SET(DYN_SUB_SERIES);
-    __m256d A = _mm256_i64gather_pd(f, vi, 8), C = _mm256_i64gather_pd(f + cs, vi, 8);
-    __m256d D = _mm256_i64gather_pd(f + 2 * cs, vi, 8);
-    __m256d m = A;
-    __m256d c_on = _mm256_cmp_pd(C, zero, _CMP_NEQ_UQ);
-    if (_mm256_movemask_pd(c_on)) {
-        __m256d k = _mm256_i64gather_pd(inv_tau, vi, 8);
-        __m256d x = _mm256_mul_pd(_mm256_sub_pd(rem, h), k), z = _mm256_mul_pd(h, k);
-        __m256d e = V_MA(one, x, dyn_sub_phi1_series_v(x)), p = dyn_sub_phi1_series_v(z);
-        __m256d out_x = V_GE(x, dom), out_z = V_GE(z, dom);
-        if (_mm256_movemask_pd(out_x))
-            e = V_SEL(out_x, dyn_exp_v(x), e);
-        if (_mm256_movemask_pd(out_z))
-            p = V_SEL(out_z, _mm256_div_pd(_mm256_sub_pd(dyn_exp_v(z), one), z), p);
-        m = V_SEL(c_on, _mm256_add_pd(A, _mm256_mul_pd(C, _mm256_mul_pd(e, p))), m);
+    double xb[4 * DYN_VBLOCK], zb[4 * DYN_VBLOCK], eb[4 * DYN_VBLOCK], pb[4 * DYN_VBLOCK];
+    int32_t ix[4 * DYN_VBLOCK + 4], iz[4 * DYN_VBLOCK + 4];
+    __m256d Ab[DYN_VBLOCK], Cb[DYN_VBLOCK], Db[DYN_VBLOCK], con[DYN_VBLOCK], don[DYN_VBLOCK];
+    for (int c = 0; c < 5; c++) {
+        double *out = la[c];
+        if (!((cmask >> c) & 1)) {
+            for (int w = 0; w < nvs; w++)
+                _mm256_storeu_pd(out + k0 + 4 * vs[w], zero);
+            continue;
+        }
+        const double *f = coef + 4 * c * cs, *itc = inv_tau + c * n_tot;
+        int nx = 0, nz = 0;
+        for (int w = 0; w < nvs; w++) {         /* e^x, φ1(z) by their series; the D term */
+            ptrdiff_t k = k0 + 4 * vs[w];
+            __m256i vi = _mm256_loadu_si256((const __m256i *) (lane_idx + k));
+            __m256d rem = remv[vs[w]], h = hv[vs[w]];
+            __m256d C = _mm256_i64gather_pd(f + cs, vi, 8), D = _mm256_i64gather_pd(f + 2 * cs, vi, 8);
+            Ab[w] = _mm256_i64gather_pd(f, vi, 8);
+            Cb[w] = C;
+            con[w] = _mm256_cmp_pd(C, zero, _CMP_NEQ_UQ);
+            int mc = _mm256_movemask_pd(con[w]);
+            __m256d e = zero, p = zero;
+            if (mc) {
+                __m256d kk = _mm256_i64gather_pd(itc, vi, 8);
+                __m256d x = _mm256_mul_pd(_mm256_sub_pd(rem, h), kk), z = _mm256_mul_pd(h, kk);
+                e = V_MA(one, x, dyn_sub_phi1_series_v(x));
+                p = dyn_sub_phi1_series_v(z);
+                _mm256_storeu_pd(xb + 4 * w, x);
+                _mm256_storeu_pd(zb + 4 * w, z);
+                nx = dyn_pack_lanes(w, mc & _mm256_movemask_pd(V_GE(x, dom)), ix, nx);
+                nz = dyn_pack_lanes(w, mc & _mm256_movemask_pd(V_GE(z, dom)), iz, nz);
+            }
+            _mm256_storeu_pd(eb + 4 * w, e);
+            _mm256_storeu_pd(pb + 4 * w, p);
+            don[w] = _mm256_cmp_pd(D, zero, _CMP_NEQ_UQ);
+            Db[w] = zero;
+            if (_mm256_movemask_pd(don[w])) {
+                __m256d iton = _mm256_i64gather_pd(f + 3 * cs, vi, 8);
+                __m256d ih = _mm256_div_pd(one, h);
+                __m256d u1 = _mm256_mul_pd(_mm256_sub_pd(dt, rem), iton);
+                __m256d u2 = _mm256_add_pd(u1, _mm256_mul_pd(h, iton));
+                __m256d v1 = _mm256_sub_pd(one, V_SEL(V_LT(u1, one), u1, one));
+                __m256d v2 = _mm256_sub_pd(one, V_SEL(V_LT(u2, one), u2, one));
+                Db[w] = _mm256_mul_pd(D, _mm256_mul_pd(
+                            _mm256_sub_pd(_mm256_mul_pd(v1, v1), _mm256_mul_pd(v2, v2)), ih));
+            }
+        }
+        dyn_exp_packed(xb, eb, ix, nx, 0);
+        dyn_exp_packed(zb, pb, iz, nz, 1);
+        for (int w = 0; w < nvs; w++) {         /* A + C e^x φ1(z), then + the D term */
+            __m256d A = Ab[w];
+            __m256d m = V_SEL(con[w], _mm256_add_pd(A, _mm256_mul_pd(Cb[w], _mm256_mul_pd(
+                            _mm256_loadu_pd(eb + 4 * w), _mm256_loadu_pd(pb + 4 * w)))), A);
+            m = V_SEL(don[w], _mm256_add_pd(m, Db[w]), m);
+            _mm256_storeu_pd(out + k0 + 4 * vs[w], m);
+        }
     }
-    __m256d d_on = _mm256_cmp_pd(D, zero, _CMP_NEQ_UQ);
-    if (_mm256_movemask_pd(d_on)) {
-        __m256d iton = _mm256_i64gather_pd(f + 3 * cs, vi, 8);
-        __m256d u1 = _mm256_mul_pd(_mm256_sub_pd(dt, rem), iton);
-        __m256d u2 = _mm256_add_pd(u1, _mm256_mul_pd(h, iton));
-        __m256d v1 = _mm256_sub_pd(one, V_SEL(V_LT(u1, one), u1, one));
-        __m256d v2 = _mm256_sub_pd(one, V_SEL(V_LT(u2, one), u2, one));
-        m = V_SEL(d_on, _mm256_add_pd(m, _mm256_mul_pd(D, _mm256_mul_pd(
-                _mm256_sub_pd(_mm256_mul_pd(v1, v1), _mm256_mul_pd(v2, v2)), ih))), m);
-    }
-    return m;
-}
-
-/* The five sub-interval means of lanes k … k + 3 over [dt − rem, dt − rem + h], into the lanes'
- * a0 … a4 (the inputs dyn_v_stage2 reads). */
-static inline void dyn_sub_inputs_v(ptrdiff_t k, const int64_t *lane_idx, double *const *la,
-        const double *coef, ptrdiff_t cs, const double *inv_tau, ptrdiff_t n_tot, int cmask,
-        __m256d dt, __m256d rem, __m256d h)
-{
-    __m256i vi = _mm256_loadu_si256((const __m256i *) (lane_idx + k));
-    __m256d ih = _mm256_div_pd(V_SET(1.0), h);
-    for (int c = 0; c < 5; c++)         /* circuits idle on the whole part: 0 (their mean) */
-        _mm256_storeu_pd(la[c] + k, (cmask >> c) & 1 ? dyn_sub_mean_v(vi, coef + 4 * c * cs, cs,
-                             inv_tau + c * n_tot, dt, rem, h, ih) : _mm256_setzero_pd());
 }
 #endif
 
@@ -824,6 +849,16 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
           nv = nv > DYN_VBLOCK ? DYN_VBLOCK : nv;
           dyn_vs1 s1[DYN_VBLOCK];
           dyn_vs2 s2[DYN_VBLOCK];
+          __m256d hv[DYN_VBLOCK], remv[DYN_VBLOCK];
+          int vs[DYN_VBLOCK], nvs = 0;
+          for (int v = 0; v < nv; v++) {       /* rem and h_g */
+            ptrdiff_t k = k0 + 4 * v;
+            __m256d rem = _mm256_sub_pd(vdt, _mm256_loadu_pd(L->td + k));
+            __m256d hg = _mm256_loadu_pd(L->h + k);
+            remv[v] = rem;
+            hv[v] = V_SEL(V_GE(hg, _mm256_mul_pd(rem, V_SET(1.0 - 1e-9))), rem, hg);
+            vs[v] = v;
+          }
           if (round == 0) {
             for (int v = 0; v < nv; v++) {
                 ptrdiff_t k = k0 + 4 * v;
@@ -833,13 +868,9 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
                 s1[v].q = _mm256_loadu_pd(L->q + k);
             }
           } else {
-            for (int v = 0; v < nv; v++) {     /* inputs over [t, t + h_g] */
-                ptrdiff_t k = k0 + 4 * v;
-                __m256d rem = _mm256_sub_pd(vdt, _mm256_loadu_pd(L->td + k));
-                __m256d hg = _mm256_loadu_pd(L->h + k);
-                hg = V_SEL(V_GE(hg, _mm256_mul_pd(rem, V_SET(1.0 - 1e-9))), rem, hg);
-                dyn_sub_inputs_v(k, L->idx, la, coef, cs, inv_tau, n_tot, cmask, vdt, rem, hg);
-            }
+            /* inputs over [t, t + h_g] */
+            dyn_sub_inputs_blk(k0, vs, nv, remv, hv, L->idx, la, coef, cs, inv_tau, n_tot, cmask,
+                               vdt);
             for (int v = 0; v < nv; v++)
                 dyn_v_stage1(k0 + 4 * v, &C, L->im, L->igain, L->tau_mem, L->ifnmda, has_nmda,
                              &s1[v]);
@@ -848,17 +879,12 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
                              L->alpha, L->inv_itau, L->tau_mem, L->idc, L->ifnmda, has_nmda,
                              &s1[v], &s2[v]);
           }
-          /* the sub-step's h and its slope; z = J h and φ1(z) by its series */
-          double xb[4 * DYN_VBLOCK], gb[4 * DYN_VBLOCK];   /* z, then Δy; φ1, then e^{Δy} */
-          int32_t pidx[4 * DYN_VBLOCK + 4];
-          __m256d hv[DYN_VBLOCK], remv[DYN_VBLOCK];
-          int np = 0;
+          /* the sub-step's h; where h ≠ h_g, the inputs and the slope again over [t, t + h] */
+          __m256d hn[DYN_VBLOCK], redo[DYN_VBLOCK];
+          nvs = 0;
           for (int v = 0; v < nv; v++) {
-            ptrdiff_t k = k0 + 4 * v;
             __m256d F = s2[v].F, J = s2[v].J, Fyy = s2[v].Fyy, Fyyy = s2[v].Fyyy;
-            __m256d rem = _mm256_sub_pd(vdt, _mm256_loadu_pd(L->td + k));
-            __m256d hg = _mm256_loadu_pd(L->h + k);
-            hg = V_SEL(V_GE(hg, _mm256_mul_pd(rem, V_SET(1.0 - 1e-9))), rem, hg);
+            __m256d rem = remv[v], hg = hv[v];
             /* _substep: x = E4 rem⁴/tol, y = |F| rem/max_dlog, h = rem/m */
             __m256d E4 = dyn_step_error_v(F, J, Fyy, Fyyy);
             __m256d r2 = _mm256_mul_pd(rem, rem);
@@ -866,20 +892,32 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
             __m256d y = _mm256_div_pd(_mm256_mul_pd(V_ABS(F), rem), C.max_dlog);
             __m256d h = _mm256_div_pd(rem, dyn_substeps_v(x, y));
             h = V_SEL(V_LE(V_ABS(_mm256_sub_pd(h, hg)), _mm256_mul_pd(V_SET(1e-9), hg)), hg, h);
-            __m256d redo = _mm256_cmp_pd(h, hg, _CMP_NEQ_UQ);
-            if (_mm256_movemask_pd(redo)) {     /* inputs and slope over [t, t + h] */
-                dyn_vs2 t2;                     /* stage 1 (I_mem only) is s1[v] */
-                dyn_sub_inputs_v(k, L->idx, la, coef, cs, inv_tau, n_tot, cmask, vdt, rem, h);
-                dyn_v_stage2(k, &C, L->im, L->a0, L->a1, L->a2, L->a3, L->a4, L->itau,
-                             L->alpha, L->inv_itau, L->tau_mem, L->idc, L->ifnmda, has_nmda,
-                             &s1[v], &t2);
-                s2[v].F = V_SEL(redo, t2.F, F);
-                J = V_SEL(redo, t2.J, J);
-                s2[v].Fyy = V_SEL(redo, t2.Fyy, Fyy);
-            }
+            redo[v] = _mm256_cmp_pd(h, hg, _CMP_NEQ_UQ);
+            hn[v] = h;
+            vs[nvs] = v;
+            nvs += _mm256_movemask_pd(redo[v]) != 0;
+          }
+          if (nvs > 0)
+            dyn_sub_inputs_blk(k0, vs, nvs, remv, hn, L->idx, la, coef, cs, inv_tau, n_tot,
+                               cmask, vdt);
+          for (int w = 0; w < nvs; w++) {     /* stage 1 (I_mem only) is s1[v] */
+            int v = vs[w];
+            dyn_vs2 t2;
+            dyn_v_stage2(k0 + 4 * v, &C, L->im, L->a0, L->a1, L->a2, L->a3, L->a4, L->itau,
+                         L->alpha, L->inv_itau, L->tau_mem, L->idc, L->ifnmda, has_nmda,
+                         &s1[v], &t2);
+            s2[v].F = V_SEL(redo[v], t2.F, s2[v].F);
+            s2[v].J = V_SEL(redo[v], t2.J, s2[v].J);
+            s2[v].Fyy = V_SEL(redo[v], t2.Fyy, s2[v].Fyy);
+          }
+          /* the step over h: z = J h and φ1(z) by its series */
+          double xb[4 * DYN_VBLOCK], gb[4 * DYN_VBLOCK];   /* z, then Δy; φ1, then e^{Δy} */
+          int32_t pidx[4 * DYN_VBLOCK + 4];
+          int np = 0;
+          for (int v = 0; v < nv; v++) {
+            __m256d h = hn[v];
             hv[v] = h;
-            remv[v] = rem;
-            __m256d z = V_MIN(V_SET(50.0), _mm256_mul_pd(J, h));
+            __m256d z = V_MIN(V_SET(50.0), _mm256_mul_pd(s2[v].J, h));
             _mm256_storeu_pd(xb + 4 * v, z);
             _mm256_storeu_pd(gb + 4 * v, dyn_phi1_series_v(z));
             np = dyn_pack_lanes(v, _mm256_movemask_pd(V_GE(V_ABS(z), V_SET(0.05))), pidx, np);
