@@ -348,7 +348,7 @@ static inline __m256d dyn_exp_v(__m256d x)
 
 /* Loop-invariant constants of the vector pass. */
 typedef struct {
-    __m256d i0, ispk, gain, th, k, skip, max_dlog, tol, dt, dt3, dt4, ireset, zero;
+    __m256d i0, ispk, gain, th, k, skip, max_dlog, tol, dt, dt4, ireset, zero;
 } dyn_vconst;
 
 /* The pass for four neurons in three stages (the sigmoid's exponential and the divisions;
@@ -479,28 +479,6 @@ static inline __m256d dyn_step_v(__m256d F, __m256d Fyy, __m256d phi, __m256d h,
     return V_MIN(V_SET(50.0), dy);
 }
 
-/* e^{Δy} of the step over h (h3 = (h·h)·h), four lanes: Δy = dyn_step(h, F, F_yy, dyn_phi1(J h))
- * with z = J h and Δy capped at 50 as the scalar path caps them, e^{Δy} by dyn_expx; the same
- * operations in the same order as the scalar functions (series inside |·| < 0.05, dyn_exp_v
- * outside). Used by the vector rounds of split steps; the single-step pass takes the same
- * operations lane by lane in dyn_v_stage3. */
-static inline __attribute__((always_inline)) __m256d dyn_growth_v(__m256d F, __m256d J,
-        __m256d Fyy, __m256d h, __m256d h3)
-{
-    const __m256d one = V_SET(1.0), dom = V_SET(0.05);
-    __m256d z = V_MIN(V_SET(50.0), _mm256_mul_pd(J, h));
-    __m256d phi = dyn_phi1_series_v(z);
-    __m256d out_z = V_GE(V_ABS(z), dom);           /* dyn_phi1 outside the series domain */
-    if (_mm256_movemask_pd(out_z))
-        phi = V_SEL(out_z, _mm256_div_pd(_mm256_sub_pd(dyn_exp_v(z), one), z), phi);
-    __m256d dy = dyn_step_v(F, Fyy, phi, h, h3);
-    __m256d ex = dyn_exp_series_v(dy);
-    __m256d out_dy = V_GE(V_ABS(dy), dom);         /* dyn_expx outside the series domain */
-    if (_mm256_movemask_pd(out_dy))
-        ex = V_SEL(out_dy, dyn_exp_v(dy), ex);
-    return ex;
-}
-
 #define DYN_VBLOCK 16   /* groups of four neurons per block of the staged pass */
 #define DYN_PASS_BLOCK 32   /* groups of four neurons per block of the single-step pass */
 
@@ -551,23 +529,23 @@ static inline __attribute__((always_inline)) void dyn_exp_packed(const double *r
     }
 }
 
-/* Stage 3 for the nv ≤ DYN_PASS_BLOCK groups of a block from neuron i: the step over dt (each lane
- * gets dyn_growth_v's numbers), its tests and the stores. The exponentials of φ1 and e^{Δy}
- * outside their series domain are taken on packed vectors of the lanes that need them
- * (dyn_exp_packed), not on every vector with one such lane: on the benchmark board at 200 µs
- * 17 % and 24 % of the lanes need them, but 51 % and 65 % of the vectors hold such a lane (and
- * a branch on them is unpredictable); at 1 ms 87 % and 49 % of the lanes. */
-static inline __attribute__((always_inline)) void dyn_v_stage3(ptrdiff_t i, int nv,
-        const dyn_vconst *C, double *restrict imem, double *restrict ref_rem,
-        int64_t *restrict flag, double *restrict sv, const dyn_vs1 *s1, const dyn_vs2 *in,
-        int *n_hold, int *n_ok, int64_t *restrict list, int64_t *nl)
+/* e^{Δy} of the step over h for nv ≤ DYN_PASS_BLOCK groups into gb (four lanes per group):
+ * Δy = dyn_step(h, F, F_yy, dyn_phi1(z)) with z = J h, z and Δy capped at 50, e^{Δy} by
+ * dyn_expx: the scalar path's operations in the same order (series inside |·| < 0.05,
+ * dyn_exp_v outside). h is hv[v] (per_group) or hv[0]. The exponentials outside the series'
+ * domain are taken on packed vectors of the lanes that need them (dyn_exp_packed), not on every
+ * vector with one such lane: on the benchmark board at 200 µs 17 % and 24 % of the single-step
+ * pass's lanes need them, but 51 % and 65 % of the vectors hold such a lane (and a branch on
+ * them is unpredictable); at 1 ms 87 % and 49 % of the lanes. */
+static inline __attribute__((always_inline)) void dyn_growth_packed(int nv, const dyn_vs2 *in,
+        const __m256d *hv, int per_group, double *restrict gb)
 {
-    const __m256d dt = C->dt, dom = V_SET(0.05);
-    double xb[4 * DYN_PASS_BLOCK], gb[4 * DYN_PASS_BLOCK];   /* z, then Δy; φ1, then e^{Δy} */
+    const __m256d dom = V_SET(0.05);
+    double xb[4 * DYN_PASS_BLOCK];                   /* z, then Δy */
     int32_t idx[4 * DYN_PASS_BLOCK + 4];
     int np = 0;
-    for (int v = 0; v < nv; v++) {                  /* z = J dt and φ1(z) by its series */
-        __m256d z = V_MIN(V_SET(50.0), _mm256_mul_pd(in[v].J, dt));
+    for (int v = 0; v < nv; v++) {                  /* z = J h and φ1(z) by its series */
+        __m256d z = V_MIN(V_SET(50.0), _mm256_mul_pd(in[v].J, hv[per_group ? v : 0]));
         _mm256_storeu_pd(xb + 4 * v, z);
         _mm256_storeu_pd(gb + 4 * v, dyn_phi1_series_v(z));
         np = dyn_pack_lanes(v, _mm256_movemask_pd(V_GE(V_ABS(z), dom)), idx, np);
@@ -575,12 +553,26 @@ static inline __attribute__((always_inline)) void dyn_v_stage3(ptrdiff_t i, int 
     dyn_exp_packed(xb, gb, idx, np, 1);
     np = 0;
     for (int v = 0; v < nv; v++) {                  /* Δy and e^{Δy} by its series */
-        __m256d dy = dyn_step_v(in[v].F, in[v].Fyy, _mm256_loadu_pd(gb + 4 * v), dt, C->dt3);
+        __m256d h = hv[per_group ? v : 0], h3 = _mm256_mul_pd(_mm256_mul_pd(h, h), h);
+        __m256d dy = dyn_step_v(in[v].F, in[v].Fyy, _mm256_loadu_pd(gb + 4 * v), h, h3);
         _mm256_storeu_pd(xb + 4 * v, dy);
         _mm256_storeu_pd(gb + 4 * v, dyn_exp_series_v(dy));
         np = dyn_pack_lanes(v, _mm256_movemask_pd(V_GE(V_ABS(dy), dom)), idx, np);
     }
     dyn_exp_packed(xb, gb, idx, np, 0);
+}
+
+/* Stage 3 for the nv ≤ DYN_PASS_BLOCK groups of a block from neuron i: the step over dt
+ * (dyn_growth_packed), its tests and the stores (with stage 1's sg, 1/D, q of the flagged
+ * lanes, s1). */
+static inline __attribute__((always_inline)) void dyn_v_stage3(ptrdiff_t i, int nv,
+        const dyn_vconst *C, double *restrict imem, double *restrict ref_rem,
+        int64_t *restrict flag, double *restrict sv, const dyn_vs1 *s1, const dyn_vs2 *in,
+        int *n_hold, int *n_ok, int64_t *restrict list, int64_t *nl)
+{
+    const __m256d dt = C->dt;
+    double gb[4 * DYN_PASS_BLOCK];                  /* e^{Δy} */
+    dyn_growth_packed(nv, in, &dt, 0, gb);
     for (int v = 0; v < nv; v++) {                  /* I_mem e^{Δy}, the tests, the stores */
         ptrdiff_t k = i + 4 * v;
         __m256d im = _mm256_loadu_pd(imem + k), rr = _mm256_loadu_pd(ref_rem + k);
@@ -910,39 +902,20 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
             s2[v].J = V_SEL(redo[v], t2.J, s2[v].J);
             s2[v].Fyy = V_SEL(redo[v], t2.Fyy, s2[v].Fyy);
           }
-          /* the step over h: z = J h and φ1(z) by its series */
-          double xb[4 * DYN_VBLOCK], gb[4 * DYN_VBLOCK];   /* z, then Δy; φ1, then e^{Δy} */
-          int32_t pidx[4 * DYN_VBLOCK + 4];
-          int np = 0;
-          for (int v = 0; v < nv; v++) {
-            __m256d h = hn[v];
-            hv[v] = h;
-            __m256d z = V_MIN(V_SET(50.0), _mm256_mul_pd(s2[v].J, h));
-            _mm256_storeu_pd(xb + 4 * v, z);
-            _mm256_storeu_pd(gb + 4 * v, dyn_phi1_series_v(z));
-            np = dyn_pack_lanes(v, _mm256_movemask_pd(V_GE(V_ABS(z), V_SET(0.05))), pidx, np);
-          }
-          dyn_exp_packed(xb, gb, pidx, np, 1);
-          np = 0;
-          for (int v = 0; v < nv; v++) {      /* Δy and e^{Δy} by its series */
-            __m256d h = hv[v], h3 = _mm256_mul_pd(_mm256_mul_pd(h, h), h);
-            __m256d dy = dyn_step_v(s2[v].F, s2[v].Fyy, _mm256_loadu_pd(gb + 4 * v), h, h3);
-            _mm256_storeu_pd(xb + 4 * v, dy);
-            _mm256_storeu_pd(gb + 4 * v, dyn_exp_series_v(dy));
-            np = dyn_pack_lanes(v, _mm256_movemask_pd(V_GE(V_ABS(dy), V_SET(0.05))), pidx, np);
-          }
-          dyn_exp_packed(xb, gb, pidx, np, 0);
+          /* the step over h (e^{Δy}: gb) */
+          double gb[4 * DYN_PASS_BLOCK];
+          dyn_growth_packed(nv, s2, hn, 1, gb);
           for (int v = 0; v < nv; v++) {      /* I_mem e^{Δy}, the lane status, the stores */
             ptrdiff_t k = k0 + 4 * v;
             __m256d inew = _mm256_mul_pd(_mm256_loadu_pd(L->im + k), _mm256_loadu_pd(gb + 4 * v));
             inew = V_SEL(V_LT(inew, C.i0), C.i0, inew);
             /* lane status: 2 spike (scalar path), 1 step done, 0 on */
-            __m256d spk = V_GE(inew, C.ispk), done = V_GE(hv[v], remv[v]);
+            __m256d spk = V_GE(inew, C.ispk), done = V_GE(hn[v], remv[v]);
             __m256i st = _mm256_blendv_epi8(
                 _mm256_and_si256(_mm256_castpd_si256(done), _mm256_set1_epi64x(1)),
                 _mm256_set1_epi64x(2), _mm256_castpd_si256(spk));
             _mm256_storeu_pd(L->inew + k, inew);
-            _mm256_storeu_pd(L->h + k, hv[v]);
+            _mm256_storeu_pd(L->h + k, hn[v]);
             _mm256_storeu_si256((__m256i *) (L->st + k), st);
           }
         }
@@ -1021,7 +994,6 @@ static __attribute__((noinline)) int64_t dyn_membrane_pass(ptrdiff_t n, double d
     C.i0 = V_SET(P->i0); C.ispk = V_SET(P->ispk); C.gain = V_SET(P->pfb_gain);
     C.th = V_SET(P->pfb_th); C.k = V_SET(P->inv_pfb_norm); C.skip = V_SET(P->pfb_skip);
     C.max_dlog = V_SET(P->max_dlog); C.tol = V_SET(P->tol); C.dt = V_SET(dt);
-    C.dt3 = V_SET((dt * dt) * dt);
     C.dt4 = V_SET(dt4); C.ireset = V_SET(ireset); C.zero = _mm256_setzero_pd();
     int nh = 0, nk = 0;
     for (; i + 4 * DYN_PASS_BLOCK <= n; i += 4 * DYN_PASS_BLOCK)
