@@ -29,10 +29,12 @@ Equations: ``neurobench/dynapse/circuits.py``. Order within step s (t_s = s·dt)
    refractory period within it (the benchmark at 100 µs: ~98 % of neuron-steps); the split
    steps of the others (not those leaving the refractory period) follow in vector rounds
    (``dyn_membrane_substeps``: one sub-step per lane per round, the lanes packed between
-   rounds); the rest — steps in which a neuron spikes or leaves its refractory period — one by
-   one. All three run the same functions in the same order (the same numbers whichever path),
-   the first sub-step's bound from the F, J, F_yy, F_yyy the vector pass computed with the
-   same arguments.
+   rounds, the exponentials outside their series' domain on packed vectors); the rest — steps
+   in which a neuron spikes or leaves its refractory period — one by one. All three run the
+   same functions in the same order (the same numbers whichever path), the first sub-step's
+   bound from the F, J, F_yy, F_yyy the vector pass computed with the same arguments (and, in
+   the rounds, its second slope from the pass's sigmoid, 1/D and NMDA term, which depend on
+   I_mem only).
    A refractory neuron is held at I_reset; the refractory period runs in continuous time from
    the spike time, so a neuron may resume within a step;
 5. I_mem ≥ I_spk → spike, its time where the step's continuous extension crosses ln I_spk
