@@ -479,7 +479,7 @@ static inline __m256d dyn_step_v(__m256d F, __m256d Fyy, __m256d phi, __m256d h,
     return V_MIN(V_SET(50.0), dy);
 }
 
-#define DYN_VBLOCK 16   /* groups of four neurons per block of the staged pass */
+#define DYN_VBLOCK 32   /* groups of four neurons per block of the staged pass */
 #define DYN_PASS_BLOCK 32   /* groups of four neurons per block of the single-step pass */
 
 /* Appends the lanes 4v + b set in mask (a movemask) to idx[0 … n − 1], in increasing order:
