@@ -479,7 +479,8 @@ static inline __m256d dyn_step_v(__m256d F, __m256d Fyy, __m256d phi, __m256d h,
     return V_MIN(V_SET(50.0), dy);
 }
 
-#define DYN_VBLOCK 32   /* groups of four neurons per block of the staged pass */
+#define DYN_VBLOCK 32   /* groups of four lanes per block of the vector rounds (≤ DYN_PASS_BLOCK:
+                           the rounds share dyn_growth_packed's buffers) */
 #define DYN_PASS_BLOCK 32   /* groups of four neurons per block of the single-step pass */
 
 /* Appends the lanes 4v + b set in mask (a movemask) to idx[0 … n − 1], in increasing order:
@@ -528,6 +529,8 @@ static inline __attribute__((always_inline)) void dyn_exp_packed(const double *r
             out[idx[j + b]] = o[b];
     }
 }
+
+_Static_assert(DYN_VBLOCK <= DYN_PASS_BLOCK, "the rounds' blocks fit dyn_growth_packed");
 
 /* e^{Δy} of the step over h for nv ≤ DYN_PASS_BLOCK groups into gb (four lanes per group):
  * Δy = dyn_step(h, F, F_yy, dyn_phi1(z)) with z = J h, z and Δy capped at 50, e^{Δy} by
