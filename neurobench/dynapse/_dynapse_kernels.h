@@ -19,6 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 /* e^x, branch-free. x is clamped to [−700, 700]; x = k ln 2 + r with |r| ≤ ln2/2 (Cody–Waite
  * split of ln 2, k by the 1.5·2^52 rounding trick), e^r by its Taylor series to r^12 (truncation
@@ -156,6 +159,17 @@ static inline double dyn_expx(double x)
     return fabs(x) < 0.05 ? dyn_exp_series(x) : dyn_exp(x);
 }
 
+/* A hint that the cache line holding p is read soon (the routing rows of the next spike while
+ * the current one is delivered; no effect on results). */
+static inline void dyn_prefetch(const void *p)
+{
+#if defined(__GNUC__)
+    __builtin_prefetch(p, 0, 3);
+#else
+    (void) p;
+#endif
+}
+
 /* DPI circuits without a pulse, one circuit row: I ← I e^{−dt/τ}, mean over the step
  * I·(1 − e^{−dt/τ})τ/dt; currents below 1 zA are flushed to 0 (idle circuit). Rows with a pulse
  * are recomputed afterwards by the scalar pulse pass (from the value saved before this pass).
@@ -173,6 +187,136 @@ static __attribute__((noinline)) int dyn_dpi_decay(ptrdiff_t n, double *restrict
         live |= (in != 0.0);
     }
     return live != 0;
+}
+
+/* The DPI circuits with a pulse (the pulse extender on): the exact update over the step with the
+ * pulse on for min(P, dt), from the current before the step, I_old:
+ *   P ≥ dt:  I ← I_∞ + (I_old − I_∞) e^{−dt/τ}, mean I_∞ + (I_old − I_∞)·gavg, P ← P − dt;
+ *   P < dt:  e_on = e^{−P/τ}, I_on = I_∞ + (I_old − I_∞) e_on, I ← I_on e^{−(dt − P)/τ}, mean
+ *            (I_∞ P + ((I_old − I_∞)(1 − e_on) + I_on (1 − e^{−(dt−P)/τ})) τ)/dt, P ← 0,
+ * with 1 − e_on by its series to x⁸ when x = P/τ < 0.05 (relative error < 1e-17; the usual
+ * case, t_pulse ≪ τ) and by expm1 otherwise. pk holds the constants of circuit j as one record
+ * pk[4j … 4j + 3] = I_∞, e^{−dt/τ}, 1/τ, τ. */
+static inline void dyn_pulse_one(double iold, double rem, const double *restrict pkj,
+                                 double gavg, double dt, double inv_dt, double *inew,
+                                 double *av, double *rem_out)
+{
+    double ii = pkj[0];
+    if (rem >= dt) {
+        *inew = ii + (iold - ii) * pkj[1];
+        *av = ii + (iold - ii) * gavg;
+        rem = rem - dt;
+        if (rem < 1e-15)
+            rem = 0.0;
+    } else {
+        double x = rem * pkj[2], e_on, one_m_on;
+        if (x < 0.05) {
+            one_m_on = x * (1.0 - x * (0.5 - x * (1.0 / 6.0 - x * (1.0 / 24.0 - x * (
+                1.0 / 120.0 - x * (1.0 / 720.0 - x * (1.0 / 5040.0 - x * (1.0 / 40320.0))))))));
+            e_on = 1.0 - one_m_on;
+        } else {
+            e_on = exp(-x);
+            one_m_on = -expm1(-x);
+        }
+        double e_off = pkj[1] / e_on;                       /* e^{−(dt − P)/τ} */
+        double i_on = ii + (iold - ii) * e_on;
+        *inew = i_on * e_off;
+        *av = (ii * rem + ((iold - ii) * one_m_on + i_on * (1.0 - e_off)) * pkj[3]) * inv_dt;
+        rem = 0.0;
+    }
+    *rem_out = rem;
+}
+
+/* The pulse pass over the list of circuits with a pulse, j = list[k] = c·n + i (k < n_list),
+ * run after the decay pass (whose values it overwrites): iold[k] is the current of j before the
+ * step (saved before the decay pass). Writes isyn[j], the step mean avg[c·stride + i] and
+ * prem[j]; the list keeps, in order, the circuits whose pulse outlasts the step (*n_kept).
+ * Returns the circuits c with a pulse as bits 1 << c. With AVX2, four circuits per vector
+ * in the usual case (P < dt, P/τ < 0.05): the same IEEE operations in the same order as
+ * dyn_pulse_one (no FMA), lanes outside it by dyn_pulse_one; the records of the four circuits
+ * are loaded whole and transposed. The pass is bound by the latency of the series and the
+ * division, which four lanes share. */
+static __attribute__((noinline)) int dyn_pulse_pass(ptrdiff_t n_list, int *restrict list,
+        const double *restrict iold, double *restrict isyn, double *restrict avg,
+        double *restrict prem, ptrdiff_t n, ptrdiff_t stride, const double *restrict pk,
+        const double *restrict gavg, double dt, double inv_dt, double *restrict work,
+        ptrdiff_t *n_kept)
+{
+    /* work: 3 n_list doubles (new current, mean, pulse left) */
+    double *restrict wi = work, *restrict wa = work + n_list, *restrict wr = work + 2 * n_list;
+    ptrdiff_t k = 0;
+#if defined(__AVX2__)
+    const __m256d one = _mm256_set1_pd(1.0), vdt = _mm256_set1_pd(dt);
+    const __m256d vinv_dt = _mm256_set1_pd(inv_dt), lim = _mm256_set1_pd(0.05);
+    for (; k + 4 <= n_list; k += 4) {
+        const double *p0 = pk + 4 * (ptrdiff_t) list[k], *p1 = pk + 4 * (ptrdiff_t) list[k + 1];
+        const double *p2 = pk + 4 * (ptrdiff_t) list[k + 2], *p3 = pk + 4 * (ptrdiff_t) list[k + 3];
+        __m256d r0 = _mm256_load_pd(p0), r1 = _mm256_load_pd(p1);
+        __m256d r2 = _mm256_load_pd(p2), r3 = _mm256_load_pd(p3);
+        __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
+        __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+        __m256d ii = _mm256_permute2f128_pd(t0, t2, 0x20);
+        __m256d itau = _mm256_permute2f128_pd(t0, t2, 0x31);
+        __m256d dec = _mm256_permute2f128_pd(t1, t3, 0x20);
+        __m256d tau = _mm256_permute2f128_pd(t1, t3, 0x31);
+        __m256d rem = _mm256_set_pd(prem[list[k + 3]], prem[list[k + 2]], prem[list[k + 1]],
+                                    prem[list[k]]);
+        __m256d io = _mm256_loadu_pd(iold + k);
+        __m256d x = _mm256_mul_pd(rem, itau);
+        __m256d s = _mm256_sub_pd(_mm256_set1_pd(1.0 / 5040.0),
+                                  _mm256_mul_pd(x, _mm256_set1_pd(1.0 / 40320.0)));
+        s = _mm256_sub_pd(_mm256_set1_pd(1.0 / 720.0), _mm256_mul_pd(x, s));
+        s = _mm256_sub_pd(_mm256_set1_pd(1.0 / 120.0), _mm256_mul_pd(x, s));
+        s = _mm256_sub_pd(_mm256_set1_pd(1.0 / 24.0), _mm256_mul_pd(x, s));
+        s = _mm256_sub_pd(_mm256_set1_pd(1.0 / 6.0), _mm256_mul_pd(x, s));
+        s = _mm256_sub_pd(_mm256_set1_pd(0.5), _mm256_mul_pd(x, s));
+        s = _mm256_sub_pd(one, _mm256_mul_pd(x, s));
+        __m256d one_m_on = _mm256_mul_pd(x, s);
+        __m256d e_on = _mm256_sub_pd(one, one_m_on);
+        __m256d e_off = _mm256_div_pd(dec, e_on);
+        __m256d d = _mm256_sub_pd(io, ii);
+        __m256d i_on = _mm256_add_pd(ii, _mm256_mul_pd(d, e_on));
+        __m256d inew = _mm256_mul_pd(i_on, e_off);
+        __m256d av = _mm256_mul_pd(_mm256_add_pd(_mm256_mul_pd(ii, rem),
+                         _mm256_mul_pd(_mm256_add_pd(_mm256_mul_pd(d, one_m_on),
+                                           _mm256_mul_pd(i_on, _mm256_sub_pd(one, e_off))), tau)),
+                         vinv_dt);
+        _mm256_storeu_pd(wi + k, inew);
+        _mm256_storeu_pd(wa + k, av);
+        _mm256_storeu_pd(wr + k, _mm256_setzero_pd());
+        int ok = _mm256_movemask_pd(_mm256_and_pd(_mm256_cmp_pd(rem, vdt, _CMP_LT_OQ),
+                                                  _mm256_cmp_pd(x, lim, _CMP_LT_OQ)));
+        if (ok != 15) {                 /* lanes outside the series' case: one by one */
+            for (int b = 0; b < 4; b++) {
+                if (!((ok >> b) & 1)) {
+                    ptrdiff_t j = list[k + b];
+                    dyn_pulse_one(iold[k + b], prem[j], pk + 4 * j, gavg[j], dt, inv_dt,
+                                  wi + k + b, wa + k + b, wr + k + b);
+                }
+            }
+        }
+    }
+#endif
+    for (; k < n_list; k++) {
+        ptrdiff_t j = list[k];
+        dyn_pulse_one(iold[k], prem[j], pk + 4 * j, gavg[j], dt, inv_dt, wi + k, wa + k, wr + k);
+    }
+    /* write back; the circuit c of j without a division */
+    int live = 0;
+    ptrdiff_t q = 0;
+    for (k = 0; k < n_list; k++) {
+        ptrdiff_t j = list[k];
+        int c = (j >= n) + (j >= 2 * n) + (j >= 3 * n) + (j >= 4 * n);
+        double r = wr[k];
+        isyn[j] = wi[k];
+        avg[c * stride + (j - c * n)] = wa[k];
+        prem[j] = r;
+        live |= 1 << c;
+        list[q] = (int) j;
+        q += r > 0.0;
+    }
+    *n_kept = q;
+    return live;
 }
 
 /* The membrane pass for one neuron (the scalar form of the pass below; its tail and the build

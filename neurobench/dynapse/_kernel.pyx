@@ -45,7 +45,7 @@ Validation happens in Python (``neurobench.dynapse.board``) before this call.
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 from libc.math cimport exp, expm1, log, log1p, fabs, sqrt
-from libc.stdint cimport int64_t, uint64_t
+from libc.stdint cimport int64_t, uint64_t, uintptr_t
 from cython.parallel cimport prange, threadid
 from posix.time cimport clock_gettime, timespec, CLOCK_THREAD_CPUTIME_ID
 import numpy as np
@@ -56,6 +56,7 @@ from neurobench.core._spikebuf cimport (SpikeBuf, spikebuf_free, spikebuf_init, 
 
 cdef extern from "_dynapse_kernels.h" nogil:
     uint64_t dyn_ticks()
+    void dyn_prefetch(const void *p)
     ctypedef struct dyn_membrane:
         double i0, ispk, pfb_gain, pfb_th, inv_pfb_norm, pfb_skip, max_dlog, tol
     double dyn_exp(double x)
@@ -69,6 +70,10 @@ cdef extern from "_dynapse_kernels.h" nogil:
     double dyn_exp_series(double x)
     double dyn_phi1(double z)
     double dyn_expx(double x)
+    int dyn_pulse_pass(Py_ssize_t n_list, int *list, const double *iold, double *isyn,
+                       double *avg, double *prem, Py_ssize_t n, Py_ssize_t stride,
+                       const double *pk, const double *gavg, double dt, double inv_dt,
+                       double *work, Py_ssize_t *n_kept)
     int dyn_dpi_decay(Py_ssize_t n, double *isyn, double *avg, const double *decay,
                       const double *gavg)
     ctypedef struct dyn_lanes:
@@ -157,6 +162,7 @@ cdef struct Ctx:
     const double *tau
     const double *iinf
     const double *tpulse
+    const double *pk            # 4 per circuit j: I_∞, e^{−dt/τ}, 1/τ, τ (the pulse pass's)
     const long long *ext_ptr
     const int *ext_src
     const long long *src_ptr
@@ -167,8 +173,9 @@ cdef struct Ctx:
     double *rec                 # (rows, 6, n_rec) row-major
     double *avg                 # (5, stride)
     double *slope               # 4 n
-    double *pnew                # 5 n (part p: from 5·lo[p])
-    double *pavg                # 5 n
+    double *pold                # 5 n (part p: from 5·lo[p]): currents of the pulsed circuits
+                                # before the step, then 15 n (part p: from 5 n + 15·lo[p]):
+                                # dyn_pulse_pass's work array
     int64_t *flag               # n
     int64_t *flagged            # n + 4 MAX_PARTS (part p: from lo[p] + 4 p): flagged neurons
     int *pl_j                   # 5 n + MAX_PARTS (part p: from 5·lo[p] + p)
@@ -190,30 +197,51 @@ cdef struct Ctx:
     SpikeBuf buf[MAX_PARTS]
 
 
+cdef inline int _circuit(Py_ssize_t j, Py_ssize_t n) noexcept nogil:
+    """The circuit c of j = c·n + i (0 … 4), without an integer division."""
+    return (j >= n) + (j >= 2 * n) + (j >= 3 * n) + (j >= 4 * n)
+
+
 cdef inline void _deliver(const Ctx *X, Py_ssize_t src, Py_ssize_t lo, Py_ssize_t hi,
                           Pulses *pl) noexcept nogil:
     """Extend the pulses of the CAM targets of ``src`` among neurons lo … hi − 1
-    (j = type·n + target, m·t_pulse[j])."""
-    cdef Py_ssize_t k, j, i
-    cdef int c, off
-    for k in range(X.src_ptr[src], X.src_ptr[src + 1]):
-        j = X.dl_j[k]
-        c = X.dl_type[k]
-        i = j - c * X.n
+    (j = type·n + target, m·t_pulse[j]), in the order of the routing entries (the order of the
+    additions to a pulse that several entries extend). The list length and the circuits made
+    live are kept in registers over the entries and stored once."""
+    cdef Py_ssize_t k, j, i, n = X.n, pn = pl.n, k1 = X.src_ptr[src + 1]
+    cdef const int *dl_j = X.dl_j
+    cdef const double *dl_pulse = X.dl_pulse
+    cdef double *prem = X.prem
+    cdef int *plj = pl.j
+    cdef int c, off, lv = 0
+    for k in range(X.src_ptr[src], k1):
+        j = dl_j[k]
+        c = _circuit(j, n)
+        i = j - c * n
         if i < lo or i >= hi:
             continue
         # without a branch on the pulse state (unpredictable): the entry is always written,
         # kept only when the pulse was off
-        off = X.prem[j] <= 0.0
-        pl.j[pl.n] = <int> j
-        pl.n += off
-        pl.live[c] |= off
-        X.prem[j] += X.dl_pulse[k]
+        off = prem[j] <= 0.0
+        plj[pn] = <int> j
+        pn += off
+        lv |= off << c
+        prem[j] += dl_pulse[k]
+    pl.n = pn
+    for c in range(5):
+        pl.live[c] |= (lv >> c) & 1
 
 
-cdef inline int _circuit(Py_ssize_t j, Py_ssize_t n) noexcept nogil:
-    """The circuit c of j = c·n + i (0 … 4), without an integer division."""
-    return (j >= n) + (j >= 2 * n) + (j >= 3 * n) + (j >= 4 * n)
+cdef inline void _prefetch_row(const Ctx *X, Py_ssize_t src) noexcept nogil:
+    """Prefetch the routing entries of ``src`` (its rows of dl_j and dl_pulse: the routing
+    table is larger than the L2 cache, and a spike's row is read once per spike)."""
+    cdef Py_ssize_t k0 = X.src_ptr[src], k1 = X.src_ptr[src + 1], k
+    for k in range(k0, k1, 16):
+        dyn_prefetch(X.dl_j + k)
+    for k in range(k0, k1, 8):
+        dyn_prefetch(X.dl_pulse + k)
+
+
 cdef inline bint _too_long(long long m, double x, double y) noexcept nogil:
     return <double> (m * m) * <double> (m * m) < x or <double> m < y
 
@@ -262,7 +290,9 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
     cdef double dt = X.dt, inv_dt = X.inv_dt
     cdef double im, im_new, iold, inew, rem, ii
     cdef double T, iexc, ileak, tin, h, t_done, e_on, e_off, i_on
-    cdef double F, J, Fyy, Fyyy, z, dy, dl, y1, t1, x, one_m_on
+    cdef double F, J, Fyy, Fyyy, z, dy, dl, y1, t1
+    cdef int lv
+    cdef const double *pk = X.pk
     cdef long long n_int = 0, n_ref = 0, n_sub = 0, n_split = 0, m
     cdef int64_t n_single = 0, n_flagged = 0
     cdef int64_t *flagged = X.flagged + lo + 4 * p
@@ -280,8 +310,8 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
     cdef double *slope = X.slope
     cdef double *sv
     cdef int64_t *flag = X.flag
-    cdef double *pnew = X.pnew + 5 * lo
-    cdef double *pavg = X.pavg + 5 * lo
+    cdef double *pold = X.pold + 5 * lo
+    cdef double *pwork = X.pold + 5 * n + 15 * lo
     cdef int *spiking = X.spiking + lo
     cdef int live[5]
     cdef int avg_zero[5]
@@ -333,40 +363,11 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
         tk1 = dyn_ticks()
         ticks[0] += tk1 - tk0
         tk0 = tk1
-        # DPI circuits with a pulse: exact update with the pulse on for min(P, dt), from the
-        # current before this step (saved in pnew/pavg; written after the decay pass)
+        # DPI circuits with a pulse: their current before this step (the decay pass below
+        # overwrites it) …
         for k in range(pl.n):
-            j = pl.j[k]
-            iold = isyn[j]
-            rem = prem[j]
-            ii = X.iinf[j]
-            # pavg: the exact mean of the current over the step (its integral / dt)
-            if rem >= dt:
-                inew = ii + (iold - ii) * X.decay[j]
-                pavg[k] = ii + (iold - ii) * X.gavg[j]
-                rem = rem - dt
-                if rem < 1e-15:
-                    rem = 0.0
-            else:
-                # pulse on for rem < dt: e_on = e^{−rem/τ}, 1 − e_on by its series when
-                # rem/τ < 0.05 (to x⁸: relative error < 1e-17; the usual case, t_pulse ≪ τ)
-                x = rem * X.inv_tau[j]
-                if x < 0.05:
-                    one_m_on = x * (1.0 - x * (0.5 - x * (1.0 / 6.0 - x * (1.0 / 24.0 - x * (
-                        1.0 / 120.0 - x * (1.0 / 720.0 - x * (1.0 / 5040.0 - x * (1.0 / 40320.0))))))))
-                    e_on = 1.0 - one_m_on
-                else:
-                    e_on = exp(-x)
-                    one_m_on = -expm1(-x)
-                e_off = X.decay[j] / e_on           # e^{−(dt − rem)/τ}
-                i_on = ii + (iold - ii) * e_on
-                inew = i_on * e_off
-                pavg[k] = (ii * rem + ((iold - ii) * one_m_on + i_on * (1.0 - e_off))
-                           * X.tau[j]) * inv_dt
-                rem = 0.0
-            prem[j] = rem
-            pnew[k] = inew
-        # DPI circuits without a pulse (vector pass per circuit; idle circuits skipped)
+            pold[k] = isyn[pl.j[k]]
+        # … the DPI circuits without a pulse (vector pass per circuit; idle circuits skipped) …
         for c in range(5):
             if live[c]:
                 live[c] = dyn_dpi_decay(m_n, isyn + c * n + lo, avg + c * stride + lo,
@@ -375,18 +376,15 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
             elif not avg_zero[c]:
                 memset(avg + c * stride + lo, 0, m_n * sizeof(double))
                 avg_zero[c] = 1
-        q = 0
-        for k in range(pl.n):
-            j = pl.j[k]
-            c = _circuit(j, n)
-            isyn[j] = pnew[k]
-            avg[c * stride + (j - c * n)] = pavg[k]
-            live[c] = 1
-            avg_zero[c] = 0
-            if prem[j] > 0.0:
-                pl.j[q] = <int> j
-                q += 1
-        pl.n = q
+        # … then those with a pulse, over the decay pass's values: exact update with the pulse
+        # on for min(P, dt) from the saved current (dyn_pulse_pass); the list keeps those whose
+        # pulse outlasts the step
+        lv = dyn_pulse_pass(pl.n, pl.j, pold, isyn, avg, prem, n, stride, pk, X.gavg, dt, inv_dt,
+                            pwork, &pl.n)
+        for c in range(5):
+            if (lv >> c) & 1:
+                live[c] = 1
+                avg_zero[c] = 0
         tk1 = dyn_ticks()
         ticks[1] += tk1 - tk0
         tk0 = tk1
@@ -514,6 +512,8 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
         ticks[4] += tk1 - tk0
         tk0 = tk1
         for r in range(n_spk):
+            if r + 1 < n_spk:
+                _prefetch_row(X, spiking[r + 1])
             _deliver(X, spiking[r], lo, hi, &pl)
         ticks[5] += dyn_ticks() - tk0
     X.n_int[p] = n_int
@@ -591,8 +591,8 @@ def run_kernel(long long step0, long long n_steps, double dt,
     X.rec = &rec[0, 0, 0] if rec.shape[0] > 0 and X.n_rec > 0 else NULL
     X.avg = <double *> malloc((5 * stride) * sizeof(double))
     X.slope = <double *> malloc(4 * (n + 4) * sizeof(double))
-    X.pnew = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
-    X.pavg = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
+    X.pold = <double *> malloc((20 * n if n > 0 else 1) * sizeof(double))
+    cdef double *pk_raw = <double *> malloc((20 * n + 4) * sizeof(double))
     X.flag = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
     X.pl_j = <int *> malloc((5 * n + MAX_PARTS) * sizeof(int))
     X.spiking = <int *> malloc((n if n > 0 else 1) * sizeof(int))
@@ -601,7 +601,7 @@ def run_kernel(long long step0, long long n_steps, double dt,
     X.lanes = <double *> malloc(DYN_LANE_ARRAYS * X.lane_cap * sizeof(double))
     X.flagged = <int64_t *> malloc(X.lane_cap * sizeof(int64_t))
     cdef void *work[9]
-    work[0], work[1], work[2], work[3] = X.avg, X.slope, X.pnew, X.pavg
+    work[0], work[1], work[2], work[3] = X.avg, X.slope, X.pold, pk_raw
     work[4], work[5], work[6], work[7] = X.flag, X.pl_j, X.spiking, X.lanes
     work[8] = X.flagged
     for k in range(9):
@@ -609,6 +609,15 @@ def run_kernel(long long step0, long long n_steps, double dt,
             for r in range(9):
                 free(work[r])
             raise MemoryError("cannot allocate kernel work arrays")
+    # the constants of the pulse pass, one 32-byte record per circuit (one cache line where the
+    # separate arrays would take four)
+    cdef double *pk = <double *> ((<uintptr_t> pk_raw + 31) & ~(<uintptr_t> 31))
+    for k in range(5 * n):
+        pk[4 * k] = iinf[k]
+        pk[4 * k + 1] = decay[k]
+        pk[4 * k + 2] = inv_tau[k]
+        pk[4 * k + 3] = tau[k]
+    X.pk = pk
     # parts of whole chips, one per thread, where no routing entry crosses between parts
     X.n_parts = max(1, min(n_threads, MAX_PARTS, n_chips))
     for pp in range(X.n_parts):
