@@ -236,6 +236,8 @@ static inline void dyn_pulse_one(double iold, double rem, const double *restrict
  * dyn_pulse_one (no FMA), lanes outside it by dyn_pulse_one; the records of the four circuits
  * are loaded whole and transposed. The pass is bound by the latency of the series and the
  * division, which four lanes share. */
+#define DYN_PULSE_AHEAD 16  /* circuits between a prefetch and the use (a cache miss each) */
+
 static __attribute__((noinline)) int dyn_pulse_pass(ptrdiff_t n_list, int *restrict list,
         const double *restrict iold, double *restrict isyn, double *restrict avg,
         double *restrict prem, ptrdiff_t n, ptrdiff_t stride, const double *restrict pk,
@@ -249,6 +251,12 @@ static __attribute__((noinline)) int dyn_pulse_pass(ptrdiff_t n_list, int *restr
     const __m256d one = _mm256_set1_pd(1.0), vdt = _mm256_set1_pd(dt);
     const __m256d vinv_dt = _mm256_set1_pd(inv_dt), lim = _mm256_set1_pd(0.05);
     for (; k + 4 <= n_list; k += 4) {
+        if (k + 4 + DYN_PULSE_AHEAD <= n_list) {    /* the records and pulse states ahead */
+            for (int b = 0; b < 4; b++) {
+                dyn_prefetch(pk + 4 * (ptrdiff_t) list[k + DYN_PULSE_AHEAD + b]);
+                dyn_prefetch(prem + list[k + DYN_PULSE_AHEAD + b]);
+            }
+        }
         const double *p0 = pk + 4 * (ptrdiff_t) list[k], *p1 = pk + 4 * (ptrdiff_t) list[k + 1];
         const double *p2 = pk + 4 * (ptrdiff_t) list[k + 2], *p3 = pk + 4 * (ptrdiff_t) list[k + 3];
         __m256d r0 = _mm256_load_pd(p0), r1 = _mm256_load_pd(p1);

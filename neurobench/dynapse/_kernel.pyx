@@ -133,7 +133,6 @@ cdef struct Pulses:
     # the DPI circuits j = c·n + i whose pulse extender is on (prem[j] > 0), in any order
     int *j
     Py_ssize_t n
-    int *live                   # per circuit: some current or pulse is non-zero
 
 
 cdef struct Ctx:
@@ -203,33 +202,33 @@ cdef inline int _circuit(Py_ssize_t j, Py_ssize_t n) noexcept nogil:
 
 
 cdef inline void _deliver(const Ctx *X, Py_ssize_t src, Py_ssize_t lo, Py_ssize_t hi,
-                          Pulses *pl) noexcept nogil:
-    """Extend the pulses of the CAM targets of ``src`` among neurons lo … hi − 1
-    (j = type·n + target, m·t_pulse[j]), in the order of the routing entries (the order of the
-    additions to a pulse that several entries extend). The list length and the circuits made
-    live are kept in registers over the entries and stored once."""
+                          Pulses *pl, bint check) noexcept nogil:
+    """Extend the pulses of the CAM targets of ``src`` (j = type·n + target, m·t_pulse[j]), in
+    the order of the routing entries (the order of the additions to a pulse that several
+    entries extend); with ``check``, only those among neurons lo … hi − 1 (the targets of a
+    board neuron lie in its own part: ``run_kernel`` checks; an external source may reach
+    several parts). The list length is kept in a register over the entries. The circuits made
+    live are not marked here: a circuit idle until its first pulse has an idle row (zero
+    currents), which the decay pass would leave as it is, and the pulse pass marks it live."""
     cdef Py_ssize_t k, j, i, n = X.n, pn = pl.n, k1 = X.src_ptr[src + 1]
     cdef const int *dl_j = X.dl_j
     cdef const double *dl_pulse = X.dl_pulse
     cdef double *prem = X.prem
     cdef int *plj = pl.j
-    cdef int c, off, lv = 0
+    cdef int off
     for k in range(X.src_ptr[src], k1):
         j = dl_j[k]
-        c = _circuit(j, n)
-        i = j - c * n
-        if i < lo or i >= hi:
-            continue
+        if check:
+            i = j - _circuit(j, n) * n
+            if i < lo or i >= hi:
+                continue
         # without a branch on the pulse state (unpredictable): the entry is always written,
         # kept only when the pulse was off
         off = prem[j] <= 0.0
         plj[pn] = <int> j
         pn += off
-        lv |= off << c
         prem[j] += dl_pulse[k]
     pl.n = pn
-    for c in range(5):
-        pl.live[c] |= (lv >> c) & 1
 
 
 cdef inline void _prefetch_row(const Ctx *X, Py_ssize_t src) noexcept nogil:
@@ -240,6 +239,14 @@ cdef inline void _prefetch_row(const Ctx *X, Py_ssize_t src) noexcept nogil:
         dyn_prefetch(X.dl_j + k)
     for k in range(k0, k1, 8):
         dyn_prefetch(X.dl_pulse + k)
+
+
+cdef inline void _prefetch_targets(const Ctx *X, Py_ssize_t src) noexcept nogil:
+    """Prefetch the pulse states prem[j] of the targets of ``src`` (random lines; its routing
+    row was prefetched a spike earlier)."""
+    cdef Py_ssize_t k
+    for k in range(X.src_ptr[src], X.src_ptr[src + 1]):
+        dyn_prefetch(X.prem + X.dl_j[k])
 
 
 cdef inline bint _too_long(long long m, double x, double y) noexcept nogil:
@@ -335,7 +342,6 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t_start)
     pl.j = X.pl_j + 5 * lo + p           # 5 (hi − lo) + 1 entries: _deliver writes one ahead
     pl.n = 0
-    pl.live = live
     for c in range(5):
         memset(avg + c * stride + lo, 0, m_n * sizeof(double))
         live[c] = 0
@@ -359,7 +365,7 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
                         X.rec[(row * 6 + c + 1) * n_rec + k] = isyn[c * n + i]
             row += 1
         for r in range(X.ext_ptr[s], X.ext_ptr[s + 1]):
-            _deliver(X, X.ext_src[r], lo, hi, &pl)
+            _deliver(X, X.ext_src[r], lo, hi, &pl, True)
         tk1 = dyn_ticks()
         ticks[0] += tk1 - tk0
         tk0 = tk1
@@ -511,10 +517,20 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
         tk1 = dyn_ticks()
         ticks[4] += tk1 - tk0
         tk0 = tk1
+        # a spike's targets are delivered while the pulse states of the next spike's targets
+        # and the routing row of the one after are fetched
+        if n_spk > 0:
+            _prefetch_row(X, spiking[0])
+        if n_spk > 1:
+            _prefetch_row(X, spiking[1])
+        if n_spk > 0:
+            _prefetch_targets(X, spiking[0])
         for r in range(n_spk):
+            if r + 2 < n_spk:
+                _prefetch_row(X, spiking[r + 2])
             if r + 1 < n_spk:
-                _prefetch_row(X, spiking[r + 1])
-            _deliver(X, spiking[r], lo, hi, &pl)
+                _prefetch_targets(X, spiking[r + 1])
+            _deliver(X, spiking[r], lo, hi, &pl, False)
         ticks[5] += dyn_ticks() - tk0
     X.n_int[p] = n_int
     X.n_ref[p] = n_ref
