@@ -227,48 +227,63 @@ static inline void dyn_pulse_one(double iold, double rem, const double *restrict
     *rem_out = rem;
 }
 
+/* The write-back of one circuit of the pulse pass (below): its current, its step mean at
+ * avg[c·stride + i] (j = c·n + i; c without a division), its pulse left; kept in the list at
+ * *q when the pulse outlasts the step. Returns 1 << c. */
+static inline int dyn_pulse_store(ptrdiff_t j, double inew, double av, double rem,
+                                  double *restrict isyn, double *restrict avg,
+                                  double *restrict prem, ptrdiff_t n, ptrdiff_t stride,
+                                  int *restrict list, ptrdiff_t *q)
+{
+    int c = (j >= n) + (j >= 2 * n) + (j >= 3 * n) + (j >= 4 * n);
+    isyn[j] = inew;
+    avg[c * stride + (j - c * n)] = av;
+    prem[j] = rem;
+    list[*q] = (int) j;
+    *q += rem > 0.0;
+    return 1 << c;
+}
+
+#define DYN_PULSE_AHEAD 32  /* circuits between a prefetch and the use (a cache miss each) */
+
 /* The pulse pass over the list of circuits with a pulse, j = list[k] = c·n + i (k < n_list),
  * run after the decay pass (whose values it overwrites): iold[k] is the current of j before the
  * step (saved before the decay pass). Writes isyn[j], the step mean avg[c·stride + i] and
- * prem[j]; the list keeps, in order, the circuits whose pulse outlasts the step (*n_kept).
- * Returns the circuits c with a pulse as bits 1 << c. With AVX2, four circuits per vector
- * in the usual case (P < dt, P/τ < 0.05): the same IEEE operations in the same order as
- * dyn_pulse_one (no FMA), lanes outside it by dyn_pulse_one; the records of the four circuits
- * are loaded whole and transposed. The pass is bound by the latency of the series and the
- * division, which four lanes share. */
-#define DYN_PULSE_AHEAD 16  /* circuits between a prefetch and the use (a cache miss each) */
-
+ * prem[j]; the list keeps, in order, the circuits whose pulse outlasts the step (*n_kept). A
+ * circuit is listed once (the delivery lists it when its pulse turns on; a circuit listed
+ * twice, possible only with a zero extension, reads and writes the same values). Returns the
+ * circuits c with a pulse as bits 1 << c. With AVX2, four circuits per vector in the usual case
+ * (P < dt, P/τ < 0.05): the same IEEE operations in the same order as dyn_pulse_one (no FMA),
+ * lanes outside it by dyn_pulse_one; the records of the four circuits are loaded whole and
+ * transposed, and those DYN_PULSE_AHEAD circuits ahead prefetched. The pass is bound by the
+ * latency of the series, the division and the cache misses, which four lanes share. */
 static __attribute__((noinline)) int dyn_pulse_pass(ptrdiff_t n_list, int *restrict list,
         const double *restrict iold, double *restrict isyn, double *restrict avg,
         double *restrict prem, ptrdiff_t n, ptrdiff_t stride, const double *restrict pk,
-        const double *restrict gavg, double dt, double inv_dt, double *restrict work,
-        ptrdiff_t *n_kept)
+        const double *restrict gavg, double dt, double inv_dt, ptrdiff_t *n_kept)
 {
-    /* work: 3 n_list doubles (new current, mean, pulse left) */
-    double *restrict wi = work, *restrict wa = work + n_list, *restrict wr = work + 2 * n_list;
-    ptrdiff_t k = 0;
+    ptrdiff_t k = 0, q = 0;
+    int live = 0;
 #if defined(__AVX2__)
     const __m256d one = _mm256_set1_pd(1.0), vdt = _mm256_set1_pd(dt);
     const __m256d vinv_dt = _mm256_set1_pd(inv_dt), lim = _mm256_set1_pd(0.05);
     for (; k + 4 <= n_list; k += 4) {
-        if (k + 4 + DYN_PULSE_AHEAD <= n_list) {    /* the records and pulse states ahead */
+        if (k + 4 + DYN_PULSE_AHEAD <= n_list) {
             for (int b = 0; b < 4; b++) {
                 dyn_prefetch(pk + 4 * (ptrdiff_t) list[k + DYN_PULSE_AHEAD + b]);
                 dyn_prefetch(prem + list[k + DYN_PULSE_AHEAD + b]);
             }
         }
-        const double *p0 = pk + 4 * (ptrdiff_t) list[k], *p1 = pk + 4 * (ptrdiff_t) list[k + 1];
-        const double *p2 = pk + 4 * (ptrdiff_t) list[k + 2], *p3 = pk + 4 * (ptrdiff_t) list[k + 3];
-        __m256d r0 = _mm256_load_pd(p0), r1 = _mm256_load_pd(p1);
-        __m256d r2 = _mm256_load_pd(p2), r3 = _mm256_load_pd(p3);
+        ptrdiff_t jb[4] = {list[k], list[k + 1], list[k + 2], list[k + 3]};
+        __m256d r0 = _mm256_load_pd(pk + 4 * jb[0]), r1 = _mm256_load_pd(pk + 4 * jb[1]);
+        __m256d r2 = _mm256_load_pd(pk + 4 * jb[2]), r3 = _mm256_load_pd(pk + 4 * jb[3]);
         __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
         __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
         __m256d ii = _mm256_permute2f128_pd(t0, t2, 0x20);
         __m256d itau = _mm256_permute2f128_pd(t0, t2, 0x31);
         __m256d dec = _mm256_permute2f128_pd(t1, t3, 0x20);
         __m256d tau = _mm256_permute2f128_pd(t1, t3, 0x31);
-        __m256d rem = _mm256_set_pd(prem[list[k + 3]], prem[list[k + 2]], prem[list[k + 1]],
-                                    prem[list[k]]);
+        __m256d rem = _mm256_set_pd(prem[jb[3]], prem[jb[2]], prem[jb[1]], prem[jb[0]]);
         __m256d io = _mm256_loadu_pd(iold + k);
         __m256d x = _mm256_mul_pd(rem, itau);
         __m256d s = _mm256_sub_pd(_mm256_set1_pd(1.0 / 5040.0),
@@ -289,39 +304,28 @@ static __attribute__((noinline)) int dyn_pulse_pass(ptrdiff_t n_list, int *restr
                          _mm256_mul_pd(_mm256_add_pd(_mm256_mul_pd(d, one_m_on),
                                            _mm256_mul_pd(i_on, _mm256_sub_pd(one, e_off))), tau)),
                          vinv_dt);
-        _mm256_storeu_pd(wi + k, inew);
-        _mm256_storeu_pd(wa + k, av);
-        _mm256_storeu_pd(wr + k, _mm256_setzero_pd());
+        double wi[4], wa[4], wr[4] = {0.0, 0.0, 0.0, 0.0};
+        _mm256_storeu_pd(wi, inew);
+        _mm256_storeu_pd(wa, av);
         int ok = _mm256_movemask_pd(_mm256_and_pd(_mm256_cmp_pd(rem, vdt, _CMP_LT_OQ),
                                                   _mm256_cmp_pd(x, lim, _CMP_LT_OQ)));
         if (ok != 15) {                 /* lanes outside the series' case: one by one */
             for (int b = 0; b < 4; b++) {
-                if (!((ok >> b) & 1)) {
-                    ptrdiff_t j = list[k + b];
-                    dyn_pulse_one(iold[k + b], prem[j], pk + 4 * j, gavg[j], dt, inv_dt,
-                                  wi + k + b, wa + k + b, wr + k + b);
-                }
+                if (!((ok >> b) & 1))
+                    dyn_pulse_one(iold[k + b], prem[jb[b]], pk + 4 * jb[b], gavg[jb[b]], dt,
+                                  inv_dt, wi + b, wa + b, wr + b);
             }
         }
+        for (int b = 0; b < 4; b++)
+            live |= dyn_pulse_store(jb[b], wi[b], wa[b], wr[b], isyn, avg, prem, n, stride,
+                                    list, &q);
     }
 #endif
     for (; k < n_list; k++) {
         ptrdiff_t j = list[k];
-        dyn_pulse_one(iold[k], prem[j], pk + 4 * j, gavg[j], dt, inv_dt, wi + k, wa + k, wr + k);
-    }
-    /* write back; the circuit c of j without a division */
-    int live = 0;
-    ptrdiff_t q = 0;
-    for (k = 0; k < n_list; k++) {
-        ptrdiff_t j = list[k];
-        int c = (j >= n) + (j >= 2 * n) + (j >= 3 * n) + (j >= 4 * n);
-        double r = wr[k];
-        isyn[j] = wi[k];
-        avg[c * stride + (j - c * n)] = wa[k];
-        prem[j] = r;
-        live |= 1 << c;
-        list[q] = (int) j;
-        q += r > 0.0;
+        double wi, wa, wr;
+        dyn_pulse_one(iold[k], prem[j], pk + 4 * j, gavg[j], dt, inv_dt, &wi, &wa, &wr);
+        live |= dyn_pulse_store(j, wi, wa, wr, isyn, avg, prem, n, stride, list, &q);
     }
     *n_kept = q;
     return live;

@@ -9,9 +9,12 @@ Equations: ``neurobench/dynapse/circuits.py``. Order within step s (t_s = s·dt)
 2. external events of step s extend the pulses of their targets (P[c, j] += m·t_pulse[c, j]);
 3. each DPI is advanced exactly over [t_s, t_s + dt] with the pulse on for min(P, dt):
    I ← I e^{−dt/τ} + I_∞ (e^{−(dt − t_on)/τ} − e^{−dt/τ}), and its exact mean over the step
-   (the integral of the current / dt) is what drives the membrane in that step. Circuits
-   without a pulse decay in one vector pass per circuit (a circuit idle on every neuron is
-   skipped); the few with a pulse (a list kept by the event delivery) are updated one by one;
+   (the integral of the current / dt) is what drives the membrane in that step. The currents
+   of the few circuits with a pulse (a list kept by the event delivery) are saved; every
+   circuit then decays in one vector pass per circuit (a circuit idle on every neuron is
+   skipped); then the pulse pass (``dyn_pulse_pass``, four circuits per vector, its constants
+   one record per circuit) overwrites the circuits with a pulse with their exact update from
+   the saved currents;
 4. the membrane is advanced in y = ln I_mem by a third-order step: the exponential
    Rosenbrock–Euler step plus the h³ term it misses (``dyn_step`` in ``_dynapse_kernels.h``,
    with F, J = dF/dy and its derivatives analytic); the synaptic currents enter as their step
@@ -31,7 +34,9 @@ Equations: ``neurobench/dynapse/circuits.py``. Order within step s (t_s = s·dt)
    (closed form without the h³ term, then one Newton step), I_mem ← I_reset, the AHP pulse is
    extended;
 6. the spikes of step s extend the pulses of their CAM targets, effective from step s + 1
-   (a routing latency of one step).
+   (a routing latency of one step), in the order of the spikes and of each spike's routing
+   entries; the routing row of the spike after next and the pulse states of the next spike's
+   targets are prefetched meanwhile (the routing table is larger than the L2 cache).
 
 With ``n_threads`` > 1 the board is cut into parts of whole chips, each advanced over the whole
 segment by its own step loop on its own thread (``_run_part``: its own pulse list, spike buffer
@@ -73,7 +78,7 @@ cdef extern from "_dynapse_kernels.h" nogil:
     int dyn_pulse_pass(Py_ssize_t n_list, int *list, const double *iold, double *isyn,
                        double *avg, double *prem, Py_ssize_t n, Py_ssize_t stride,
                        const double *pk, const double *gavg, double dt, double inv_dt,
-                       double *work, Py_ssize_t *n_kept)
+                       Py_ssize_t *n_kept)
     int dyn_dpi_decay(Py_ssize_t n, double *isyn, double *avg, const double *decay,
                       const double *gavg)
     ctypedef struct dyn_lanes:
@@ -173,8 +178,7 @@ cdef struct Ctx:
     double *avg                 # (5, stride)
     double *slope               # 4 n
     double *pold                # 5 n (part p: from 5·lo[p]): currents of the pulsed circuits
-                                # before the step, then 15 n (part p: from 5 n + 15·lo[p]):
-                                # dyn_pulse_pass's work array
+                                # before the step
     int64_t *flag               # n
     int64_t *flagged            # n + 4 MAX_PARTS (part p: from lo[p] + 4 p): flagged neurons
     int *pl_j                   # 5 n + MAX_PARTS (part p: from 5·lo[p] + p)
@@ -295,8 +299,8 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
     cdef long long g
     cdef int n_spk, err = 0, has_nmda, pass_nmda, first
     cdef double dt = X.dt, inv_dt = X.inv_dt
-    cdef double im, im_new, iold, inew, rem, ii
-    cdef double T, iexc, ileak, tin, h, t_done, e_on, e_off, i_on
+    cdef double im, im_new, rem
+    cdef double T, iexc, ileak, tin, h, t_done
     cdef double F, J, Fyy, Fyyy, z, dy, dl, y1, t1
     cdef int lv
     cdef const double *pk = X.pk
@@ -318,7 +322,6 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
     cdef double *sv
     cdef int64_t *flag = X.flag
     cdef double *pold = X.pold + 5 * lo
-    cdef double *pwork = X.pold + 5 * n + 15 * lo
     cdef int *spiking = X.spiking + lo
     cdef int live[5]
     cdef int avg_zero[5]
@@ -386,7 +389,7 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
         # on for min(P, dt) from the saved current (dyn_pulse_pass); the list keeps those whose
         # pulse outlasts the step
         lv = dyn_pulse_pass(pl.n, pl.j, pold, isyn, avg, prem, n, stride, pk, X.gavg, dt, inv_dt,
-                            pwork, &pl.n)
+                            &pl.n)
         for c in range(5):
             if (lv >> c) & 1:
                 live[c] = 1
@@ -607,7 +610,7 @@ def run_kernel(long long step0, long long n_steps, double dt,
     X.rec = &rec[0, 0, 0] if rec.shape[0] > 0 and X.n_rec > 0 else NULL
     X.avg = <double *> malloc((5 * stride) * sizeof(double))
     X.slope = <double *> malloc(4 * (n + 4) * sizeof(double))
-    X.pold = <double *> malloc((20 * n if n > 0 else 1) * sizeof(double))
+    X.pold = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
     cdef double *pk_raw = <double *> malloc((20 * n + 4) * sizeof(double))
     X.flag = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
     X.pl_j = <int *> malloc((5 * n + MAX_PARTS) * sizeof(int))
