@@ -267,6 +267,11 @@ static __attribute__((noinline)) int dyn_pulse_pass(ptrdiff_t n_list, int *restr
 #if defined(__AVX2__)
     const __m256d one = _mm256_set1_pd(1.0), vdt = _mm256_set1_pd(dt);
     const __m256d vinv_dt = _mm256_set1_pd(inv_dt), lim = _mm256_set1_pd(0.05);
+    /* j ≥ c·n as j > c·n − 1; the offset of row c of avg from c·n is c·(stride − n) */
+    const __m256i vn1 = _mm256_set1_epi64x(n - 1), vn2 = _mm256_set1_epi64x(2 * n - 1);
+    const __m256i vn3 = _mm256_set1_epi64x(3 * n - 1), vn4 = _mm256_set1_epi64x(4 * n - 1);
+    const __m256i vgap = _mm256_set1_epi64x(stride - n);
+    __m256i vlive = _mm256_setzero_si256();
     for (; k + 4 <= n_list; k += 4) {
         if (k + 4 + DYN_PULSE_AHEAD <= n_list) {
             for (int b = 0; b < 4; b++) {
@@ -304,21 +309,53 @@ static __attribute__((noinline)) int dyn_pulse_pass(ptrdiff_t n_list, int *restr
                          _mm256_mul_pd(_mm256_add_pd(_mm256_mul_pd(d, one_m_on),
                                            _mm256_mul_pd(i_on, _mm256_sub_pd(one, e_off))), tau)),
                          vinv_dt);
+        int ok = _mm256_movemask_pd(_mm256_and_pd(_mm256_cmp_pd(rem, vdt, _CMP_LT_OQ),
+                                                  _mm256_cmp_pd(x, lim, _CMP_LT_OQ)));
+        if (ok == 15) {
+            /* the usual case: every pulse ends within the step (none kept in the list); the
+             * circuits c and the offsets of the means, j + c (stride − n), four at once */
+            __m256i j4 = _mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *) (list + k)));
+            __m256i m1 = _mm256_cmpgt_epi64(j4, vn1), m2 = _mm256_cmpgt_epi64(j4, vn2);
+            __m256i m3 = _mm256_cmpgt_epi64(j4, vn3), m4 = _mm256_cmpgt_epi64(j4, vn4);
+            __m256i c4 = _mm256_sub_epi64(_mm256_setzero_si256(), _mm256_add_epi64(
+                             _mm256_add_epi64(m1, m2), _mm256_add_epi64(m3, m4)));
+            vlive = _mm256_or_si256(vlive, _mm256_sllv_epi64(_mm256_set1_epi64x(1), c4));
+            int64_t ao[4];
+            _mm256_storeu_si256((__m256i *) ao, _mm256_add_epi64(j4, _mm256_add_epi64(
+                _mm256_add_epi64(_mm256_and_si256(m1, vgap), _mm256_and_si256(m2, vgap)),
+                _mm256_add_epi64(_mm256_and_si256(m3, vgap), _mm256_and_si256(m4, vgap)))));
+            __m128d ilo = _mm256_castpd256_pd128(inew), ihi = _mm256_extractf128_pd(inew, 1);
+            __m128d alo = _mm256_castpd256_pd128(av), ahi = _mm256_extractf128_pd(av, 1);
+            _mm_storel_pd(isyn + jb[0], ilo);
+            _mm_storeh_pd(isyn + jb[1], ilo);
+            _mm_storel_pd(isyn + jb[2], ihi);
+            _mm_storeh_pd(isyn + jb[3], ihi);
+            _mm_storel_pd(avg + ao[0], alo);
+            _mm_storeh_pd(avg + ao[1], alo);
+            _mm_storel_pd(avg + ao[2], ahi);
+            _mm_storeh_pd(avg + ao[3], ahi);
+            prem[jb[0]] = 0.0;
+            prem[jb[1]] = 0.0;
+            prem[jb[2]] = 0.0;
+            prem[jb[3]] = 0.0;
+            continue;
+        }
         double wi[4], wa[4], wr[4] = {0.0, 0.0, 0.0, 0.0};
         _mm256_storeu_pd(wi, inew);
         _mm256_storeu_pd(wa, av);
-        int ok = _mm256_movemask_pd(_mm256_and_pd(_mm256_cmp_pd(rem, vdt, _CMP_LT_OQ),
-                                                  _mm256_cmp_pd(x, lim, _CMP_LT_OQ)));
-        if (ok != 15) {                 /* lanes outside the series' case: one by one */
-            for (int b = 0; b < 4; b++) {
-                if (!((ok >> b) & 1))
-                    dyn_pulse_one(iold[k + b], prem[jb[b]], pk + 4 * jb[b], gavg[jb[b]], dt,
-                                  inv_dt, wi + b, wa + b, wr + b);
-            }
+        for (int b = 0; b < 4; b++) {   /* lanes outside the series' case: one by one */
+            if (!((ok >> b) & 1))
+                dyn_pulse_one(iold[k + b], prem[jb[b]], pk + 4 * jb[b], gavg[jb[b]], dt, inv_dt,
+                              wi + b, wa + b, wr + b);
         }
         for (int b = 0; b < 4; b++)
             live |= dyn_pulse_store(jb[b], wi[b], wa[b], wr[b], isyn, avg, prem, n, stride,
                                     list, &q);
+    }
+    {
+        int64_t lb[4];
+        _mm256_storeu_si256((__m256i *) lb, vlive);
+        live |= (int) (lb[0] | lb[1] | lb[2] | lb[3]);
     }
 #endif
     for (; k < n_list; k++) {
