@@ -162,11 +162,9 @@ cdef struct Ctx:
     const double *tref
     const double *decay
     const double *gavg
-    const double *inv_tau
-    const double *tau
-    const double *iinf
     const double *tpulse
-    const double *pk            # 4 per circuit j: I_∞, e^{−dt/τ}, 1/τ, τ (the pulse pass's)
+    const double *pk            # 4 per circuit j: I_∞, e^{−dt/τ}, 1/τ, τ (the pulse pass's;
+                                # from iinf, decay, inv_tau, tau)
     const long long *ext_ptr
     const int *ext_src
     const long long *src_ptr
@@ -601,8 +599,7 @@ def run_kernel(long long step0, long long n_steps, double dt,
     X.imem, X.ref_rem, X.isyn, X.prem = &imem[0], &ref_rem[0], &isyn[0], &prem[0]
     X.itau, X.alpha, X.inv_itau, X.igain = &itau[0], &alpha[0], &inv_itau[0], &igain[0]
     X.tau_mem, X.idc, X.ifnmda, X.tref = &tau_mem[0], &idc[0], &ifnmda[0], &tref[0]
-    X.decay, X.gavg, X.inv_tau, X.tau = &decay[0], &gavg[0], &inv_tau[0], &tau[0]
-    X.iinf, X.tpulse = &iinf[0], &tpulse[0]
+    X.decay, X.gavg, X.tpulse = &decay[0], &gavg[0], &tpulse[0]
     X.ext_ptr, X.ext_src = &ext_ptr[0], (&ext_src[0] if ext_src.shape[0] > 0 else NULL)
     X.src_ptr, X.dl_j, X.dl_type = &src_ptr[0], &dl_j[0], &dl_type[0]
     X.dl_pulse = &dl_pulse[0]
