@@ -159,8 +159,8 @@ static inline double dyn_expx(double x)
     return fabs(x) < 0.05 ? dyn_exp_series(x) : dyn_exp(x);
 }
 
-/* A hint that the cache line holding p is read soon (the routing rows of the next spike while
- * the current one is delivered; no effect on results). */
+/* A hint that the cache line holding p is read soon (routing rows and pulse states of the next
+ * spikes during the delivery, circuit records ahead in the pulse pass; no effect on results). */
 static inline void dyn_prefetch(const void *p)
 {
 #if defined(__GNUC__)
@@ -171,8 +171,9 @@ static inline void dyn_prefetch(const void *p)
 }
 
 /* DPI circuits without a pulse, one circuit row: I ← I e^{−dt/τ}, mean over the step
- * I·(1 − e^{−dt/τ})τ/dt; currents below 1 zA are flushed to 0 (idle circuit). Rows with a pulse
- * are recomputed afterwards by the scalar pulse pass (from the value saved before this pass).
+ * I·(1 − e^{−dt/τ})τ/dt; currents below 1 zA are flushed to 0 (idle circuit). Circuits with a pulse
+ * are recomputed afterwards by the pulse pass (dyn_pulse_pass, from the value saved before this
+ * pass).
  * Returns whether any current of the row is still non-zero. */
 static __attribute__((noinline)) int dyn_dpi_decay(ptrdiff_t n, double *restrict isyn, double *restrict avg,
                                 const double *restrict decay, const double *restrict gavg)
