@@ -141,6 +141,28 @@ def test_pulse_longer_than_step_is_exact():
     np.testing.assert_allclose(pr.isyn("AMPA")[:, 0], ref, rtol=1e-9, atol=1e-20)
 
 
+@pytest.mark.parametrize("dt_us", [20.0, 1000.0])
+def test_pulses_of_one_step_are_exact_in_any_lane(dt_us):
+    # twelve circuits pulsed in the same step share the pulse pass's vectors: short pulses (the
+    # series' case) beside pulses longer than the step (20 µs: 40, 80 and 150 events) or long
+    # against τ (1000 µs: 80 events, P/τ ≈ 0.08) and outlasting the step (150 events)
+    counts = np.array([1, 40, 1, 1, 80, 1, 1, 1, 3, 1, 150, 1])
+    b = Board(n_chips=1, dt_us=dt_us, mismatch=MismatchConfig.off())
+    ch = np.repeat(np.arange(counts.size), counts)
+    gen = b.add_spike_generator(np.full(ch.size, 1000.0), ch, counts.size)
+    b.connect(gen.ids, np.arange(counts.size), "AMPA")
+    pr = b.probe(np.arange(counts.size))
+    b.run(12.0)
+    p = b.parameters()
+    got = pr.isyn("AMPA")
+    for k, m in enumerate(counts):
+        ref = dpi_psc((pr.t_us - 1000.0) * 1e-6, p["syn_itau_A"][0, k], p["syn_gain_A"][0, k],
+                      p["syn_weight_A"][0, k], p["syn_pulse_s"][0, k], 2e-12, b.constants,
+                      count=int(m))
+        assert got[:, k].max() > 0
+        np.testing.assert_allclose(got[:, k], ref, rtol=1e-9, atol=1e-20)
+
+
 # -- mismatch ----------------------------------------------------------------------------------
 def test_mismatch_cv_and_reproducibility():
     cfg = MismatchConfig(cv_circuit=0.2, seed=11)

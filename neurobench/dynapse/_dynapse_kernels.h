@@ -21,6 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 /* e^x, branch-free. x is clamped to [−700, 700]; x = k ln 2 + r with |r| ≤ ln2/2 (Cody–Waite
  * split of ln 2, k by the 1.5·2^52 rounding trick), e^r by its Taylor series to r^12 (truncation
@@ -242,9 +245,21 @@ static inline double dyn_sub_mean(double a, const double *f, double k, double re
     return m;
 }
 
+/* A hint that the cache line holding p is read soon (routing rows and pulse states of the next
+ * spikes during the delivery, circuit records ahead in the pulse pass; no effect on results). */
+static inline void dyn_prefetch(const void *p)
+{
+#if defined(__GNUC__)
+    __builtin_prefetch(p, 0, 3);
+#else
+    (void) p;
+#endif
+}
+
 /* DPI circuits without a pulse, one circuit row: I ← I e^{−dt/τ}, mean over the step
- * I·(1 − e^{−dt/τ})τ/dt; currents below 1 zA are flushed to 0 (idle circuit). Rows with a pulse
- * are recomputed afterwards by the scalar pulse pass (from the value saved before this pass).
+ * I·(1 − e^{−dt/τ})τ/dt; currents below 1 zA are flushed to 0 (idle circuit). Circuits with a pulse
+ * are recomputed afterwards by the pulse pass (dyn_pulse_pass, from the value saved before this
+ * pass).
  * Returns whether any current of the row is still non-zero. */
 static __attribute__((noinline)) int dyn_dpi_decay(ptrdiff_t n, double *restrict isyn, double *restrict avg,
                                 const double *restrict decay, const double *restrict gavg)
@@ -259,6 +274,185 @@ static __attribute__((noinline)) int dyn_dpi_decay(ptrdiff_t n, double *restrict
         live |= (in != 0.0);
     }
     return live != 0;
+}
+
+/* The DPI circuits with a pulse (the pulse extender on): the exact update over the step with the
+ * pulse on for min(P, dt), from the current before the step, I_old:
+ *   P ≥ dt:  I ← I_∞ + (I_old − I_∞) e^{−dt/τ}, mean I_∞ + (I_old − I_∞)·gavg, P ← P − dt;
+ *   P < dt:  e_on = e^{−P/τ}, I_on = I_∞ + (I_old − I_∞) e_on, I ← I_on e^{−(dt − P)/τ}, mean
+ *            (I_∞ P + ((I_old − I_∞)(1 − e_on) + I_on (1 − e^{−(dt−P)/τ})) τ)/dt, P ← 0,
+ * with 1 − e_on by its series to x⁸ when x = P/τ < 0.05 (relative error < 1e-17; the usual
+ * case, t_pulse ≪ τ) and by expm1 otherwise. pk holds the constants of circuit j as one record
+ * pk[4j … 4j + 3] = I_∞, e^{−dt/τ}, 1/τ, τ. */
+static inline void dyn_pulse_one(double iold, double rem, const double *restrict pkj,
+                                 double gavg, double dt, double inv_dt, double *inew,
+                                 double *av, double *rem_out)
+{
+    double ii = pkj[0];
+    if (rem >= dt) {
+        *inew = ii + (iold - ii) * pkj[1];
+        *av = ii + (iold - ii) * gavg;
+        rem = rem - dt;
+        if (rem < 1e-15)
+            rem = 0.0;
+    } else {
+        double x = rem * pkj[2], e_on, one_m_on;
+        if (x < 0.05) {
+            one_m_on = x * (1.0 - x * (0.5 - x * (1.0 / 6.0 - x * (1.0 / 24.0 - x * (
+                1.0 / 120.0 - x * (1.0 / 720.0 - x * (1.0 / 5040.0 - x * (1.0 / 40320.0))))))));
+            e_on = 1.0 - one_m_on;
+        } else {
+            e_on = exp(-x);
+            one_m_on = -expm1(-x);
+        }
+        double e_off = pkj[1] / e_on;                       /* e^{−(dt − P)/τ} */
+        double i_on = ii + (iold - ii) * e_on;
+        *inew = i_on * e_off;
+        *av = (ii * rem + ((iold - ii) * one_m_on + i_on * (1.0 - e_off)) * pkj[3]) * inv_dt;
+        rem = 0.0;
+    }
+    *rem_out = rem;
+}
+
+/* The write-back of one circuit of the pulse pass (below): its current, its step mean at
+ * avg[c·stride + i] (j = c·n + i; c without a division), its pulse left; kept in the list at
+ * *q when the pulse outlasts the step. Returns 1 << c. */
+static inline int dyn_pulse_store(ptrdiff_t j, double inew, double av, double rem,
+                                  double *restrict isyn, double *restrict avg,
+                                  double *restrict prem, ptrdiff_t n, ptrdiff_t stride,
+                                  int *restrict list, ptrdiff_t *q)
+{
+    int c = (j >= n) + (j >= 2 * n) + (j >= 3 * n) + (j >= 4 * n);
+    isyn[j] = inew;
+    avg[c * stride + (j - c * n)] = av;
+    prem[j] = rem;
+    list[*q] = (int) j;
+    *q += rem > 0.0;
+    return 1 << c;
+}
+
+#define DYN_PULSE_AHEAD 32  /* circuits between a prefetch and the use (a cache miss each) */
+
+/* The pulse pass over the list of circuits with a pulse, j = list[k] = c·n + i (k < n_list),
+ * run after the decay pass (whose values it overwrites): iold[k] is the current of j before the
+ * step (saved before the decay pass). Writes isyn[j], the step mean avg[c·stride + i] and
+ * prem[j]; the list keeps, in order, the circuits whose pulse outlasts the step (*n_kept). A
+ * circuit is listed once (the delivery lists it when its pulse turns on; a circuit listed
+ * twice, possible only with a zero extension, reads and writes the same values). Returns the
+ * circuits c with a pulse as bits 1 << c. With AVX2, four circuits per vector in the usual case
+ * (P < dt, P/τ < 0.05): the same IEEE operations in the same order as dyn_pulse_one (no FMA),
+ * lanes outside it by dyn_pulse_one; the records of the four circuits are loaded whole and
+ * transposed, and those DYN_PULSE_AHEAD circuits ahead prefetched. The pass is bound by the
+ * latency of the series, the division and the cache misses, which four lanes share. */
+static __attribute__((noinline)) int dyn_pulse_pass(ptrdiff_t n_list, int *restrict list,
+        const double *restrict iold, double *restrict isyn, double *restrict avg,
+        double *restrict prem, ptrdiff_t n, ptrdiff_t stride, const double *restrict pk,
+        const double *restrict gavg, double dt, double inv_dt, ptrdiff_t *n_kept)
+{
+    ptrdiff_t k = 0, q = 0;
+    int live = 0;
+#if defined(__AVX2__)
+    const __m256d one = _mm256_set1_pd(1.0), vdt = _mm256_set1_pd(dt);
+    const __m256d vinv_dt = _mm256_set1_pd(inv_dt), lim = _mm256_set1_pd(0.05);
+    /* j ≥ c·n as j > c·n − 1; the offset of row c of avg from c·n is c·(stride − n) */
+    const __m256i vn1 = _mm256_set1_epi64x(n - 1), vn2 = _mm256_set1_epi64x(2 * n - 1);
+    const __m256i vn3 = _mm256_set1_epi64x(3 * n - 1), vn4 = _mm256_set1_epi64x(4 * n - 1);
+    const __m256i vgap = _mm256_set1_epi64x(stride - n);
+    __m256i vlive = _mm256_setzero_si256();
+    for (; k + 4 <= n_list; k += 4) {
+        if (k + 4 + DYN_PULSE_AHEAD <= n_list) {
+            for (int b = 0; b < 4; b++) {
+                dyn_prefetch(pk + 4 * (ptrdiff_t) list[k + DYN_PULSE_AHEAD + b]);
+                dyn_prefetch(prem + list[k + DYN_PULSE_AHEAD + b]);
+            }
+        }
+        ptrdiff_t jb[4] = {list[k], list[k + 1], list[k + 2], list[k + 3]};
+        __m256d r0 = _mm256_load_pd(pk + 4 * jb[0]), r1 = _mm256_load_pd(pk + 4 * jb[1]);
+        __m256d r2 = _mm256_load_pd(pk + 4 * jb[2]), r3 = _mm256_load_pd(pk + 4 * jb[3]);
+        __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
+        __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+        __m256d ii = _mm256_permute2f128_pd(t0, t2, 0x20);
+        __m256d itau = _mm256_permute2f128_pd(t0, t2, 0x31);
+        __m256d dec = _mm256_permute2f128_pd(t1, t3, 0x20);
+        __m256d tau = _mm256_permute2f128_pd(t1, t3, 0x31);
+        __m256d rem = _mm256_set_pd(prem[jb[3]], prem[jb[2]], prem[jb[1]], prem[jb[0]]);
+        __m256d io = _mm256_loadu_pd(iold + k);
+        __m256d x = _mm256_mul_pd(rem, itau);
+        __m256d s = _mm256_sub_pd(_mm256_set1_pd(1.0 / 5040.0),
+                                  _mm256_mul_pd(x, _mm256_set1_pd(1.0 / 40320.0)));
+        s = _mm256_sub_pd(_mm256_set1_pd(1.0 / 720.0), _mm256_mul_pd(x, s));
+        s = _mm256_sub_pd(_mm256_set1_pd(1.0 / 120.0), _mm256_mul_pd(x, s));
+        s = _mm256_sub_pd(_mm256_set1_pd(1.0 / 24.0), _mm256_mul_pd(x, s));
+        s = _mm256_sub_pd(_mm256_set1_pd(1.0 / 6.0), _mm256_mul_pd(x, s));
+        s = _mm256_sub_pd(_mm256_set1_pd(0.5), _mm256_mul_pd(x, s));
+        s = _mm256_sub_pd(one, _mm256_mul_pd(x, s));
+        __m256d one_m_on = _mm256_mul_pd(x, s);
+        __m256d e_on = _mm256_sub_pd(one, one_m_on);
+        __m256d e_off = _mm256_div_pd(dec, e_on);
+        __m256d d = _mm256_sub_pd(io, ii);
+        __m256d i_on = _mm256_add_pd(ii, _mm256_mul_pd(d, e_on));
+        __m256d inew = _mm256_mul_pd(i_on, e_off);
+        __m256d av = _mm256_mul_pd(_mm256_add_pd(_mm256_mul_pd(ii, rem),
+                         _mm256_mul_pd(_mm256_add_pd(_mm256_mul_pd(d, one_m_on),
+                                           _mm256_mul_pd(i_on, _mm256_sub_pd(one, e_off))), tau)),
+                         vinv_dt);
+        int ok = _mm256_movemask_pd(_mm256_and_pd(_mm256_cmp_pd(rem, vdt, _CMP_LT_OQ),
+                                                  _mm256_cmp_pd(x, lim, _CMP_LT_OQ)));
+        if (ok == 15) {
+            /* the usual case: every pulse ends within the step (none kept in the list); the
+             * circuits c and the offsets of the means, j + c (stride − n), four at once */
+            __m256i j4 = _mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *) (list + k)));
+            __m256i m1 = _mm256_cmpgt_epi64(j4, vn1), m2 = _mm256_cmpgt_epi64(j4, vn2);
+            __m256i m3 = _mm256_cmpgt_epi64(j4, vn3), m4 = _mm256_cmpgt_epi64(j4, vn4);
+            __m256i c4 = _mm256_sub_epi64(_mm256_setzero_si256(), _mm256_add_epi64(
+                             _mm256_add_epi64(m1, m2), _mm256_add_epi64(m3, m4)));
+            vlive = _mm256_or_si256(vlive, _mm256_sllv_epi64(_mm256_set1_epi64x(1), c4));
+            int64_t ao[4];
+            _mm256_storeu_si256((__m256i *) ao, _mm256_add_epi64(j4, _mm256_add_epi64(
+                _mm256_add_epi64(_mm256_and_si256(m1, vgap), _mm256_and_si256(m2, vgap)),
+                _mm256_add_epi64(_mm256_and_si256(m3, vgap), _mm256_and_si256(m4, vgap)))));
+            __m128d ilo = _mm256_castpd256_pd128(inew), ihi = _mm256_extractf128_pd(inew, 1);
+            __m128d alo = _mm256_castpd256_pd128(av), ahi = _mm256_extractf128_pd(av, 1);
+            _mm_storel_pd(isyn + jb[0], ilo);
+            _mm_storeh_pd(isyn + jb[1], ilo);
+            _mm_storel_pd(isyn + jb[2], ihi);
+            _mm_storeh_pd(isyn + jb[3], ihi);
+            _mm_storel_pd(avg + ao[0], alo);
+            _mm_storeh_pd(avg + ao[1], alo);
+            _mm_storel_pd(avg + ao[2], ahi);
+            _mm_storeh_pd(avg + ao[3], ahi);
+            prem[jb[0]] = 0.0;
+            prem[jb[1]] = 0.0;
+            prem[jb[2]] = 0.0;
+            prem[jb[3]] = 0.0;
+            continue;
+        }
+        double wi[4], wa[4], wr[4] = {0.0, 0.0, 0.0, 0.0};
+        _mm256_storeu_pd(wi, inew);
+        _mm256_storeu_pd(wa, av);
+        for (int b = 0; b < 4; b++) {   /* lanes outside the series' case: one by one */
+            if (!((ok >> b) & 1))
+                dyn_pulse_one(iold[k + b], prem[jb[b]], pk + 4 * jb[b], gavg[jb[b]], dt, inv_dt,
+                              wi + b, wa + b, wr + b);
+        }
+        for (int b = 0; b < 4; b++)
+            live |= dyn_pulse_store(jb[b], wi[b], wa[b], wr[b], isyn, avg, prem, n, stride,
+                                    list, &q);
+    }
+    {
+        int64_t lb[4];
+        _mm256_storeu_si256((__m256i *) lb, vlive);
+        live |= (int) (lb[0] | lb[1] | lb[2] | lb[3]);
+    }
+#endif
+    for (; k < n_list; k++) {
+        ptrdiff_t j = list[k];
+        double wi, wa, wr;
+        dyn_pulse_one(iold[k], prem[j], pk + 4 * j, gavg[j], dt, inv_dt, &wi, &wa, &wr);
+        live |= dyn_pulse_store(j, wi, wa, wr, isyn, avg, prem, n, stride, list, &q);
+    }
+    *n_kept = q;
+    return live;
 }
 
 /* The membrane pass for one neuron (the scalar form of the pass below; its tail and the build

@@ -9,9 +9,12 @@ Equations: ``neurobench/dynapse/circuits.py``. Order within step s (t_s = s·dt)
 2. external events of step s extend the pulses of their targets (P[c, j] += m·t_pulse[c, j]);
 3. each DPI is advanced exactly over [t_s, t_s + dt] with the pulse on for min(P, dt):
    I ← I e^{−dt/τ} + I_∞ (e^{−(dt − t_on)/τ} − e^{−dt/τ}), and its exact mean over the step
-   (the integral of the current / dt) is what drives the membrane in that step. Circuits
-   without a pulse decay in one vector pass per circuit (a circuit idle on every neuron is
-   skipped); the few with a pulse (a list kept by the event delivery) are updated one by one;
+   (the integral of the current / dt) is what drives the membrane in that step. The currents
+   of the few circuits with a pulse (a list kept by the event delivery) are saved; every
+   circuit then decays in one vector pass per circuit (a circuit idle on every neuron is
+   skipped); then the pulse pass (``dyn_pulse_pass``, four circuits per vector, its constants
+   one record per circuit) overwrites the circuits with a pulse with their exact update from
+   the saved currents;
 4. the membrane is advanced in y = ln I_mem by a third-order step: the exponential
    Rosenbrock–Euler step plus the h³ term it misses (``dyn_step`` in ``_dynapse_kernels.h``,
    with F, J = dF/dy and its derivatives analytic). The synaptic currents enter as their exact
@@ -41,7 +44,9 @@ Equations: ``neurobench/dynapse/circuits.py``. Order within step s (t_s = s·dt)
    (closed form without the h³ term, then one Newton step), I_mem ← I_reset, the AHP pulse is
    extended;
 6. the spikes of step s extend the pulses of their CAM targets, effective from step s + 1
-   (a routing latency of one step).
+   (a routing latency of one step), in the order of the spikes and of each spike's routing
+   entries; the routing row of the spike after next and the pulse states of the next spike's
+   targets are prefetched meanwhile (the routing table is larger than the L2 cache).
 
 With ``n_threads`` > 1 the board is cut into parts of whole chips, each advanced over the whole
 segment by its own step loop on its own thread (``_run_part``: its own pulse list, spike buffer
@@ -55,7 +60,7 @@ Validation happens in Python (``neurobench.dynapse.board``) before this call.
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 from libc.math cimport exp, expm1, log, log1p, fabs, sqrt
-from libc.stdint cimport int64_t, uint64_t
+from libc.stdint cimport int64_t, uint64_t, uintptr_t
 from cython.parallel cimport prange, threadid
 from posix.time cimport clock_gettime, timespec, CLOCK_THREAD_CPUTIME_ID
 import numpy as np
@@ -66,6 +71,7 @@ from neurobench.core._spikebuf cimport (SpikeBuf, spikebuf_free, spikebuf_init, 
 
 cdef extern from "_dynapse_kernels.h" nogil:
     uint64_t dyn_ticks()
+    void dyn_prefetch(const void *p)
     ctypedef struct dyn_membrane:
         double i0, ispk, pfb_gain, pfb_th, inv_pfb_norm, pfb_skip, max_dlog, tol
     double dyn_exp(double x)
@@ -79,6 +85,10 @@ cdef extern from "_dynapse_kernels.h" nogil:
     double dyn_exp_series(double x)
     double dyn_phi1(double z)
     double dyn_expx(double x)
+    int dyn_pulse_pass(Py_ssize_t n_list, int *list, const double *iold, double *isyn,
+                       double *avg, double *prem, Py_ssize_t n, Py_ssize_t stride,
+                       const double *pk, const double *gavg, double dt, double inv_dt,
+                       Py_ssize_t *n_kept)
     int dyn_dpi_decay(Py_ssize_t n, double *isyn, double *avg, const double *decay,
                       const double *gavg)
     void dyn_fit_consts(double decay, double gavg, double *gc)
@@ -149,7 +159,6 @@ cdef struct Pulses:
     # the DPI circuits j = c·n + i whose pulse extender is on (prem[j] > 0), in any order
     int *j
     Py_ssize_t n
-    int *live                   # per circuit: some current or pulse is non-zero
 
 
 cdef struct Ctx:
@@ -174,10 +183,11 @@ cdef struct Ctx:
     const double *tref
     const double *decay
     const double *gavg
-    const double *inv_tau
-    const double *tau
-    const double *iinf
     const double *tpulse
+    const double *iinf          # 5 n: I_∞ of each circuit (the sub-interval input fit's)
+    const double *inv_tau       # 5 n: 1/τ of each circuit
+    const double *pk            # 4 per circuit j: I_∞, e^{−dt/τ}, 1/τ, τ (the pulse pass's;
+                                # from iinf, decay, inv_tau, tau)
     const long long *ext_ptr
     const int *ext_src
     const long long *src_ptr
@@ -191,8 +201,8 @@ cdef struct Ctx:
     double *fitc                # (5 n, 3): dyn_fit_consts of each circuit
     double idt                  # 1/dt
     double *slope               # 8 n
-    double *pnew                # 5 n (part p: from 5·lo[p])
-    double *pavg                # 5 n
+    double *pold                # 5 n (part p: from 5·lo[p]): currents of the pulsed circuits
+                                # before the step
     int64_t *flag               # n
     int64_t *flagged            # n + 4 MAX_PARTS (part p: from lo[p] + 4 p): flagged neurons
     int *pl_j                   # 5 n + MAX_PARTS (part p: from 5·lo[p] + p)
@@ -214,30 +224,59 @@ cdef struct Ctx:
     SpikeBuf buf[MAX_PARTS]
 
 
-cdef inline void _deliver(const Ctx *X, Py_ssize_t src, Py_ssize_t lo, Py_ssize_t hi,
-                          Pulses *pl) noexcept nogil:
-    """Extend the pulses of the CAM targets of ``src`` among neurons lo … hi − 1
-    (j = type·n + target, m·t_pulse[j])."""
-    cdef Py_ssize_t k, j, i
-    cdef int c, off
-    for k in range(X.src_ptr[src], X.src_ptr[src + 1]):
-        j = X.dl_j[k]
-        c = X.dl_type[k]
-        i = j - c * X.n
-        if i < lo or i >= hi:
-            continue
-        # without a branch on the pulse state (unpredictable): the entry is always written,
-        # kept only when the pulse was off
-        off = X.prem[j] <= 0.0
-        pl.j[pl.n] = <int> j
-        pl.n += off
-        pl.live[c] |= off
-        X.prem[j] += X.dl_pulse[k]
-
-
 cdef inline int _circuit(Py_ssize_t j, Py_ssize_t n) noexcept nogil:
     """The circuit c of j = c·n + i (0 … 4), without an integer division."""
     return (j >= n) + (j >= 2 * n) + (j >= 3 * n) + (j >= 4 * n)
+
+
+cdef inline void _deliver(const Ctx *X, Py_ssize_t src, Py_ssize_t lo, Py_ssize_t hi,
+                          Pulses *pl, bint check) noexcept nogil:
+    """Extend the pulses of the CAM targets of ``src`` (j = type·n + target, m·t_pulse[j]), in
+    the order of the routing entries (the order of the additions to a pulse that several
+    entries extend); with ``check``, only those among neurons lo … hi − 1 (the targets of a
+    board neuron lie in its own part: ``run_kernel`` checks; an external source may reach
+    several parts). The list length is kept in a register over the entries. The circuits made
+    live are not marked here: a circuit idle until its first pulse has an idle row (zero
+    currents), which the decay pass would leave as it is, and the pulse pass marks it live."""
+    cdef Py_ssize_t k, j, i, n = X.n, pn = pl.n, k1 = X.src_ptr[src + 1]
+    cdef const int *dl_j = X.dl_j
+    cdef const double *dl_pulse = X.dl_pulse
+    cdef double *prem = X.prem
+    cdef int *plj = pl.j
+    cdef int off
+    for k in range(X.src_ptr[src], k1):
+        j = dl_j[k]
+        if check:
+            i = j - _circuit(j, n) * n
+            if i < lo or i >= hi:
+                continue
+        # without a branch on the pulse state (unpredictable): the entry is always written,
+        # kept only when the pulse was off
+        off = prem[j] <= 0.0
+        plj[pn] = <int> j
+        pn += off
+        prem[j] += dl_pulse[k]
+    pl.n = pn
+
+
+cdef inline void _prefetch_row(const Ctx *X, Py_ssize_t src) noexcept nogil:
+    """Prefetch the routing entries of ``src`` (its rows of dl_j and dl_pulse: the routing
+    table is larger than the L2 cache, and a spike's row is read once per spike)."""
+    cdef Py_ssize_t k0 = X.src_ptr[src], k1 = X.src_ptr[src + 1], k
+    for k in range(k0, k1, 16):
+        dyn_prefetch(X.dl_j + k)
+    for k in range(k0, k1, 8):
+        dyn_prefetch(X.dl_pulse + k)
+
+
+cdef inline void _prefetch_targets(const Ctx *X, Py_ssize_t src) noexcept nogil:
+    """Prefetch the pulse states prem[j] of the targets of ``src`` (random lines; its routing
+    row was prefetched a spike earlier)."""
+    cdef Py_ssize_t k
+    for k in range(X.src_ptr[src], X.src_ptr[src + 1]):
+        dyn_prefetch(X.prem + X.dl_j[k])
+
+
 cdef inline bint _too_long(long long m, double x, double y) noexcept nogil:
     return <double> (m * m) * <double> (m * m) < x or <double> m < y
 
@@ -301,10 +340,12 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
     cdef long long g
     cdef int n_spk, err = 0, has_nmda, pass_nmda, first, cmask
     cdef double dt = X.dt, inv_dt = X.inv_dt
-    cdef double im, im_new, iold, inew, rem, ii
-    cdef double T, tin, h, hg, t_done, e_on, e_off, i_on
+    cdef double im, im_new, rem
+    cdef double T, tin, h, hg, t_done
     cdef double cf[20]
-    cdef double F, J, Fyy, Fyyy, z, dy, dl, y1, t1, x, one_m_on
+    cdef double F, J, Fyy, Fyyy, z, dy, dl, y1, t1
+    cdef int lv
+    cdef const double *pk = X.pk
     cdef long long n_int = 0, n_ref = 0, n_sub = 0, n_split = 0, m
     cdef int64_t n_single = 0, n_flagged = 0
     cdef int64_t *flagged = X.flagged + lo + 4 * p
@@ -322,8 +363,7 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
     cdef double *slope = X.slope
     cdef double *sv
     cdef int64_t *flag = X.flag
-    cdef double *pnew = X.pnew + 5 * lo
-    cdef double *pavg = X.pavg + 5 * lo
+    cdef double *pold = X.pold + 5 * lo
     cdef int *spiking = X.spiking + lo
     cdef int live[5]
     cdef int avg_zero[5]
@@ -348,7 +388,6 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t_start)
     pl.j = X.pl_j + 5 * lo + p           # 5 (hi − lo) + 1 entries: _deliver writes one ahead
     pl.n = 0
-    pl.live = live
     for c in range(5):
         memset(avg + c * stride + lo, 0, m_n * sizeof(double))
         live[c] = 0
@@ -372,44 +411,15 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
                         X.rec[(row * 6 + c + 1) * n_rec + k] = isyn[c * n + i]
             row += 1
         for r in range(X.ext_ptr[s], X.ext_ptr[s + 1]):
-            _deliver(X, X.ext_src[r], lo, hi, &pl)
+            _deliver(X, X.ext_src[r], lo, hi, &pl, True)
         tk1 = dyn_ticks()
         ticks[0] += tk1 - tk0
         tk0 = tk1
-        # DPI circuits with a pulse: exact update with the pulse on for min(P, dt), from the
-        # current before this step (saved in pnew/pavg; written after the decay pass)
+        # DPI circuits with a pulse: their current before this step (the decay pass below
+        # overwrites it) …
         for k in range(pl.n):
-            j = pl.j[k]
-            iold = isyn[j]
-            rem = prem[j]
-            ii = X.iinf[j]
-            # pavg: the exact mean of the current over the step (its integral / dt)
-            if rem >= dt:
-                inew = ii + (iold - ii) * X.decay[j]
-                pavg[k] = ii + (iold - ii) * X.gavg[j]
-                rem = rem - dt
-                if rem < 1e-15:
-                    rem = 0.0
-            else:
-                # pulse on for rem < dt: e_on = e^{−rem/τ}, 1 − e_on by its series when
-                # rem/τ < 0.05 (to x⁸: relative error < 1e-17; the usual case, t_pulse ≪ τ)
-                x = rem * X.inv_tau[j]
-                if x < 0.05:
-                    one_m_on = x * (1.0 - x * (0.5 - x * (1.0 / 6.0 - x * (1.0 / 24.0 - x * (
-                        1.0 / 120.0 - x * (1.0 / 720.0 - x * (1.0 / 5040.0 - x * (1.0 / 40320.0))))))))
-                    e_on = 1.0 - one_m_on
-                else:
-                    e_on = exp(-x)
-                    one_m_on = -expm1(-x)
-                e_off = X.decay[j] / e_on           # e^{−(dt − rem)/τ}
-                i_on = ii + (iold - ii) * e_on
-                inew = i_on * e_off
-                pavg[k] = (ii * rem + ((iold - ii) * one_m_on + i_on * (1.0 - e_off))
-                           * X.tau[j]) * inv_dt
-                rem = 0.0
-            prem[j] = rem
-            pnew[k] = inew
-        # DPI circuits without a pulse (vector pass per circuit; idle circuits skipped)
+            pold[k] = isyn[pl.j[k]]
+        # … the DPI circuits without a pulse (vector pass per circuit; idle circuits skipped) …
         for c in range(5):
             if live[c]:
                 live[c] = dyn_dpi_decay(m_n, isyn + c * n + lo, avg + c * stride + lo,
@@ -418,18 +428,15 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
             elif not avg_zero[c]:
                 memset(avg + c * stride + lo, 0, m_n * sizeof(double))
                 avg_zero[c] = 1
-        q = 0
-        for k in range(pl.n):
-            j = pl.j[k]
-            c = _circuit(j, n)
-            isyn[j] = pnew[k]
-            avg[c * stride + (j - c * n)] = pavg[k]
-            live[c] = 1
-            avg_zero[c] = 0
-            if prem[j] > 0.0:
-                pl.j[q] = <int> j
-                q += 1
-        pl.n = q
+        # … then those with a pulse, over the decay pass's values: exact update with the pulse
+        # on for min(P, dt) from the saved current (dyn_pulse_pass); the list keeps those whose
+        # pulse outlasts the step
+        lv = dyn_pulse_pass(pl.n, pl.j, pold, isyn, avg, prem, n, stride, pk, X.gavg, dt, inv_dt,
+                            &pl.n)
+        for c in range(5):
+            if (lv >> c) & 1:
+                live[c] = 1
+                avg_zero[c] = 0
         tk1 = dyn_ticks()
         ticks[1] += tk1 - tk0
         tk0 = tk1
@@ -573,8 +580,20 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
         tk1 = dyn_ticks()
         ticks[4] += tk1 - tk0
         tk0 = tk1
+        # a spike's targets are delivered while the pulse states of the next spike's targets
+        # and the routing row of the one after are fetched
+        if n_spk > 0:
+            _prefetch_row(X, spiking[0])
+        if n_spk > 1:
+            _prefetch_row(X, spiking[1])
+        if n_spk > 0:
+            _prefetch_targets(X, spiking[0])
         for r in range(n_spk):
-            _deliver(X, spiking[r], lo, hi, &pl)
+            if r + 2 < n_spk:
+                _prefetch_row(X, spiking[r + 2])
+            if r + 1 < n_spk:
+                _prefetch_targets(X, spiking[r + 1])
+            _deliver(X, spiking[r], lo, hi, &pl, False)
         ticks[5] += dyn_ticks() - tk0
     X.n_int[p] = n_int
     X.n_ref[p] = n_ref
@@ -642,8 +661,8 @@ def run_kernel(long long step0, long long n_steps, double dt,
     X.imem, X.ref_rem, X.isyn, X.prem = &imem[0], &ref_rem[0], &isyn[0], &prem[0]
     X.itau, X.alpha, X.inv_itau, X.igain = &itau[0], &alpha[0], &inv_itau[0], &igain[0]
     X.tau_mem, X.idc, X.ifnmda, X.tref = &tau_mem[0], &idc[0], &ifnmda[0], &tref[0]
-    X.decay, X.gavg, X.inv_tau, X.tau = &decay[0], &gavg[0], &inv_tau[0], &tau[0]
-    X.iinf, X.tpulse = &iinf[0], &tpulse[0]
+    X.decay, X.gavg, X.tpulse = &decay[0], &gavg[0], &tpulse[0]
+    X.iinf, X.inv_tau = &iinf[0], &inv_tau[0]
     X.ext_ptr, X.ext_src = &ext_ptr[0], (&ext_src[0] if ext_src.shape[0] > 0 else NULL)
     X.src_ptr, X.dl_j, X.dl_type = &src_ptr[0], &dl_j[0], &dl_type[0]
     X.dl_pulse = &dl_pulse[0]
@@ -654,8 +673,8 @@ def run_kernel(long long step0, long long n_steps, double dt,
     X.fitc = <double *> malloc((15 * n if n > 0 else 1) * sizeof(double))
     X.idt = 1.0 / dt
     X.slope = <double *> malloc(8 * (n + 4) * sizeof(double))
-    X.pnew = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
-    X.pavg = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
+    X.pold = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
+    cdef double *pk_raw = <double *> malloc((20 * n + 4) * sizeof(double))
     X.flag = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
     X.pl_j = <int *> malloc((5 * n + MAX_PARTS) * sizeof(int))
     X.spiking = <int *> malloc((n if n > 0 else 1) * sizeof(int))
@@ -664,7 +683,7 @@ def run_kernel(long long step0, long long n_steps, double dt,
     X.lanes = <double *> malloc(DYN_LANE_ARRAYS * X.lane_cap * sizeof(double))
     X.flagged = <int64_t *> malloc(X.lane_cap * sizeof(int64_t))
     cdef void *work[11]
-    work[0], work[1], work[2], work[3] = X.avg, X.slope, X.pnew, X.pavg
+    work[0], work[1], work[2], work[3] = X.avg, X.slope, X.pold, pk_raw
     work[4], work[5], work[6], work[7] = X.flag, X.pl_j, X.spiking, X.lanes
     work[8], work[9], work[10] = X.flagged, X.coef, X.fitc
     for k in range(11):
@@ -674,6 +693,15 @@ def run_kernel(long long step0, long long n_steps, double dt,
             raise MemoryError("cannot allocate kernel work arrays")
     for k in range(5 * n):
         dyn_fit_consts(decay[k], gavg[k], X.fitc + 3 * k)
+    # the constants of the pulse pass, one 32-byte record per circuit (one cache line where the
+    # separate arrays would take four)
+    cdef double *pk = <double *> ((<uintptr_t> pk_raw + 31) & ~(<uintptr_t> 31))
+    for k in range(5 * n):
+        pk[4 * k] = iinf[k]
+        pk[4 * k + 1] = decay[k]
+        pk[4 * k + 2] = inv_tau[k]
+        pk[4 * k + 3] = tau[k]
+    X.pk = pk
     # parts of whole chips, one per thread, where no routing entry crosses between parts
     X.n_parts = max(1, min(n_threads, MAX_PARTS, n_chips))
     for pp in range(X.n_parts):
