@@ -211,14 +211,18 @@ class ChipAwareKWS(nn.Module):
             b_e, b_i = p.decay(p.tau_exc_ms / l_e).to(dev), p.decay(p.tau_inh_ms / l_i).to(dev)
         return a, b_e, b_i, e_e, e_i
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        T, B, _ = x.shape
-        self.steps_per_clip = T * self.substeps
+    def _charges(self, x: torch.Tensor):
+        """The input charges (exc, inh) [T, B, H] of time-major x [T, B, F] and the recurrent
+        weights (exc, inh) [H, H] of this forward pass; sets ``steps_per_clip``."""
+        self.steps_per_clip = x.shape[0] * self.substeps
         w_e, w_i = self.effective_weights()
         F = self.n_in
-        in_e = torch.einsum("tbf,hf->tbh", x, w_e[:, :F])
-        in_i = torch.einsum("tbf,hf->tbh", x, w_i[:, :F])
-        rec_e, rec_i = w_e[:, F:].t(), w_i[:, F:].t()
+        return (torch.einsum("tbf,hf->tbh", x, w_e[:, :F]),
+                torch.einsum("tbf,hf->tbh", x, w_i[:, :F]), w_e[:, F:].t(), w_i[:, F:].t())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        B = x.shape[1]
+        in_e, in_i, rec_e, rec_i = self._charges(x)
         S = dpi_dynamics(in_e, in_i, lambda s: (s @ rec_e, s @ rec_i), self._decays(B, x.device), self.p,
                          self.substeps, self.floor, self.same_step_recurrence)
         self.last_spikes = S.detach()
@@ -283,14 +287,13 @@ class ChipAwareStack(ModelStack):
                                                           m.same_step_recurrence))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        T, G, B, _ = x.shape
+        B = x.shape[2]
         m0 = self.members[0]
-        F, H = m0.n_in, m0.n_hidden
-        xs = self.inputs(x)
-        ws = [m.effective_weights() for m in self.members]
-        in_e = torch.stack([torch.einsum("tbf,hf->tbh", xg, w_e[:, :F]) for xg, (w_e, _) in zip(xs, ws)], dim=1)
-        in_i = torch.stack([torch.einsum("tbf,hf->tbh", xg, w_i[:, :F]) for xg, (_, w_i) in zip(xs, ws)], dim=1)
-        rec = [(w_e[:, F:].t(), w_i[:, F:].t()) for w_e, w_i in ws]
+        H = m0.n_hidden
+        ch = [m._charges(xg) for m, xg in zip(self.members, self.inputs(x))]   # as alone
+        in_e = torch.stack([c[0] for c in ch], dim=1)
+        in_i = torch.stack([c[1] for c in ch], dim=1)
+        rec = [(c[2], c[3]) for c in ch]
 
         def recurrent(s):                              # per network, as alone
             return (torch.stack([s[g] @ r_e for g, (r_e, _) in enumerate(rec)]),
@@ -299,8 +302,6 @@ class ChipAwareStack(ModelStack):
         per = [m._decays(B, x.device) for m in self.members]
         decays = [torch.stack([d[j].expand(B, H) for d in per]) for j in range(5)]
         S = dpi_dynamics(in_e, in_i, recurrent, decays, m0.p, m0.substeps, m0.floor, m0.same_step_recurrence)
-        for m in self.members:
-            m.steps_per_clip = T * m.substeps
         return torch.stack([m.readout(S[:, g].contiguous().mean(dim=0)) for g, m in enumerate(self.members)])
 
 

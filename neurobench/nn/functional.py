@@ -103,6 +103,25 @@ def leaky_integrate(drive: torch.Tensor, alpha: float) -> torch.Tensor:
     return torch.stack(ys)
 
 
+def lif_scan(drive: torch.Tensor, p: LIFParameters, recurrent=None, return_u: bool = False):
+    """LIF neurons over the leading (time) axis of ``drive`` [T, ...] from rest (u = u_reset, no
+    spike): s[t], state = lif_step(drive[t] + recurrent(s[t−1]), state) with s[−1] = 0;
+    ``recurrent`` (spikes → their input, same shape) is None for none. Returns the spikes [T, ...]
+    and, with ``return_u``, the membrane potentials. Any trailing shape (element-wise but for
+    ``recurrent``), so stacked networks compute what each computes alone."""
+    z = torch.zeros_like(drive[0])
+    state = LIFState(z + p.u_reset, z.clone())
+    s = torch.zeros_like(drive[0])
+    spikes, us = [], []
+    for d_t in drive.unbind(0):
+        s, state = lif_step(d_t + (recurrent(s) if recurrent is not None else 0.0), state, p)
+        spikes.append(s)
+        if return_u:
+            us.append(state.u)
+    out = torch.stack(spikes)
+    return (out, torch.stack(us)) if return_u else out
+
+
 def initial_state(batch: int, n: int, p: LIFParameters, like: torch.Tensor) -> LIFState:
     z = torch.zeros(batch, n, dtype=like.dtype, device=like.device)
     return LIFState(z + p.u_reset, z.clone())

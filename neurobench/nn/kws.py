@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from neurobench.nn.functional import LIFParameters, LIFState, leaky_integrate, lif_step
+from neurobench.nn.functional import LIFParameters, LIFState, leaky_integrate, lif_scan, lif_step
 from neurobench.nn.modules import LIFReadout, RecurrentLIF
 from neurobench.nn.stack import ModelStack
 
@@ -100,14 +100,8 @@ class SpikingKWSStack(ModelStack):
         ms = self.members
         p, alpha = ms[0].hidden.p, ms[0].readout.alpha
         drive = torch.stack([m.hidden.w_in(xg) for m, xg in zip(ms, self.inputs(x))], dim=1)
-        s = torch.zeros_like(drive[0])
-        state = LIFState(s + p.u_reset, s.clone())
-        spikes = []
-        for d_t in drive.unbind(0):
-            rec = torch.stack([m.hidden.w_rec(s[g]) for g, m in enumerate(ms)])
-            s, state = lif_step(d_t + rec, state, p)
-            spikes.append(s)
-        S = torch.stack(spikes)
+        S = lif_scan(drive, p, lambda s: torch.stack([m.hidden.w_rec(s[g])
+                                                      for g, m in enumerate(ms)]))
         # the leaky readout (LIFReadout) of every network, its time average per network
         drive = torch.stack([m.readout.w(S[:, g].contiguous()) for g, m in enumerate(ms)], dim=1)
         Y = leaky_integrate(drive, alpha)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from neurobench.nn.functional import LIFParameters, LIFState, initial_state, leaky_integrate, lif_step
+from neurobench.nn.functional import (LIFParameters, LIFState, initial_state, leaky_integrate,
+                                      lif_scan, lif_step)
 
 
 class LIF(nn.Module):
@@ -52,19 +53,8 @@ class RecurrentLIF(nn.Module):
     def forward(self, x: torch.Tensor, return_u: bool = False):
         if x.dim() != 3:
             raise ValueError(f"RecurrentLIF expects [T, batch, features], got {tuple(x.shape)}")
-        B = x.shape[1]
-        drive = self.w_in(x)                       # all time steps at once
-        state = initial_state(B, self.n_hidden, self.p, drive)
-        s = torch.zeros(B, self.n_hidden, dtype=drive.dtype, device=drive.device)
-        spikes, us = [], []
-        for d_t in drive.unbind(0):
-            inp = d_t + (self.w_rec(s) if self.w_rec is not None else 0.0)
-            s, state = lif_step(inp, state, self.p)
-            spikes.append(s)
-            if return_u:
-                us.append(state.u)
-        out = torch.stack(spikes)
-        return (out, torch.stack(us)) if return_u else out
+        # all time steps' input at once, then the recurrence
+        return lif_scan(self.w_in(x), self.p, self.w_rec, return_u)
 
 
 class LIFReadout(nn.Module):

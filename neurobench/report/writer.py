@@ -363,7 +363,6 @@ class StudyWriter:
         """Save a matplotlib figure as figures/<name>.png and .pdf, cropped to its drawn content
         (the box that ``bbox_inches="tight"`` finds, measured once at the PNG's resolution rather
         than by a trial rendering per format), then close it."""
-        import matplotlib
         import matplotlib.pyplot as plt
 
         shown_dpi, fig.dpi = fig.dpi, dpi
@@ -371,7 +370,7 @@ class StudyWriter:
             box = fig.get_tightbbox(fig.canvas.get_renderer())
         finally:
             fig.dpi = shown_dpi
-        box = box.padded(matplotlib.rcParams["savefig.pad_inches"])
+        box = box.padded(plt.rcParams["savefig.pad_inches"])
         for fmt in FIGURE_FORMATS:
             fig.savefig(self.path / "figures" / f"{name}.{fmt}", dpi=dpi, bbox_inches=box)
         plt.close(fig)

@@ -501,9 +501,10 @@ def run(params: dict, outdir: Path, corpus_dir=None) -> None:
                     energies=energies.astype(np.float32), lr_features=f["lr_features"],
                     words=meta.word.to_numpy(), split=meta.split.to_numpy(), **task_data(meta, p))
         jobs, chip = training_jobs(p), chip_jobs(p)
-        items = work_items(jobs, chip, lr_tasks(meta, seeds))
+        lrs = lr_tasks(meta, seeds)
+        items = work_items(jobs, chip, lrs)
         log.info("kws: %d logistic regressions, %d networks and %d chip-aware networks (%d work items) on %s "
-                 "with %d worker(s)", len(lr_tasks(meta, seeds)), len(jobs), len(chip), len(items), device,
+                 "with %d worker(s)", len(lrs), len(jobs), len(chip), len(items), device,
                  p["workers"])
         done = run_parallel(data, items, p["workers"], "kws training")
         timing.stop("logistic regressions and training (a)–(f)")
@@ -813,7 +814,9 @@ def _on_chip(out, p: dict, chip_results: list[dict], data: dict, fit) -> dict:
     order = sorted(range(len(work)), key=lambda k: -clips[k])
     ran = run_parallel(dict(data, params=p, device="cpu", fit=fit, chip_results=chip_results),
                        [("on chip", work[k]) for k in order], p["workers"], "kws on chip")
-    done = [ran[order.index(k)] for k in range(len(work))]
+    done = [None] * len(work)
+    for k, r in zip(order, ran):
+        done[k] = r
     rows, walls = [], {}
     for (i, _), (run_rows, wall) in zip(work, done):
         r = chip_results[i]
