@@ -3,9 +3,10 @@
  *
  * Plain C with restrict pointers and branch-free selects (built with -ffp-contract=off: no FMA
  * contraction, and -fno-trapping-math, which permits the selects). The synaptic decay pass is
- * left to the compiler's vectoriser; the membrane pass is written with AVX2 intrinsics (GCC 12
- * does not vectorise it) where the build has AVX2, and falls back to the scalar functions
- * otherwise. Every function performs the same IEEE operations in the same order whether it runs
+ * left to the compiler's vectoriser; the pulse pass, the membrane's single-step pass and the
+ * vector rounds of split steps are written with AVX2 intrinsics (GCC 12 does not vectorise them)
+ * where the build has AVX2; without it the pulse and single-step passes run the scalar
+ * functions, and the rounds do nothing (the scalar path takes every split step). Every function performs the same IEEE operations in the same order whether it runs
  * in a vector lane or alone, so a neuron's result does not depend on which path took it (the
  * single-step vector pass, the vector rounds of split steps, or the scalar path for spikes and
  * the end of a refractory period), nor on the build (AVX2 or SSE2). Sub-steps take the synaptic
@@ -28,8 +29,9 @@
 /* e^x, branch-free. x is clamped to [−700, 700]; x = k ln 2 + r with |r| ≤ ln2/2 (Cody–Waite
  * split of ln 2, k by the 1.5·2^52 rounding trick), e^r by its Taylor series to r^12 (truncation
  * < 8e-17 relative, summed by Estrin's scheme), then scaled by 2^k through the exponent bits. Measured against libm exp
- * over [−700, 700]: relative error ≤ 5e-16 (tests/test_dynapse_api.py). Used where the vector
- * pass needs an exponential (the feedback sigmoid), and by the scalar path for the same term. */
+ * over [−700, 700]: relative error ≤ 5e-16 (tests/test_dynapse_api.py). Used for the feedback
+ * sigmoid, for φ1 and e^Δy of the step outside their series domain (dyn_phi1, dyn_expx) and for
+ * the sub-interval means (dyn_sub_mean); dyn_exp_v is its four-lane form. */
 static inline double dyn_exp(double x)
 {
     const double log2e = 1.4426950408889634074;
@@ -495,7 +497,6 @@ static inline int dyn_membrane_one(ptrdiff_t i, double dt, double dt4, double *r
 }
 
 #if defined(__AVX2__)
-#include <immintrin.h>
 
 /* AVX2 forms of dyn_exp, dyn_slope and the step: the same IEEE operations in the same order as
  * the scalar functions above (no FMA: -ffp-contract=off), four neurons per vector, selects by
@@ -970,7 +971,7 @@ typedef struct {
  * part (no current, no mean: its means are 0). Adds the neurons finished here and their
  * sub-steps and split steps to *n_int, *n_sub, *n_split. Without AVX2 it does nothing (the
  * scalar path takes every flagged neuron). */
-static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double dt,
+static __attribute__((noinline)) void dyn_membrane_substeps(double dt,
         double *restrict imem, const double *restrict ref_rem, int64_t *restrict flag,
         const double *restrict slope, const int64_t *restrict list, ptrdiff_t n_list,
         const double *restrict a0, const double *restrict a1, const double *restrict a2,
@@ -1151,7 +1152,8 @@ static __attribute__((noinline)) void dyn_membrane_substeps(ptrdiff_t n, double 
     *n_sub += c_sub;
     *n_split += c_split;
 #else
-    (void) n; (void) dt; (void) imem; (void) ref_rem; (void) flag; (void) slope; (void) a0;
+    (void) dt; (void) imem; (void) ref_rem; (void) flag; (void) slope; (void) list;
+    (void) n_list; (void) a0;
     (void) a1; (void) a2; (void) a3; (void) a4; (void) itau; (void) alpha; (void) inv_itau;
     (void) igain; (void) tau_mem; (void) idc; (void) ifnmda; (void) isyn;
     (void) fitc; (void) inv_tau; (void) iinf; (void) prem; (void) n_tot; (void) cmask;
@@ -1205,6 +1207,9 @@ static __attribute__((noinline)) int64_t dyn_membrane_pass(ptrdiff_t n, double d
     held = nh;
     single = nk;
 #endif
+    /* the scalar tail (a part whose size is not a multiple of 4: never with AVX2 on a board of
+     * whole 1024-neuron chips) stores F, J, F_yy, F_yyy of a flagged neuron but not stage 1's
+     * sg, 1/D, q, which the vector rounds read: without AVX2 the rounds do not run */
     for (; i < n; i++) {
         int r = dyn_membrane_one(i, dt, dt4, imem, ref_rem, flag, slope, a0, a1, a2, a3, a4, itau, alpha,
                                  inv_itau, igain, tau_mem, idc, ifnmda, ireset, P, has_nmda);

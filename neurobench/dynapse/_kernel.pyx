@@ -59,7 +59,7 @@ Validation happens in Python (``neurobench.dynapse.board``) before this call.
 
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
-from libc.math cimport exp, expm1, log, log1p, fabs, sqrt
+from libc.math cimport exp, log, log1p, fabs, sqrt
 from libc.stdint cimport int64_t, uint64_t, uintptr_t
 from cython.parallel cimport prange, threadid
 from posix.time cimport clock_gettime, timespec, CLOCK_THREAD_CPUTIME_ID
@@ -81,8 +81,6 @@ cdef extern from "_dynapse_kernels.h" nogil:
                      double *Fyyy)
     double dyn_step(double h, double F, double Fyy, double phi)
     double dyn_step_error(double F, double J, double Fyy, double Fyyy)
-    double dyn_phi1_series(double z)
-    double dyn_exp_series(double x)
     double dyn_phi1(double z)
     double dyn_expx(double x)
     int dyn_pulse_pass(Py_ssize_t n_list, int *list, const double *iold, double *isyn,
@@ -124,7 +122,7 @@ cdef extern from "_dynapse_kernels.h" nogil:
         int64_t *m
         int64_t *idx
     int DYN_LANE_ARRAYS
-    void dyn_membrane_substeps(Py_ssize_t n, double dt, double *imem, const double *ref_rem,
+    void dyn_membrane_substeps(double dt, double *imem, const double *ref_rem,
                                int64_t *flag, const double *slope, const int64_t *list,
                                Py_ssize_t n_list, const double *a0,
                                const double *a1, const double *a2, const double *a3,
@@ -192,14 +190,12 @@ cdef struct Ctx:
     const int *ext_src
     const long long *src_ptr
     const int *dl_j
-    const signed char *dl_type
     const double *dl_pulse
     const int *rec_idx
     double *rec                 # (rows, 6, n_rec) row-major
     double *avg                 # (5, stride)
     double *coef                # (20, stride): A, C, D, 1/t_on of dyn_input_fit, circuits 0 … 4
     double *fitc                # (5 n, 3): dyn_fit_consts of each circuit
-    double idt                  # 1/dt
     double *slope               # 8 n
     double *pold                # 5 n (part p: from 5·lo[p]): currents of the pulsed circuits
                                 # before the step
@@ -458,7 +454,7 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
         tk0 = tk1
         # … the split steps of the others in vector rounds (not those leaving the refractory
         # period; those that spike are left to the scalar path) …
-        dyn_membrane_substeps(m_n, dt, imem + lo, ref_rem + lo, flag + lo, slope + 8 * lo,
+        dyn_membrane_substeps(dt, imem + lo, ref_rem + lo, flag + lo, slope + 8 * lo,
                               flagged, n_flagged, a0 + lo, a1 + lo, a2 + lo, a3 + lo, a4 + lo, X.itau + lo,
                               X.alpha + lo, X.inv_itau + lo, X.igain + lo, X.tau_mem + lo,
                               X.idc + lo, X.ifnmda + lo, isyn + lo, X.fitc + 3 * lo,
@@ -490,7 +486,7 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
             for c in range(5):
                 j = c * n + i
                 dyn_input_fit(avg[c * stride + i], isyn[j], X.fitc + 3 * j, X.iinf[j],
-                              X.inv_tau[j], dt, X.idt, prem[j] > 0.0, cf + 4 * c)
+                              X.inv_tau[j], dt, X.inv_dt, prem[j] > 0.0, cf + 4 * c)
             # exponential Rosenbrock–Euler sub-steps, each as long as its error bound allows:
             # the slope with the inputs' means over [t, t + h_g] (h_g: the last sub-step, at
             # most what remains) gives the error bound and h; where h ≠ h_g, the slope again
@@ -664,14 +660,13 @@ def run_kernel(long long step0, long long n_steps, double dt,
     X.decay, X.gavg, X.tpulse = &decay[0], &gavg[0], &tpulse[0]
     X.iinf, X.inv_tau = &iinf[0], &inv_tau[0]
     X.ext_ptr, X.ext_src = &ext_ptr[0], (&ext_src[0] if ext_src.shape[0] > 0 else NULL)
-    X.src_ptr, X.dl_j, X.dl_type = &src_ptr[0], &dl_j[0], &dl_type[0]
+    X.src_ptr, X.dl_j = &src_ptr[0], &dl_j[0]
     X.dl_pulse = &dl_pulse[0]
     X.rec_idx = &rec_idx[0] if X.n_rec > 0 else NULL
     X.rec = &rec[0, 0, 0] if rec.shape[0] > 0 and X.n_rec > 0 else NULL
     X.avg = <double *> malloc((5 * stride) * sizeof(double))
     X.coef = <double *> malloc((20 * stride) * sizeof(double))
     X.fitc = <double *> malloc((15 * n if n > 0 else 1) * sizeof(double))
-    X.idt = 1.0 / dt
     X.slope = <double *> malloc(8 * (n + 4) * sizeof(double))
     X.pold = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
     cdef double *pk_raw = <double *> malloc((20 * n + 4) * sizeof(double))

@@ -11,9 +11,10 @@ delivered per second, and the kernel's counters: the share of neuron-steps held 
 share of integrated steps split into sub-steps (the membrane's error bound, ``Board.err_tol``)
 and the membrane sub-steps per integrated step, and where the CPU time goes: ns per neuron per
 ms of chip time in each phase of the kernel's step (``Board.kernel_phase_cpu_s``: input, DPI
-circuits, the membrane's vector pass and scalar path, spike delivery; 10× real time on the
-4096-neuron board allows 24.4 ns per neuron per ms of chip time in all). The repeated runs also check that one seed gives the same spikes every
-time. A spike reaches its CAM targets one step after the step it is emitted in: the routing
+circuits, the membrane's single-step vector pass, its split steps in vector rounds and its
+scalar path, spike delivery; 10× real time on the 4096-neuron board allows 24.4 ns per neuron
+per ms of chip time in all). The repeated runs also check that one seed gives the same spikes
+every time. A spike reaches its CAM targets one step after the step it is emitted in: the routing
 latency of the emulator is the step, ``dt_us`` (column ``routing_latency_us``).
 
 Runs at two steps: the study step (``dt_us``, the step whose spike times the ``dynapse`` study
