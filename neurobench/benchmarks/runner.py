@@ -109,11 +109,13 @@ def peak_rss_mib() -> float:
     process would report at least the study's size."""
     try:
         with open("/proc/self/status") as f:
-            status = f.read()
-    except FileNotFoundError:        # not Linux: the resource usage figure (KiB on Linux, BSD)
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    kib = [line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")]
-    return int(kib[0]) / 1024.0 if kib else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except FileNotFoundError:
+        pass
+    # not Linux (or no VmHWM): the resource usage figure (KiB on Linux, BSD)
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def _brian2_target(engine: str) -> str:

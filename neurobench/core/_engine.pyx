@@ -35,7 +35,7 @@ Each neuron's arithmetic is the same whatever the thread count, so results are i
 
 from cython.parallel cimport prange
 from cpython.pycapsule cimport PyCapsule_GetPointer
-from libc.stdlib cimport malloc, realloc, free
+from libc.stdlib cimport malloc, free
 from libc.math cimport ceil, exp, log1p, pow, sqrt
 from libc.stdint cimport INT64_MAX
 from numpy.random cimport bitgen_t
@@ -92,18 +92,6 @@ def exp_libm_and_kernel(double[::1] x):
         if n > 0:
             nb_exp_n(&x[0], &bv[0], n)
     return a, b, bool(NB_EXP_VECTOR)
-
-
-cdef inline void _arrive(double *ring, unsigned char *mark, int *touched, int *n_touched,
-                         long long idx, long long ring_size, Py_ssize_t n_neurons,
-                         double w) noexcept nogil:
-    """Add w to ring entry idx (= slot·2n + 2·neuron + receptor, before wrapping) and list
-    the neuron among the slot's receivers on its first arrival."""
-    if idx >= ring_size:
-        idx = idx - ring_size
-    ring[idx] += w
-    if mark[idx >> 1] == 0:
-        _mark(mark, touched, n_touched, idx >> 1, n_neurons)
 
 
 cdef void _mark(unsigned char *mark, int *touched, int *n_touched, long long m,
@@ -212,7 +200,7 @@ cdef void _presynaptic_plastic(const Plastic *S, long long src, long long g,
             S.stp_x[q] = xs - rel
             S.stp_last[q] = g
             w = w * rel
-        idx = slot_base + syn_off[k]                  # _arrive, with the target known
+        idx = slot_base + syn_off[k]                  # the ring entry (slot·2n + 2·neuron + receptor, wrapped)
         if idx >= S.ring_size:
             idx = idx - S.ring_size
         S.ring[idx] += w
@@ -393,7 +381,7 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
     cdef Py_ssize_t n_rec = rec_idx.shape[0]
     cdef Py_ssize_t n_wrec = rec_syn.shape[0]
     cdef int n_rules = r_cp.shape[0]
-    cdef Py_ssize_t s, i, k, q, c, r, b, row = 0, wrow = 0
+    cdef Py_ssize_t s, i, k, q, c, r, row = 0, wrow = 0
     cdef long long g, src, idx, slot_base, slot, rs, slot_now
     cdef int *phist = &hist[0]
     cdef int *phist_n = &hist_n[0]
@@ -408,9 +396,7 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
     cdef int[::1] goff = C["syn_goff"]
     cdef int *psyn_goff = &goff[0] if goff.shape[0] > 0 else NULL
     cdef double *psyn_w = &syn_w[0] if syn_w.shape[0] > 0 else NULL
-    cdef int cnt
-    cdef int n_spk, p, rule, sp
-    cdef double w, tr, fac, span, u, xs, rel
+    cdef int n_spk, p
     cdef double *dyn_base = <double *> malloc((n_dyn if n_dyn > 0 else 1) * sizeof(double))
     cdef int *spiking = <int *> malloc((n_neurons if n_neurons > 0 else 1) * sizeof(int))
     cdef double *pv = &v[0]
@@ -594,7 +580,7 @@ def run_kernel(dict C, long long step0, long long n_steps, int n_threads,
                         phist[slot * hcap + phist_n[slot]] = <int> src
                         phist_n[slot] += 1
                         continue
-                    for k in range(syn_ptr[src], syn_ptr[src + 1]):   # _arrive, inlined
+                    for k in range(syn_ptr[src], syn_ptr[src + 1]):   # add into the ring, list first arrivals
                         idx = slot_base + syn_off[k]
                         if idx >= ring_size:
                             idx = idx - ring_size

@@ -633,7 +633,6 @@ class Network:
                                    out=o, casting="unsafe"), np.int32)
         self._compile_populations(C)
         self._compile_plasticity(C, n_src)
-        C.pop("perm")
         mask = np.zeros(n, dtype=np.uint8)
         for rec in self.spike_records:
             mask[self._gid(rec.population, rec.neurons)] = 1
@@ -685,14 +684,14 @@ class Network:
                              "exceeds the ring buffer's 32-bit index; use shorter delays")
         plastic = any(proj.stdp is not None or proj.stp is not None for proj in projs)
         none = np.zeros(1, np.int32)      # an array the kernel never reads
-        S = dict(syn_ptr=syn_ptr, d0=d0, ring_len=ring_len, perm=perm,
+        S = dict(syn_ptr=syn_ptr, d0=d0, ring_len=ring_len,
                  inv_perm=None if perm is None else np.empty_like(pre),
                  syn_tgt=self._per_synapse_csr(
                      lambda proj, o: np.add(proj.post, proj.target.start, out=o,
                                             casting="unsafe"), np.int32),
                  syn_w=self._per_synapse_csr(lambda proj, o: np.copyto(o, proj.weight),
                                              np.float64),
-                 syn_pre=pre.astype(np.int32) if any(proj.stdp is not None for proj in projs)
+                 syn_pre=pre.astype(np.int32, copy=False) if any(proj.stdp is not None for proj in projs)
                  else none)
         if perm is not None:
             S["inv_perm"][perm] = np.arange(m, dtype=itype)
