@@ -463,3 +463,12 @@ def test_kws_quick_workflow(quick_results):
     assert claims.loc["dynapse_cam_fits", "reproduced"] <= 64
     assert claims.loc["on_chip_wall_time", "reproduced"] > 0       # a speed target, not tested here
     assert claims.loc["on_chip_balanced_accuracy", "reproduced"] == pytest.approx(on_chip.balanced_accuracy.mean())
+    # three speaker splits (quick config: 9 train, 3 validation, 6 test speakers of 21 words); the
+    # on-chip runs play the test clips only (binary: 6 keyword + 6 other clips; digits: 6 × 11)
+    splits = pd.read_csv(d / "tables" / "dataset.csv").set_index("split")
+    assert splits.speakers.to_dict() == {"test": 6, "train": 9, "validation": 3}
+    assert splits.clips.to_dict() == {"test": 126, "train": 189, "validation": 63}
+    runs = pd.read_csv(d / "tables" / "on_chip_runs.csv")
+    assert runs.groupby("task").test_clips.unique().map(list).to_dict() == {"binary": [12], "digits": [66]}
+    models = pd.read_csv(d / "tables" / "models.csv")
+    assert models[["validation_accuracy", "test_accuracy"]].notna().all().all()

@@ -21,7 +21,12 @@ emulated board (DPI neurons and synapses, CAM routing, mismatch on), scored on h
 counts by the DYNAP-SE's published energies per event, which the suite does not hold yet.
 
 Data: the espeak-ng corpus of :mod:`neurobench.data.speech` (rule ``kws_corpus``), or Speech
-Commands / TIDIGITS when ``dataset`` and ``data_path`` name them.
+Commands / TIDIGITS when ``dataset`` and ``data_path`` name them. Three speaker splits: ``train``
+(the only clips trained on, and the only ones whose statistics standardise the filterbank
+energies), ``validation`` (speakers held out of training whose scores were looked at while this
+study's hyperparameters were chosen: reported beside test, no claim rests on it; Speech Commands'
+own validation list; empty for TIDIGITS) and ``test`` (speakers no one trained or tuned on: every
+claim, and every on-chip run).
 
 Methods
 -------
