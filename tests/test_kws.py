@@ -294,12 +294,30 @@ def test_balanced_accuracy():
 
 
 def test_binary_sets_are_balanced_and_speaker_split():
-    words = np.array(["seven"] * 4 + ["one"] * 10 + ["yes"] * 6)
-    split = np.array(["train", "test"] * 10)
+    words = np.array(["seven"] * 6 + ["one"] * 15 + ["yes"] * 9)
+    split = np.array(["train", "validation", "test"] * 10)
     idx = kws.binary_indices(words, split, "seven", np.unique(words), np.random.default_rng(0))
-    for s in ("train", "test"):
+    for s in ("train", "validation", "test"):
         assert (words[idx[s]] == "seven").sum() == (words[idx[s]] != "seven").sum() == 2
         assert set(split[idx[s]]) == {s}
+    # the validation set is drawn after train, as the former test set was: train is unchanged
+    two = np.where(split == "validation", "test", split)
+    old = kws.binary_indices(words, two, "seven", np.unique(words), np.random.default_rng(0))
+    np.testing.assert_array_equal(old["train"], idx["train"])
+
+
+def test_a_dataset_without_validation_split():
+    """TIDIGITS has train and test only: an empty validation set, NaN validation accuracy."""
+    words = np.array(["seven", "one", "yes", "one"] * 4)
+    split = np.array(["train"] * 8 + ["test"] * 8)
+    idx = kws.binary_indices(words, split, "seven", np.unique(words), np.random.default_rng(0))
+    assert idx["validation"].size == 0 and idx["test"].size == 4
+    assert np.isnan(kws.balanced_accuracy(words[idx["validation"]], words[idx["validation"]]))
+    meta = pd.DataFrame(dict(word=words, split=split, speaker=np.arange(16) // 4))
+    tr, va, ts, y = kws.task_data(meta, {"keyword": "seven", "seeds": [0]})["digits"][0]
+    assert va.size == 0 and set(split[tr]) == {"train"} and set(split[ts]) == {"test"}
+    assert kws.validation_note(np.array([np.nan])) == "; no validation split in this dataset"
+    assert kws.validation_note([0.5, 0.7]).endswith(": 0.600")
 
 
 # -- chip-aware training and the emulated DYNAP-SE ---------------------------------------------------
@@ -445,3 +463,12 @@ def test_kws_quick_workflow(quick_results):
     assert claims.loc["dynapse_cam_fits", "reproduced"] <= 64
     assert claims.loc["on_chip_wall_time", "reproduced"] > 0       # a speed target, not tested here
     assert claims.loc["on_chip_balanced_accuracy", "reproduced"] == pytest.approx(on_chip.balanced_accuracy.mean())
+    # three speaker splits (quick config: 9 train, 3 validation, 6 test speakers of 21 words); the
+    # on-chip runs play the test clips only (binary: 6 keyword + 6 other clips; digits: 6 × 11)
+    splits = pd.read_csv(d / "tables" / "dataset.csv").set_index("split")
+    assert splits.speakers.to_dict() == {"test": 6, "train": 9, "validation": 3}
+    assert splits.clips.to_dict() == {"test": 126, "train": 189, "validation": 63}
+    runs = pd.read_csv(d / "tables" / "on_chip_runs.csv")
+    assert runs.groupby("task").test_clips.unique().map(list).to_dict() == {"binary": [12], "digits": [66]}
+    models = pd.read_csv(d / "tables" / "models.csv")
+    assert models[["validation_accuracy", "test_accuracy"]].notna().all().all()

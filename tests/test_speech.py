@@ -20,8 +20,8 @@ HAVE_ESPEAK = shutil.which("espeak-ng") is not None
 def small_corpus_params(**kw):
     p = dict(words=["one", "yes"], accents=["en-us", "en-gb"], variants=["m1", "f2"],
              rate_wpm=[140, 180], pitch=[30, 70], rate_jitter=0.1, pitch_jitter=5, repetitions=1,
-             snr_db=[None, 10], noise=["white", "pink"], test_fraction=0.25, sample_rate_hz=8000,
-             clip_s=0.8)
+             snr_db=[None, 10], noise=["white", "pink"], validation_fraction=0.25, test_variants=["m8"],
+             test_seed=11, sample_rate_hz=8000, clip_s=0.8)
     p.update(kw)
     return p
 
@@ -61,16 +61,37 @@ def test_pink_noise_has_a_one_over_f_spectrum():
 
 
 def test_plan_is_deterministic_and_split_by_speaker():
-    p = small_corpus_params(accents=["en-us", "en-gb", "en-029"], variants=["m1", "f2", "m3"])
+    p = small_corpus_params(accents=["en-us", "en-gb", "en-029"], variants=["m1", "f2", "m3"],
+                            test_variants=["m8", "f5"])
     a, b = speech.plan_corpus(p, 7), speech.plan_corpus(p, 7)
     assert a.equals(b)
     assert not a.equals(speech.plan_corpus(p, 8))
     per_speaker = a.groupby("speaker").split.nunique()
     assert (per_speaker == 1).all()
-    assert set(a.split) == {"train", "test"}
-    assert len(a) == 3 * 3 * 2
+    assert a.groupby("split").speaker.nunique().to_dict() == {"train": 7, "validation": 2, "test": 6}
+    assert len(a) == (3 * 3 + 3 * 2) * 2
+    # the test speakers are voices outside train and validation: every accent × a test variant
+    test = a[a.split == "test"]
+    assert set(test.variant) == {"m8", "f5"} and not set(test.variant) & set(a.variant[a.split != "test"])
+    assert list(a.split.iloc[-len(test):]) == ["test"] * len(test)     # appended after the others
     with pytest.raises(ValueError, match="corpus.words"):
         speech.plan_corpus(small_corpus_params(words=["one", "banana"]), 0)
+
+
+def test_test_speakers_leave_train_and_validation_unchanged():
+    """The test speakers come from their own seed: the train and validation rows do not depend on
+    them, and another test seed draws other test utterances only."""
+    p = small_corpus_params(accents=["en-us", "en-gb", "en-029"], variants=["m1", "f2", "m3"])
+    a = speech.plan_corpus(p, 7)
+    b = speech.plan_corpus(dict(p, test_seed=12, test_variants=["m8", "f5"]), 7)
+    dev = (a.split != "test").to_numpy()
+    assert a[dev].equals(b[: dev.sum()])
+    ta, tb = a[~dev].reset_index(drop=True), b[b.split == "test"].reset_index(drop=True)
+    assert not ta.rate_wpm.equals(tb.rate_wpm.iloc[: len(ta)])
+    with pytest.raises(ValueError, match="also in corpus.variants"):
+        speech.plan_corpus(dict(p, test_variants=["m8", "f2"]), 7)
+    with pytest.raises(ValueError, match="test_seed must differ"):
+        speech.plan_corpus(dict(p, test_seed=7), 7)
 
 
 def test_read_wav_rejects_garbage():
@@ -88,7 +109,7 @@ def test_build_corpus_is_deterministic(tmp_path):
     p = small_corpus_params()
     c1 = speech.build_corpus(p, 3, tmp_path / "a", threads=2, progress=False)
     c2 = speech.build_corpus(p, 3, tmp_path / "b", threads=1, progress=False)
-    assert c1.audio.shape == (8, 6400)
+    assert c1.audio.shape == (12, 6400)                # 4 train/validation + 2 test speakers × 2 words
     np.testing.assert_array_equal(c1.audio, c2.audio)
     loaded = speech.load_corpus(tmp_path / "a")
     np.testing.assert_allclose(loaded.audio, c1.audio, atol=1 / 32767)
@@ -135,6 +156,18 @@ def test_speech_commands_layout_and_splits(tmp_path):
     assert split["yes/aaaa1111_nohash_0.wav"] == "train"
     assert set(c.meta.speaker) == {"aaaa1111", "bbbb2222", "cccc3333"}
     np.testing.assert_allclose(c.audio[0, 4000:12000], 0.25 * np.sin(np.arange(8000) / 5.0), atol=1e-4)
+
+
+def test_kws_study_keeps_the_speech_commands_validation_split(tmp_path):
+    """The study trains on the train list only: validation stays its own split."""
+    from neurobench.studies import kws
+
+    make_gsc(tmp_path)
+    p = {"dataset": "speech_commands", "data_path": str(tmp_path),
+         "corpus": {"sample_rate_hz": 16000, "clip_s": 1.0}}
+    c = kws.load_dataset(p, tmp_path)
+    assert c.meta.groupby("split").speaker.unique().map(list).to_dict() == {
+        "test": ["cccc3333"], "train": ["aaaa1111"], "validation": ["bbbb2222"]}
 
 
 def test_speech_commands_errors(tmp_path):

@@ -14,11 +14,21 @@ on words spoken by espeak-ng (a formant synthesiser, Debian package ``espeak-ng`
 - background noise (white or pink) at an SNR drawn from a list (``None`` = clean);
 - each word is trimmed of silence and placed at a random offset in a fixed-length clip
   (1 s at 16 kHz, like Speech Commands);
-- a split by speaker: no speaker has utterances in both the training and the test set.
+- three splits by speaker, no speaker in two of them: ``train`` (the only clips trained on),
+  ``validation`` (speakers held out of training whose scores were looked at while the study's
+  hyperparameters were chosen) and ``test`` (speakers that no one trained or tuned on, scored by
+  every claim).
 
-Every random draw comes from ``numpy.random.default_rng(seed)`` (speakers) and from one child
-generator per utterance (``SeedSequence.spawn``), so the corpus does not depend on the order in
-which the parallel synthesis jobs finish.
+The train and validation speakers are every accent × variant of the config; their split and
+utterances come from ``numpy.random.default_rng(seed)``. The test speakers are every accent × one of
+``test_variants``, espeak-ng voice variants outside ``variants`` (every accent × variant of the
+config is already a train or validation voice, so a test speaker drawn from the same lists would be
+one of them at another base pitch and rate); their base rate and pitch come from the same ranges
+and their utterances from the same jitter, SNR and noise lists, all drawn from
+``numpy.random.default_rng(test_seed)``, a stream never used while the study was developed. Each
+utterance's noise comes from its own child generator (``SeedSequence(seed or test_seed).spawn``),
+so the corpus does not depend on the order in which the parallel synthesis jobs finish, and the
+train and validation clips are the same with or without the test speakers.
 """
 
 from __future__ import annotations
@@ -49,6 +59,7 @@ VOCABULARY = TIDIGITS_WORDS + GSC_KEYWORDS
 ESPEAK_RATE_HZ = 22050            # espeak-ng's output sample rate
 NOISE_KINDS = ("white", "pink")
 MANIFEST_COLUMNS = ["utterance", "word", "speaker", "split"]
+SPLITS = ("train", "validation", "test")
 
 
 __all__ = ["DatasetError"]  # re-exported: the loaders' error type lives in neurobench.errors
@@ -61,8 +72,8 @@ class SpeechCorpus:
 
     audio : float32 [N, L], samples in [−1, 1]
     sample_rate : Hz
-    meta : DataFrame with at least ``utterance, word, speaker, split`` (split: train/test, or
-        train/validation/test for Speech Commands), one row per clip, in the order of ``audio``
+    meta : DataFrame with at least ``utterance, word, speaker, split`` (split: train, validation or
+        test; validation may be absent, as in TIDIGITS), one row per clip, in the order of ``audio``
     """
 
     audio: np.ndarray
@@ -237,36 +248,31 @@ class Speaker:
         return f"{self.accent}+{self.variant}" if self.variant else self.accent
 
 
-def make_speakers(p: dict, rng: np.random.Generator) -> list[Speaker]:
+def make_speakers(accents, variants, p: dict, rng: np.random.Generator) -> list[Speaker]:
     """Every accent × variant, with base rate and pitch drawn uniformly from the config ranges."""
     out = []
-    for a in p["accents"]:
-        for v in p["variants"]:
+    for a in accents:
+        for v in variants:
             out.append(Speaker(f"{a}+{v}", a, v, float(rng.uniform(*p["rate_wpm"])),
                                float(rng.uniform(*p["pitch"]))))
     return out
 
 
-def split_speakers(speakers: list[str], test_fraction: float, rng: np.random.Generator) -> dict:
-    """speaker → 'train' or 'test' (at least one speaker each)."""
+def split_speakers(speakers: list[str], held_out_fraction: float, rng: np.random.Generator,
+                   held_out: str = "validation") -> dict:
+    """speaker → 'train' or ``held_out`` (at least one speaker each)."""
     if len(speakers) < 2:
         raise ValueError(f"a speaker split needs ≥ 2 speakers, got {len(speakers)}")
-    if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"test_fraction must lie in (0, 1), got {test_fraction}")
+    if not 0.0 < held_out_fraction < 1.0:
+        raise ValueError(f"the held-out fraction must lie in (0, 1), got {held_out_fraction}")
     order = rng.permutation(len(speakers))
-    n_test = int(np.clip(round(test_fraction * len(speakers)), 1, len(speakers) - 1))
-    test = {speakers[i] for i in order[:n_test]}
-    return {s: ("test" if s in test else "train") for s in speakers}
+    n_out = int(np.clip(round(held_out_fraction * len(speakers)), 1, len(speakers) - 1))
+    out = {speakers[i] for i in order[:n_out]}
+    return {s: (held_out if s in out else "train") for s in speakers}
 
 
-def plan_corpus(p: dict, seed: int) -> pd.DataFrame:
-    """The manifest of the synthetic corpus: one row per utterance, with every drawn setting."""
-    for w in p["words"]:
-        if w not in VOCABULARY:
-            raise ValueError(f"corpus.words: {w!r} is not in the vocabulary {VOCABULARY}")
-    rng = np.random.default_rng(seed)
-    speakers = make_speakers(p, rng)
-    split = split_speakers([s.speaker for s in speakers], p["test_fraction"], rng)
+def _utterances(speakers: list[Speaker], split: dict, p: dict, rng: np.random.Generator) -> list[dict]:
+    """One manifest row per speaker, word and repetition, with its drawn rate, pitch and noise."""
     rows = []
     for spk in speakers:
         for word in p["words"]:
@@ -282,6 +288,28 @@ def plan_corpus(p: dict, seed: int) -> pd.DataFrame:
                     snr_db=np.nan if snr is None else float(snr),
                     noise=p["noise"][rng.integers(len(p["noise"]))],
                     offset=float(rng.uniform(0, 1))))
+    return rows
+
+
+def plan_corpus(p: dict, seed: int) -> pd.DataFrame:
+    """The manifest of the synthetic corpus: one row per utterance, with every drawn setting; the
+    train and validation rows (from ``seed``) first, then the test rows (from ``p['test_seed']``)."""
+    for w in p["words"]:
+        if w not in VOCABULARY:
+            raise ValueError(f"corpus.words: {w!r} is not in the vocabulary {VOCABULARY}")
+    shared = sorted(set(p["test_variants"]) & set(p["variants"]))
+    if shared:
+        raise ValueError(f"corpus.test_variants {shared} are also in corpus.variants: a test speaker "
+                         "would share its voice with a train or validation speaker")
+    if p["test_seed"] == seed:
+        raise ValueError("corpus.test_seed must differ from the seed of the train and validation speakers")
+    rng = np.random.default_rng(seed)
+    speakers = make_speakers(p["accents"], p["variants"], p, rng)
+    split = split_speakers([s.speaker for s in speakers], p["validation_fraction"], rng)
+    rows = _utterances(speakers, split, p, rng)
+    test_rng = np.random.default_rng(p["test_seed"])
+    test = make_speakers(p["accents"], p["test_variants"], p, test_rng)
+    rows += _utterances(test, {s.speaker: "test" for s in test}, p, test_rng)
     return pd.DataFrame(rows)
 
 
@@ -308,7 +336,9 @@ def build_corpus(p: dict, seed: int, outdir, threads: int = 1, progress: bool = 
 
     outdir = Path(outdir)
     meta = plan_corpus(p, seed)
-    children = np.random.SeedSequence(seed).spawn(len(meta))
+    n_test = int((meta.split == "test").sum())
+    children = (np.random.SeedSequence(seed).spawn(len(meta) - n_test)
+                + np.random.SeedSequence(p["test_seed"]).spawn(n_test))
     rows = list(meta.itertuples(index=False))
     log.info("kws corpus: %d utterances, %d speakers, %d words", len(meta),
              meta.speaker.nunique(), meta.word.nunique())
@@ -321,7 +351,8 @@ def build_corpus(p: dict, seed: int, outdir, threads: int = 1, progress: bool = 
     np.save(tmp, np.round(audio * 32767).astype(np.int16))
     tmp.replace(outdir / "audio.npy")
     (outdir / "corpus.json").write_text(json.dumps(
-        {"sample_rate_hz": p["sample_rate_hz"], "seed": seed, "espeak_ng": espeak_version(),
+        {"sample_rate_hz": p["sample_rate_hz"], "seed": seed, "test_seed": p["test_seed"],
+         "espeak_ng": espeak_version(),
          "settings": p}, indent=2, default=str))
     meta.to_csv(outdir / "manifest.csv", index=False)
     return SpeechCorpus(audio.astype(np.float32), p["sample_rate_hz"], meta)

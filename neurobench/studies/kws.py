@@ -21,7 +21,12 @@ emulated board (DPI neurons and synapses, CAM routing, mismatch on), scored on h
 counts by the DYNAP-SE's published energies per event, which the suite does not hold yet.
 
 Data: the espeak-ng corpus of :mod:`neurobench.data.speech` (rule ``kws_corpus``), or Speech
-Commands / TIDIGITS when ``dataset`` and ``data_path`` name them.
+Commands / TIDIGITS when ``dataset`` and ``data_path`` name them. Three speaker splits: ``train``
+(the only clips trained on, and the only ones whose statistics standardise the filterbank
+energies), ``validation`` (speakers held out of training whose scores were looked at while this
+study's hyperparameters were chosen: reported beside test, no claim rests on it; Speech Commands'
+own validation list; empty for TIDIGITS) and ``test`` (speakers no one trained or tuned on: every
+claim, and every on-chip run).
 
 Methods
 -------
@@ -73,7 +78,7 @@ from threadpoolctl import threadpool_limits
 
 from neurobench.data import frontend
 from neurobench.data import temporal_encoders as te
-from neurobench.data.speech import TIDIGITS_WORDS, DatasetError, SpeechCorpus, load_corpus
+from neurobench.data.speech import SPLITS, TIDIGITS_WORDS, DatasetError, SpeechCorpus, load_corpus
 from neurobench.report import Claim, StudyWriter, claim_at_least, claim_at_most, claim_info
 
 log = logging.getLogger("neurobench")
@@ -120,8 +125,11 @@ def mean_ci(x, level: float = 0.95) -> tuple[float, float]:
 
 
 def balanced_accuracy(y_true, y_pred) -> float:
-    """Mean over classes of the recall (chance = 1/K)."""
+    """Mean over classes of the recall (chance = 1/K); NaN for no samples (a split the dataset
+    lacks, e.g. TIDIGITS's validation)."""
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.size == 0:
+        return float("nan")
     return float(np.mean([np.mean(y_pred[y_true == k] == k) for k in np.unique(y_true)]))
 
 
@@ -164,9 +172,7 @@ def load_dataset(p: dict, corpus_dir) -> SpeechCorpus:
     rate, clip = p["corpus"]["sample_rate_hz"], p["corpus"]["clip_s"]
     if kind == "speech_commands":
         from neurobench.data.speech_commands import load_speech_commands
-        c = load_speech_commands(p["data_path"], sample_rate=rate, clip_s=clip)
-        c.meta["split"] = c.meta["split"].replace({"validation": "train"})
-        return c
+        return load_speech_commands(p["data_path"], sample_rate=rate, clip_s=clip)
     if kind == "tidigits":
         from neurobench.data.tidigits import load_tidigits
         return load_tidigits(p["data_path"], sample_rate=rate, clip_s=clip)
@@ -243,11 +249,16 @@ def _front_end_part(idx: np.ndarray) -> dict:
 
 def binary_indices(words: np.ndarray, split: np.ndarray, keyword: str, rest: np.ndarray,
                    rng: np.random.Generator) -> dict:
-    """Balanced keyword-vs-rest sets per split: all keyword clips + as many drawn rest clips."""
+    """Balanced keyword-vs-rest sets per split (train, validation, test; drawn in this order):
+    all keyword clips + as many drawn rest clips. A dataset without validation clips (TIDIGITS)
+    gets an empty validation set."""
     out = {}
-    for s in ("train", "test"):
+    for s in SPLITS:
         pos = np.flatnonzero((words == keyword) & (split == s))
         neg = np.flatnonzero(np.isin(words, rest) & (words != keyword) & (split == s))
+        if s == "validation" and not (split == s).any():
+            out[s] = np.empty(0, np.int64)
+            continue
         if pos.size == 0 or neg.size == 0:
             raise DatasetError(f"kws: the {s} split has no clip of {keyword!r} or of the rest")
         neg = rng.choice(neg, min(pos.size, neg.size), replace=False)
@@ -274,15 +285,19 @@ def _lr_task(task: tuple[int, str]) -> list[dict]:
     threadpool_limits(limits=1)
     digits = [w for w in TIDIGITS_WORDS if w in set(words)]
     idx = binary_indices(words, split, kw, np.array(digits), np.random.default_rng([seed, digits.index(kw)]))
-    tr, ts = idx["train"], idx["test"]
+    tr = idx["train"]
+    y = (words == kw).astype(int)
     rows = []
     for name, X in _DATA["lr_features"].items():
         clf = make_pipeline(StandardScaler(), LogisticRegression(C=p["lr_C"], max_iter=p["lr_max_iter"]))
-        y = (words == kw).astype(int)
         clf.fit(X[tr], y[tr])
+        # validation and test predicted together: the predictions are per clip
+        held = np.concatenate([idx["validation"], idx["test"]])
+        pred = np.split(clf.predict(X[held]), [idx["validation"].size])
         rows.append(dict(features=name, keyword=kw, seed=seed, n_features=X.shape[1],
                          train_accuracy=balanced_accuracy(y[tr], clf.predict(X[tr])),
-                         test_accuracy=balanced_accuracy(y[ts], clf.predict(X[ts]))))
+                         validation_accuracy=balanced_accuracy(y[idx["validation"]], pred[0]),
+                         test_accuracy=balanced_accuracy(y[idx["test"]], pred[1])))
     return rows
 
 
@@ -312,12 +327,44 @@ def _fit(jobs: list[dict], models: list, x, y, splits, *, epochs: int, lr: float
 
     p = _DATA["params"]
     if stack is not None and len(models) > 1:
-        train_stacked(stack(models).to(x.device), x, y, [tr for tr, _, _ in splits], epochs=epochs, lr=lr,
+        train_stacked(stack(models).to(x.device), x, y, [sp[0] for sp in splits], epochs=epochs, lr=lr,
                       batch_size=p["batch_size"], seeds=[j["seed"] for j in jobs])
         return
-    for model, job, (tr, _, _) in zip(models, jobs, splits):
+    for model, job, (tr, *_) in zip(models, jobs, splits):
         train_classifier(model, x[:, tr], y[tr], epochs=epochs, lr=lr, batch_size=p["batch_size"],
                          seed=job["seed"])
+
+
+def _score(jobs: list[dict], models: list, x, splits, t0: float, c0: float, count_ops: bool = False) -> list[dict]:
+    """Each trained network of one group on its train, validation and test clips (``splits``: per
+    job (train, validation, test indices, labels of every clip)): balanced accuracies, spikes per
+    test sample, the test labels and predictions, and its wall and CPU time (the group's training
+    since ``t0``/``c0`` shared equally among its networks, plus its own scoring). With
+    ``count_ops``, the NeuroBench synaptic operations and footprint on the test clips, in one
+    batch."""
+    from contextlib import nullcontext
+
+    from neurobench.metrics.synops import SynapticOperations, footprint_bytes
+    from neurobench.nn.kws import predict
+
+    train_s, train_cpu = (time.perf_counter() - t0) / len(jobs), (time.process_time() - c0) / len(jobs)
+    out = []
+    for job, model, (tr, va, ts, y) in zip(jobs, models, splits):
+        t1, c1 = time.perf_counter(), time.process_time()
+        pred_tr = predict(model, x[:, tr])
+        pred_va = predict(model, x[:, va]) if va.size else np.empty(0, np.int64)
+        with SynapticOperations(model) if count_ops else nullcontext() as ops:
+            pred = predict(model, x[:, ts], batch_size=len(ts))
+        res = dict(job, train_accuracy=balanced_accuracy(y[tr], pred_tr),
+                   validation_accuracy=balanced_accuracy(y[va], pred_va),
+                   test_accuracy=balanced_accuracy(y[ts], pred), y_test=y[ts], pred_test=pred)
+        if count_ops:
+            res.update(footprint_bytes=footprint_bytes(model), **ops.result(len(ts)).as_dict())
+        if getattr(model, "last_spikes", None) is not None:     # the spiking networks' test run
+            res["spikes_per_sample"] = float(model.last_spikes.sum() / len(ts))
+        res.update(wall_s=train_s + time.perf_counter() - t1, cpu_s=train_cpu + time.process_time() - c1)
+        out.append(res)
+    return out
 
 
 def _train_job(jobs: list[dict]) -> list[dict]:
@@ -325,16 +372,16 @@ def _train_job(jobs: list[dict]) -> list[dict]:
     the module global) and score each on its test set."""
     import torch
 
-    from neurobench.metrics.synops import SynapticOperations, activation_sparsity, footprint_bytes
+    from neurobench.metrics.synops import activation_sparsity
     from neurobench.nn import LIFParameters
-    from neurobench.nn.kws import STACKS, build_model, predict
+    from neurobench.nn.kws import STACKS, build_model
 
     t0, c0 = time.perf_counter(), time.process_time()
     p, device = _DATA["params"], _DATA["device"]
     kind, task = jobs[0]["kind"], jobs[0]["task"]
     xt = _inputs("spikes" if kind == "snn" else "energies", device)
     splits = [_DATA[j["task"]][j["seed"]] for j in jobs]
-    y = splits[0][2]                                  # labels of every clip (one per task)
+    y = splits[0][-1]                                 # labels of every clip (one per task)
     yt = torch.as_tensor(y, dtype=torch.long, device=device)
     lif = LIFParameters(alpha=p["lif_alpha"], beta=1.0, surrogate="atan")
     models = []
@@ -344,23 +391,11 @@ def _train_job(jobs: list[dict]) -> list[dict]:
                                   p["readout_alpha"]).to(device))
     _fit(jobs, models, xt, yt, splits, epochs=p["epochs_binary"] if task == "binary" else p["epochs_digits"],
          lr=p["lr"], stack=STACKS.get(kind))
-    # the group's training time, shared equally among its networks
-    train_s, train_cpu = (time.perf_counter() - t0) / len(jobs), (time.process_time() - c0) / len(jobs)
-    out = []
-    for job, model, (tr, ts, _) in zip(jobs, models, splits):
-        t1, c1 = time.perf_counter(), time.process_time()
-        pred_tr = predict(model, xt[:, tr])
-        with SynapticOperations(model) as ops:
-            pred = predict(model, xt[:, ts], batch_size=len(ts))
-        res = dict(job, train_accuracy=balanced_accuracy(y[tr], pred_tr),
-                   test_accuracy=balanced_accuracy(y[ts], pred), footprint_bytes=footprint_bytes(model),
-                   **ops.result(len(ts)).as_dict(), wall_s=train_s + time.perf_counter() - t1,
-                   cpu_s=train_cpu + time.process_time() - c1, y_test=y[ts], pred_test=pred)
+    out = _score(jobs, models, xt, splits, t0, c0, count_ops=True)
+    for res, model in zip(out, models):
         if kind == "snn":
             res["activation_sparsity"] = activation_sparsity(model.last_spikes)
-            res["spikes_per_sample"] = float(model.last_spikes.sum() / len(ts))
             res["state_dict"] = {k: v.cpu().numpy() for k, v in model.state_dict().items()}
-        out.append(res)
     return out
 
 
@@ -443,7 +478,8 @@ def run_parallel(data: dict, items: list[tuple[str, object]], workers: int, desc
 
 
 def task_data(meta: pd.DataFrame, p: dict) -> dict:
-    """Per task and seed: (train indices, test indices, labels of all clips)."""
+    """Per task and seed: (train, validation, test indices, labels of all clips); the validation
+    indices are empty for a dataset without a validation split."""
     words, split = meta.word.to_numpy(), meta.split.to_numpy()
     digits = [w for w in TIDIGITS_WORDS if w in set(words)]
     if p["keyword"] not in set(words):
@@ -455,10 +491,12 @@ def task_data(meta: pd.DataFrame, p: dict) -> dict:
     out = {"binary": {}, "digits": {}, "digit_names": digits}
     for seed in p["seeds"]:
         idx = binary_indices(words, split, p["keyword"], np.unique(words), np.random.default_rng([seed, 99]))
-        out["binary"][seed] = (idx["train"], idx["test"], y_bin)
-        out["digits"][seed] = (np.flatnonzero((y_dig >= 0) & (split == "train")),
-                               np.flatnonzero((y_dig >= 0) & (split == "test")), y_dig)
+        out["binary"][seed] = (idx["train"], idx["validation"], idx["test"], y_bin)
+        out["digits"][seed] = tuple(np.flatnonzero((y_dig >= 0) & (split == s)) for s in SPLITS) + (y_dig,)
     return out
+
+
+PER_CLIP = ("y_test", "pred_test", "state_dict", "net")    # result entries that are not table columns
 
 
 def model_name(r) -> str:
@@ -486,17 +524,21 @@ def run(params: dict, outdir: Path, corpus_dir=None) -> None:
         summary = meta.groupby("split").agg(clips=("word", "size"), speakers=("speaker", "nunique"),
                                             words=("word", "nunique")).reset_index()
         out.table(summary, "dataset")
-        overlap = set(meta.speaker[meta.split == "train"]) & set(meta.speaker[meta.split == "test"])
-        out.claim(claim_at_most("speaker_split", "no speaker has clips in both training and test set",
-                                "speakers in both splits", 0, len(overlap), unit="speakers",
-                                source="the corpus's speaker split (held-out speakers)"))
+        shared = int((meta.groupby("speaker").split.nunique() > 1).sum())
+        out.claim(claim_at_most(
+            "speaker_split", "no speaker has clips in two of the train, validation and test splits",
+            "speakers in more than one split", 0, shared, unit="speakers",
+            source="the corpus's speaker split (validation: held out of training, looked at while the "
+                   "hyperparameters were chosen; test: speakers no one trained or tuned on)"))
         f = front_end(c, p, p["workers"])
         timing.stop("front end")
 
         # (a)–(f): the logistic regressions and every network, in one pool of worker processes
         timing.start()
+        # standardised with the training clips' statistics: no held-out clip informs the training
         energies = f["cochleagram"]
-        energies = (energies - energies.mean()) / energies.std()
+        train_energies = energies[meta.split.to_numpy() == "train"]
+        energies = (energies - train_energies.mean()) / train_energies.std()
         data = dict(params=p, device=device, spikes=f["cochlea_spikes"],
                     energies=energies.astype(np.float32), lr_features=f["lr_features"],
                     words=meta.word.to_numpy(), split=meta.split.to_numpy(), **task_data(meta, p))
@@ -519,8 +561,7 @@ def run(params: dict, outdir: Path, corpus_dir=None) -> None:
 
         # (d)(e)
         results = _in_job_order(jobs, [g for kind, g in items if kind == "network"], by_kind["network"])
-        runs = pd.DataFrame([{k: v for k, v in r.items() if k not in ("y_test", "pred_test", "state_dict")}
-                             for r in results])
+        runs = pd.DataFrame([{k: v for k, v in r.items() if k not in PER_CLIP} for r in results])
         runs.insert(0, "model", [model_name(r) for r in results])
         out.table(runs, "model_runs")
         models = _model_summary(runs)
@@ -552,11 +593,21 @@ def _lr_summary(lr: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for name, g in lr.groupby("features", sort=False):
         tr, tr_ci = mean_ci(g.train_accuracy)
+        va, va_ci = mean_ci(g.validation_accuracy)
         ts, ts_ci = mean_ci(g.test_accuracy)
         rows.append(dict(features=name, n_features=int(g.n_features.iloc[0]), train_accuracy=tr,
                          train_ci95=tr_ci, fully_separable_fraction=float((g.train_accuracy == 1.0).mean()),
-                         test_accuracy=ts, test_ci95=ts_ci))
+                         validation_accuracy=va, validation_ci95=va_ci, test_accuracy=ts, test_ci95=ts_ci))
     return pd.DataFrame(rows)
+
+
+def validation_note(x, what: str = "") -> str:
+    """The mean of ``x``, a quantity's value on the validation speakers, for the claim's quantity
+    column (``what`` names the model when the claim's quantity is not of the same model)."""
+    x = np.asarray(x, float)
+    if not np.isfinite(x).any():
+        return "; no validation split in this dataset"
+    return f"; {what}on the validation speakers, which the hyperparameters were chosen on: {np.nanmean(x):.3f}"
 
 
 def _paired(lr: pd.DataFrame, enc: str, col: str) -> np.ndarray:
@@ -580,9 +631,11 @@ def _lr_claims(out, lr: pd.DataFrame):
             "lower end of the 95 % CI of the paired gain (encoder − raw), training set", 0.0, m - h,
             source=PAPER))
         m, h = mean_ci(_paired(lr, enc, "test_accuracy"))
+        mv, hv = mean_ci(_paired(lr, enc, "validation_accuracy"))
         out.claim(claim_at_most(
             f"{cid}_no_clear_test_gain", f"{enc} gives no clear improvement on the test set",
-            "lower end of the 95 % CI of the paired gain (encoder − raw), test set", 0.0, m - h,
+            "lower end of the 95 % CI of the paired gain (encoder − raw), test set"
+            + validation_note(np.array([mv - hv])), 0.0, m - h,
             source=PAPER, note="clear = the whole 95 % CI above 0"))
 
 
@@ -590,8 +643,9 @@ def _model_summary(runs: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (model, task), g in runs.groupby(["model", "task"], sort=False):
         acc, ci = mean_ci(g.test_accuracy)
+        va, va_ci = mean_ci(g.validation_accuracy)
         row = dict(model=model, task=task, kind=g.kind.iloc[0], n_hidden=int(g.n_hidden.iloc[0]),
-                   seeds=len(g), test_accuracy=acc, test_ci95=ci,
+                   seeds=len(g), validation_accuracy=va, validation_ci95=va_ci, test_accuracy=acc, test_ci95=ci,
                    train_accuracy=g.train_accuracy.mean(), effective_acs=g.effective_acs.mean(),
                    effective_macs=g.effective_macs.mean(), dense_ops=g.dense.mean(),
                    footprint_bytes=int(g.footprint_bytes.iloc[0]))
@@ -609,14 +663,15 @@ def _model_claims(out, p: dict, runs: pd.DataFrame):
     out.claim(claim_at_least(
         "snn_few_neurons_binary", f"{n} recurrent LIF neurons spot the keyword '{p['keyword']}' "
         f"(binary, balanced) with test accuracy ≥ {p['binary_accuracy_min']:g}",
-        f"mean balanced test accuracy over {len(b)} seeds (95 % CI ±{h:.3f})",
-        p["binary_accuracy_min"], m,
+        f"mean balanced test accuracy over {len(b)} seeds (95 % CI ±{h:.3f}"
+        f"{validation_note(b.validation_accuracy)})", p["binary_accuracy_min"], m,
         source=f"{TALK} (bar: config kws.binary_accuracy_min); context: {PEQUENO}"))
     d = snn[snn.task == "digits"]
     m, h = mean_ci(d.test_accuracy)
     out.claim(Claim("snn_few_neurons_digits", f"{n} recurrent LIF neurons on the 11 digits "
                     "(context: the talk's work-in-progress; reference on real TIDIGITS, other net size)",
-                    f"mean test accuracy over {len(d)} seeds (95 % CI ±{h:.3f})", 0.91, m, "–", "",
+                    f"mean test accuracy over {len(d)} seeds (95 % CI ±{h:.3f}"
+                    f"{validation_note(d.validation_accuracy)})", 0.91, m, "–", "",
                     "INFO", PEQUENO))
     # Synaptic operations: the SNN's accumulates against the same-size GRU's multiply-accumulates.
     g = runs[(runs.kind == "gru") & (runs.n_hidden == n) & (runs.task == "binary")]
@@ -634,7 +689,8 @@ def _model_claims(out, p: dict, runs: pd.DataFrame):
         m, h = mean_ci(gm.test_accuracy)
         out.claim(Claim(f"digits_{model.split(' (')[0].replace(' ', '_').lower()}_{int(gm.n_hidden.iloc[0])}",
                         f"{model} on the 11 digits (accuracy/ops table, context)",
-                        f"mean test accuracy ({len(gm)} seeds, ±{h:.3f})", 0.856, m, "–", "", "INFO",
+                        f"mean test accuracy ({len(gm)} seeds, ±{h:.3f}{validation_note(gm.validation_accuracy)})",
+                        0.856, m, "–", "", "INFO",
                         NEUROBENCH_GSC + " (different data set)"))
 
 
@@ -696,14 +752,13 @@ def _train_chip_job(jobs: list[dict]) -> list[dict]:
     import torch
 
     from neurobench.nn.chip_aware import ChipAwareKWS, ChipAwareStack
-    from neurobench.nn.kws import predict
 
     t0, c0 = time.perf_counter(), time.process_time()
     p = _DATA["params"]
     c = p["chip"]
     x = _inputs("spikes", "cpu")                      # the chip-aware networks train on the CPU
     splits = [_DATA[j["task"]][j["seed"]] for j in jobs]
-    y = splits[0][2]
+    y = splits[0][-1]
     yt = torch.as_tensor(y, dtype=torch.long)
     dpi, substeps = dpi_parameters(p)
     models = []
@@ -717,23 +772,13 @@ def _train_chip_job(jobs: list[dict]) -> list[dict]:
         models.append(model)
     _fit(jobs, models, x, yt, splits, epochs=c["epochs"] if jobs[0]["task"] == "binary" else p["epochs_digits"],
          lr=c["lr"], stack=ChipAwareStack)
-    # the group's training time, shared equally among its networks
-    train_s, train_cpu = (time.perf_counter() - t0) / len(jobs), (time.process_time() - c0) / len(jobs)
-    out = []
-    for job, model, (tr, ts, _) in zip(jobs, models, splits):
-        t1, c1 = time.perf_counter(), time.process_time()
-        pred_tr = predict(model, x[:, tr])
-        pred = predict(model, x[:, ts])
-        res = dict(job, train_accuracy=balanced_accuracy(y[tr], pred_tr),
-                   test_accuracy=balanced_accuracy(y[ts], pred),
-                   spikes_per_sample=float(model.last_spikes.sum() / len(ts)),
-                   wall_s=train_s + time.perf_counter() - t1, cpu_s=train_cpu + time.process_time() - c1)
+    out = _score(jobs, models, x, splits, t0, c0)
+    for res, model in zip(out, models):
         if model.mode == "chip":
             res["net"] = model.chip_network()
             net = res["net"]
             res["cam_entries"] = int(((net["m_exc_in"] + net["m_inh_in"]).sum(1)
                                       + (net["m_exc_rec"] + net["m_inh_rec"]).sum(1)).max())
-        out.append(res)
     return out
 
 
@@ -748,7 +793,7 @@ def _board_run(work: tuple[int, int]) -> tuple[list[dict], float]:
     c = p["chip"]
     threadpool_limits(limits=1)
     bs_r, _ = network_biases(_DATA["fit"], r["net"])
-    _, ts, y = _DATA[r["task"]][r["seed"]]
+    *_, ts, y = _DATA[r["task"]][r["seed"]]      # the test clips only: no claim reads validation on chip
     t1 = time.perf_counter()
     res = run_on_board(r["net"], bs_r, _DATA["spikes"][ts], p["snn_dt_ms"] * 1e-3, board_seed,
                        n_chips=c["chips_per_board"], gap_s=c["gap_ms"] * 1e-3, dt_us=c["dt_us"])
@@ -810,7 +855,7 @@ def _on_chip(out, p: dict, chip_results: list[dict], data: dict, fit) -> dict:
             for board_seed in c["chip_seeds"]]
     # the runs are independent: one board per worker process, each on one core; the longest
     # (most test clips) first, so that neither process idles at the end
-    clips = [len(data[chip_results[i]["task"]][chip_results[i]["seed"]][1]) for i, _ in work]
+    clips = [len(data[chip_results[i]["task"]][chip_results[i]["seed"]][2]) for i, _ in work]
     order = sorted(range(len(work)), key=lambda k: -clips[k])
     ran = run_parallel(dict(data, params=p, device="cpu", fit=fit, chip_results=chip_results),
                        [("on chip", work[k]) for k in order], p["workers"], "kws on chip")
@@ -828,7 +873,7 @@ def _on_chip(out, p: dict, chip_results: list[dict], data: dict, fit) -> dict:
 
 def _chip_tables(out, p: dict, chip_results: list[dict], on_chip: dict, runs: pd.DataFrame) -> dict:
     """Tables of the chip-aware training and the on-chip runs; returns the numbers the claims use."""
-    trained = pd.DataFrame([{k: v for k, v in r.items() if k != "net"} for r in chip_results])
+    trained = pd.DataFrame([{k: v for k, v in r.items() if k not in PER_CLIP} for r in chip_results])
     out.table(trained, "chip_aware_runs")
     oc = on_chip["runs"]
     out.table(oc, "on_chip_runs")
@@ -845,7 +890,8 @@ def _chip_tables(out, p: dict, chip_results: list[dict], on_chip: dict, runs: pd
     sweep = []
     for (size, v), g in trained[trained.task == "binary"].groupby(["n_hidden", "variant"]):
         m, h = mean_ci(g.test_accuracy)
-        row = dict(n_hidden=size, variant=v, model_accuracy=m, model_ci95=h)
+        row = dict(n_hidden=size, variant=v, model_validation_accuracy=g.validation_accuracy.mean(),
+                   model_accuracy=m, model_ci95=h)
         o = sel(oc, v, size=size)
         if len(o):
             chips = o.groupby("chip_id").test_accuracy.mean()
@@ -854,7 +900,8 @@ def _chip_tables(out, p: dict, chip_results: list[dict], on_chip: dict, runs: pd
         sweep.append(row)
     sweep = pd.DataFrame(sweep)
     out.table(sweep, "chip_sweep", latex=True,
-              caption="Balanced accuracy vs neurons: float, chip-aware (nominal model) and on held-out emulated chips")
+              caption="Balanced test accuracy vs neurons: float, chip-aware (nominal model) and on held-out "
+                      "emulated chips; the models' accuracy on the validation speakers beside it")
     # cost per inference on the chip beside the NeuroBench operation counts of the trained models
     cost = [dict(model=f"{n} DPI neurons on the emulated DYNAP-SE1", spikes=main.spikes_per_inference.mean(),
                  synaptic_events=main.synaptic_events_per_inference.mean(),
@@ -867,6 +914,8 @@ def _chip_tables(out, p: dict, chip_results: list[dict], on_chip: dict, runs: pd
               caption="Events per inference on the emulated chip and NeuroBench operations of the float models")
     float_acc = sel(trained, "float").test_accuracy.mean()
     return dict(per_chip=per_chip, sweep=sweep, float_accuracy=float_acc,
+                float_validation_accuracy=sel(trained, "float").validation_accuracy.mean(),
+                model_validation_accuracy=sel(trained, ON_CHIP).validation_accuracy.mean(),
                 digits=sel(oc, ON_CHIP, task="digits"), main=main)
 
 
@@ -893,13 +942,15 @@ def _chip_claims(out, p: dict, nums: dict, on_chip: dict, chip_results: list[dic
         "on_chip_balanced_accuracy", f"{n} DPI neurons on the emulated DYNAP-SE1 spot '{kw}' vs the rest "
         f"with balanced accuracy ≥ {c['on_chip_accuracy_min']:g} on held-out chips",
         f"mean over {len(chips)} held-out chips of the balanced test accuracy "
-        f"({nums['main'].seed.nunique()} trained networks; {spread})",
+        f"({nums['main'].seed.nunique()} trained networks; {spread}"
+        f"{validation_note(nums['model_validation_accuracy'], 'the chip-aware model (not run on chip) ')})",
         c["on_chip_accuracy_min"], acc.mean(),
         source=f"{TALK} (bar: config kws.chip.on_chip_accuracy_min); context: {PEQUENO}"))
     out.claim(claim_at_most(
         "on_chip_accuracy_drop", f"running on the emulated chip costs at most {c['max_accuracy_drop']:g} of "
         "balanced accuracy against the float network of the same neurons",
-        "float-model accuracy − on-chip accuracy (means over seeds and held-out chips)",
+        "float-model accuracy − on-chip accuracy (test clips; means over seeds and held-out chips"
+        f"{validation_note(nums['float_validation_accuracy'], 'the float model ')})",
         c["max_accuracy_drop"], nums["float_accuracy"] - acc.mean(),
         source="the float network trained in the same job; bar from config kws.chip.max_accuracy_drop"))
     out.not_run(
@@ -966,16 +1017,19 @@ def _figures(out, c, f, lr_summary, sweep, conf, p):
     fig, axes = plt.subplots(1, 4, figsize=(19, 4.2))
     ax = axes[0]
     xs = np.arange(len(lr_summary))
-    ax.bar(xs - 0.2, lr_summary.train_accuracy, 0.4, yerr=lr_summary.train_ci95, label="train")
-    ax.bar(xs + 0.2, lr_summary.test_accuracy, 0.4, yerr=lr_summary.test_ci95, label="test")
+    for k, split in enumerate(("train", "validation", "test")):
+        ax.bar(xs + 0.27 * (k - 1), lr_summary[f"{split}_accuracy"], 0.27, yerr=lr_summary[f"{split}_ci95"],
+               label=split)
     ax.set_xticks(xs, lr_summary.features, rotation=15)
     ax.set(ylim=(0.4, 1.02), ylabel="balanced accuracy", title="Encoders + logistic regression")
     ax.axhline(1.0, color="k", lw=0.5)
     ax.legend(frameon=False)
     ax = axes[1]
-    ax.errorbar(sweep.n_hidden, sweep.test_accuracy, yerr=sweep.test_ci95, fmt="o-", capsize=3)
+    ax.errorbar(sweep.n_hidden, sweep.test_accuracy, yerr=sweep.test_ci95, fmt="o-", capsize=3, label="test")
+    ax.plot(sweep.n_hidden, sweep.validation_accuracy, "s:", color="0.5", label="validation")
     ax.axvline(p["n_hidden"], color="0.6", ls=":")
-    ax.set(xscale="log", xlabel="recurrent LIF neurons", ylabel="balanced test accuracy",
+    ax.legend(frameon=False)
+    ax.set(xscale="log", xlabel="recurrent LIF neurons", ylabel="balanced accuracy",
            title=f"'{p['keyword']}' vs rest: neuron sweep")
     ax = axes[2]
     ax.plot(sweep.n_hidden, sweep.effective_acs, "s-", color="C3", label="effective ACs")

@@ -14,7 +14,8 @@ KWS_CORPUS = ["resources/kws_corpus/audio.npy", "resources/kws_corpus/manifest.c
 
 
 rule kws_corpus:
-    """Synthesise the offline spoken-word corpus with espeak-ng (speakers, noise, speaker split)."""
+    """Synthesise the offline spoken-word corpus with espeak-ng: train, validation and test speakers
+    (the test speakers from their own seed and voice variants), noise."""
     output:
         audio="resources/kws_corpus/audio.npy",
         manifest="resources/kws_corpus/manifest.csv",
