@@ -971,11 +971,14 @@ typedef struct {
 #define DYN_LANE_ARRAYS (24 + DYN_FIT_ROWS)     /* arrays of dyn_lanes, for the caller's allocation */
 
 #if defined(__AVX2__)
-/* The lanes k … k + 3 (k a multiple of 4) of the lane set up from their neurons (idx, read
- * here; idle circuits, bit c of cmask clear, without a fit): the constants, I_mem, the state
- * within the step, the single-step pass's slope and stage 1, the fits (dyn_input_fit_v) of the
- * circuits in cmask; the arguments as dyn_membrane_substeps's. */
-static inline __attribute__((always_inline)) void dyn_lanes_setup(ptrdiff_t k, dyn_lanes *L,
+/* The lanes 0 … nf − 1 set up from their neurons (idx, padded to a multiple of 4 with copies of
+ * a neuron; the padding lanes are set up too): the constants, I_mem, the state within the step,
+ * the single-step pass's slope and stage 1, and the fits (dyn_input_fit_v) of the circuits in
+ * cmask (idle circuits without a fit). The neurons' values are copied one by one (scalar loads
+ * of scattered neurons cost less than gathers), a fit's inputs first into the lane arrays it
+ * then overwrites (a0 … a4 and its rows A, C), four lanes at a time. The arguments as
+ * dyn_membrane_substeps's. */
+static inline __attribute__((always_inline)) void dyn_lanes_setup(ptrdiff_t nf, dyn_lanes *L,
         ptrdiff_t fs, double dt, const double *restrict imem, const double *restrict slope,
         const double *const *av, const double *restrict itau, const double *restrict alpha,
         const double *restrict inv_itau, const double *restrict igain,
@@ -985,40 +988,44 @@ static inline __attribute__((always_inline)) void dyn_lanes_setup(ptrdiff_t k, d
         const double *restrict iinf, const double *restrict prem, ptrdiff_t n_tot, int cmask)
 {
     const __m256d zero = _mm256_setzero_pd(), vdt = V_SET(dt), idt = V_SET(1.0 / dt);
-    __m256i vi = _mm256_loadu_si256((const __m256i *) (L->idx + k));
-    _mm256_storeu_pd(L->im + k, _mm256_i64gather_pd(imem, vi, 8));
-    _mm256_storeu_pd(L->td + k, zero);
-    _mm256_storeu_pd(L->h + k, vdt);
-    _mm256_storeu_si256((__m256i *) (L->m + k), _mm256_setzero_si256());
-    _mm256_storeu_pd(L->idc + k, _mm256_i64gather_pd(idc, vi, 8));
-    _mm256_storeu_pd(L->itau + k, _mm256_i64gather_pd(itau, vi, 8));
-    _mm256_storeu_pd(L->alpha + k, _mm256_i64gather_pd(alpha, vi, 8));
-    _mm256_storeu_pd(L->inv_itau + k, _mm256_i64gather_pd(inv_itau, vi, 8));
-    _mm256_storeu_pd(L->igain + k, _mm256_i64gather_pd(igain, vi, 8));
-    _mm256_storeu_pd(L->tau_mem + k, _mm256_i64gather_pd(tau_mem, vi, 8));
-    _mm256_storeu_pd(L->ifnmda + k, _mm256_i64gather_pd(ifnmda, vi, 8));
-    /* slope[8 (i − i mod 4) + 4 q + i mod 4] */
-    __m256i si = _mm256_add_epi64(
-        _mm256_slli_epi64(_mm256_andnot_si256(_mm256_set1_epi64x(3), vi), 3),
-        _mm256_and_si256(vi, _mm256_set1_epi64x(3)));
-    double *const sd[7] = {L->F, L->J, L->Fyy, L->Fyyy, L->sg, L->invD, L->q};
-    for (int q = 0; q < 7; q++)
-        _mm256_storeu_pd(sd[q] + k, _mm256_i64gather_pd(slope + 4 * q, si, 8));
+    const ptrdiff_t np = (nf + 3) & ~(ptrdiff_t) 3;
+    for (ptrdiff_t k = 0; k < np; k++) {
+        ptrdiff_t i = L->idx[k];
+        const double *sv = slope + 8 * (i & ~(ptrdiff_t) 3) + (i & 3);
+        L->im[k] = imem[i];
+        L->idc[k] = idc[i]; L->itau[k] = itau[i]; L->alpha[k] = alpha[i];
+        L->inv_itau[k] = inv_itau[i]; L->igain[k] = igain[i]; L->tau_mem[k] = tau_mem[i];
+        L->ifnmda[k] = ifnmda[i];
+        L->F[k] = sv[0]; L->J[k] = sv[4]; L->Fyy[k] = sv[8]; L->Fyyy[k] = sv[12];
+        L->sg[k] = sv[16]; L->invD[k] = sv[20]; L->q[k] = sv[24];
+    }
+    for (ptrdiff_t k = 0; k < np; k += 4) {
+        _mm256_storeu_pd(L->td + k, zero);
+        _mm256_storeu_pd(L->h + k, vdt);
+        _mm256_storeu_si256((__m256i *) (L->m + k), _mm256_setzero_si256());
+    }
     for (int c = 0; c < 5; c++) {
         if (!((cmask >> c) & 1))
             continue;
-        __m256i vj = _mm256_add_epi64(vi, _mm256_set1_epi64x(c * n_tot));
-        __m256i vj3 = _mm256_add_epi64(vj, _mm256_add_epi64(vj, vj));
-        __m256d f[4];
-        dyn_input_fit_v(_mm256_i64gather_pd(av[c], vi, 8), _mm256_i64gather_pd(isyn, vj, 8),
-                        _mm256_i64gather_pd(fitc, vj3, 8), _mm256_i64gather_pd(fitc + 1, vj3, 8),
-                        _mm256_i64gather_pd(fitc + 2, vj3, 8), _mm256_i64gather_pd(iinf, vj, 8),
-                        _mm256_i64gather_pd(inv_tau, vj, 8),
-                        V_GT(_mm256_i64gather_pd(prem, vj, 8), zero), vdt, idt, f);
-        double *fr = L->fit + 5 * c * fs + k;
-        for (int q = 0; q < 4; q++)
-            _mm256_storeu_pd(fr + q * fs, f[q]);
-        _mm256_storeu_pd(fr + 4 * fs, _mm256_i64gather_pd(inv_tau, vj, 8));
+        double *fr = L->fit + 5 * c * fs;
+        const double *ac = av[c];
+        for (ptrdiff_t k = 0; k < np; k++) {
+            ptrdiff_t i = L->idx[k], j = c * n_tot + i;
+            const double *gc = fitc + 3 * j;
+            L->a0[k] = ac[i]; L->a1[k] = isyn[j];
+            L->a2[k] = gc[0]; L->a3[k] = gc[1]; L->a4[k] = gc[2];
+            fr[k] = iinf[j]; fr[fs + k] = prem[j]; fr[4 * fs + k] = inv_tau[j];
+        }
+        for (ptrdiff_t k = 0; k < np; k += 4) {
+            __m256d f[4];
+            dyn_input_fit_v(_mm256_loadu_pd(L->a0 + k), _mm256_loadu_pd(L->a1 + k),
+                            _mm256_loadu_pd(L->a2 + k), _mm256_loadu_pd(L->a3 + k),
+                            _mm256_loadu_pd(L->a4 + k), _mm256_loadu_pd(fr + k),
+                            _mm256_loadu_pd(fr + 4 * fs + k),
+                            V_GT(_mm256_loadu_pd(fr + fs + k), zero), vdt, idt, f);
+            for (int q = 0; q < 4; q++)
+                _mm256_storeu_pd(fr + q * fs + k, f[q]);
+        }
     }
 }
 
@@ -1092,16 +1099,17 @@ static __attribute__((noinline)) void dyn_membrane_substeps(double dt,
     for (ptrdiff_t k = nf; k < ((nf + 3) & ~(ptrdiff_t) 3); k++)   /* pad: a neuron's copy */
         L->idx[k] = L->idx[nf - 1];
     const double *const av[5] = {a0, a1, a2, a3, a4};
-    for (ptrdiff_t k = 0; k < nf; k += 4)
-        dyn_lanes_setup(k, L, fs, dt, imem, slope, av, itau, alpha, inv_itau, igain, tau_mem,
-                        idc, ifnmda, isyn, fitc, inv_tau, iinf, prem, n_tot, cmask);
+    dyn_lanes_setup(nf, L, fs, dt, imem, slope, av, itau, alpha, inv_itau, igain, tau_mem, idc,
+                    ifnmda, isyn, fitc, inv_tau, iinf, prem, n_tot, cmask);
     /* the arrays packed between rounds (I_mem, from the round's new values, apart) */
     double *packed[9 + DYN_FIT_ROWS];
     int n_packed = 0;
     packed[n_packed++] = L->td; packed[n_packed++] = L->h; packed[n_packed++] = L->idc;
     packed[n_packed++] = L->itau; packed[n_packed++] = L->alpha;
     packed[n_packed++] = L->inv_itau; packed[n_packed++] = L->igain;
-    packed[n_packed++] = L->tau_mem; packed[n_packed++] = L->ifnmda;
+    packed[n_packed++] = L->tau_mem;
+    if (has_nmda)                               /* read by stages 1 and 2 only with NMDA */
+        packed[n_packed++] = L->ifnmda;
     for (int c = 0; c < 5; c++)
         for (int q = 0; (cmask >> c) & 1 && q < 5; q++)
             packed[n_packed++] = L->fit + (5 * c + q) * fs;
