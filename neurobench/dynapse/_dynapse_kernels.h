@@ -727,6 +727,22 @@ static inline __attribute__((always_inline)) void dyn_exp_packed(const double *r
 
 _Static_assert(DYN_VBLOCK <= DYN_PASS_BLOCK, "the rounds' blocks fit dyn_growth_packed");
 
+/* The exponentials of dyn_exp_packed for the lanes of nv groups with |x| ≥ dom, where most lanes
+ * need them: on every group that holds such a lane, kept by a select (the same value per lane). */
+static inline __attribute__((always_inline)) void dyn_exp_groups(const double *restrict x,
+        double *restrict out, int nv, __m256d dom, int phi)
+{
+    for (int v = 0; v < nv; v++) {
+        __m256d xv = _mm256_loadu_pd(x + 4 * v), sel = V_GE(V_ABS(xv), dom);
+        if (!_mm256_movemask_pd(sel))
+            continue;
+        __m256d r = dyn_exp_v(xv);
+        if (phi)
+            r = _mm256_div_pd(_mm256_sub_pd(r, V_SET(1.0)), xv);
+        _mm256_storeu_pd(out + 4 * v, V_SEL(sel, r, _mm256_loadu_pd(out + 4 * v)));
+    }
+}
+
 /* e^{Δy} of the step over h for nv ≤ DYN_PASS_BLOCK groups into gb (four lanes per group):
  * Δy = dyn_step(h, F, F_yy, dyn_phi1(z)) with z = J h, z and Δy capped at 50, e^{Δy} by
  * dyn_expx: the scalar path's operations in the same order (series inside |·| < 0.05,
@@ -734,7 +750,8 @@ _Static_assert(DYN_VBLOCK <= DYN_PASS_BLOCK, "the rounds' blocks fit dyn_growth_
  * domain are taken on packed vectors of the lanes that need them (dyn_exp_packed), not on every
  * vector with one such lane: on the benchmark board at 200 µs 17 % and 24 % of the single-step
  * pass's lanes need them, but 51 % and 65 % of the vectors hold such a lane (and a branch on
- * them is unpredictable); at 1 ms 87 % and 49 % of the lanes. */
+ * them is unpredictable); at 1 ms 87 % and 49 % of the lanes, and where more than half of the
+ * lanes need them they are taken on every group holding such a lane (dyn_exp_groups). */
 static inline __attribute__((always_inline)) void dyn_growth_packed(int nv, const dyn_vs2 *in,
         const __m256d *hv, int per_group, double *restrict gb)
 {
@@ -748,7 +765,10 @@ static inline __attribute__((always_inline)) void dyn_growth_packed(int nv, cons
         _mm256_storeu_pd(gb + 4 * v, dyn_phi1_series_v(z));
         np = dyn_pack_lanes(v, _mm256_movemask_pd(V_GE(V_ABS(z), dom)), idx, np);
     }
-    dyn_exp_packed(xb, gb, idx, np, 1);
+    if (np > 2 * nv)
+        dyn_exp_groups(xb, gb, nv, dom, 1);
+    else
+        dyn_exp_packed(xb, gb, idx, np, 1);
     np = 0;
     for (int v = 0; v < nv; v++) {                  /* Δy and e^{Δy} by its series */
         __m256d h = hv[per_group ? v : 0], h3 = _mm256_mul_pd(_mm256_mul_pd(h, h), h);
@@ -757,7 +777,10 @@ static inline __attribute__((always_inline)) void dyn_growth_packed(int nv, cons
         _mm256_storeu_pd(gb + 4 * v, dyn_exp_series_v(dy));
         np = dyn_pack_lanes(v, _mm256_movemask_pd(V_GE(V_ABS(dy), dom)), idx, np);
     }
-    dyn_exp_packed(xb, gb, idx, np, 0);
+    if (np > 2 * nv)
+        dyn_exp_groups(xb, gb, nv, dom, 0);
+    else
+        dyn_exp_packed(xb, gb, idx, np, 0);
 }
 
 /* Stage 3 for the nv ≤ DYN_PASS_BLOCK groups of a block from neuron i: the step over dt
@@ -1217,14 +1240,14 @@ static __attribute__((noinline)) void dyn_membrane_substeps(double dt,
             c_sub = _mm256_add_epi64(c_sub, _mm256_and_si256(fin, m));
             c_split = _mm256_sub_epi64(c_split, _mm256_and_si256(fin, _mm256_cmpgt_epi64(m, one64)));
             int fm = _mm256_movemask_pd(_mm256_castsi256_pd(fin));
-            if (fm) {
+            if (fm) {                           /* stores only, to the finished lanes' neurons */
                 double wi[4];
                 _mm256_storeu_pd(wi, inew);
-                for (int b = 0; b < 4; b++) {
+                for (; fm; fm &= fm - 1) {
+                    int b = __builtin_ctz(fm);
                     ptrdiff_t i = L->idx[k + b];
-                    int f = (fm >> b) & 1;
-                    imem[i] = f ? wi[b] : imem[i];
-                    flag[i] = f ? 0 : flag[i];
+                    imem[i] = wi[b];
+                    flag[i] = 0;
                 }
             }
             int om = _mm256_movemask_pd(_mm256_castsi256_pd(on));
