@@ -727,22 +727,6 @@ static inline __attribute__((always_inline)) void dyn_exp_packed(const double *r
 
 _Static_assert(DYN_VBLOCK <= DYN_PASS_BLOCK, "the rounds' blocks fit dyn_growth_packed");
 
-/* The exponentials of dyn_exp_packed for the lanes of nv groups with |x| ≥ dom, where most lanes
- * need them: on every group that holds such a lane, kept by a select (the same value per lane). */
-static inline __attribute__((always_inline)) void dyn_exp_groups(const double *restrict x,
-        double *restrict out, int nv, __m256d dom, int phi)
-{
-    for (int v = 0; v < nv; v++) {
-        __m256d xv = _mm256_loadu_pd(x + 4 * v), sel = V_GE(V_ABS(xv), dom);
-        if (!_mm256_movemask_pd(sel))
-            continue;
-        __m256d r = dyn_exp_v(xv);
-        if (phi)
-            r = _mm256_div_pd(_mm256_sub_pd(r, V_SET(1.0)), xv);
-        _mm256_storeu_pd(out + 4 * v, V_SEL(sel, r, _mm256_loadu_pd(out + 4 * v)));
-    }
-}
-
 /* e^{Δy} of the step over h for nv ≤ DYN_PASS_BLOCK groups into gb (four lanes per group):
  * Δy = dyn_step(h, F, F_yy, dyn_phi1(z)) with z = J h, z and Δy capped at 50, e^{Δy} by
  * dyn_expx: the scalar path's operations in the same order (series inside |·| < 0.05,
@@ -750,8 +734,7 @@ static inline __attribute__((always_inline)) void dyn_exp_groups(const double *r
  * domain are taken on packed vectors of the lanes that need them (dyn_exp_packed), not on every
  * vector with one such lane: on the benchmark board at 200 µs 17 % and 24 % of the single-step
  * pass's lanes need them, but 51 % and 65 % of the vectors hold such a lane (and a branch on
- * them is unpredictable); at 1 ms 87 % and 49 % of the lanes, and where more than half of the
- * lanes need them they are taken on every group holding such a lane (dyn_exp_groups). */
+ * them is unpredictable); at 1 ms 87 % and 49 % of the lanes. */
 static inline __attribute__((always_inline)) void dyn_growth_packed(int nv, const dyn_vs2 *in,
         const __m256d *hv, int per_group, double *restrict gb)
 {
@@ -765,10 +748,7 @@ static inline __attribute__((always_inline)) void dyn_growth_packed(int nv, cons
         _mm256_storeu_pd(gb + 4 * v, dyn_phi1_series_v(z));
         np = dyn_pack_lanes(v, _mm256_movemask_pd(V_GE(V_ABS(z), dom)), idx, np);
     }
-    if (np > 2 * nv)
-        dyn_exp_groups(xb, gb, nv, dom, 1);
-    else
-        dyn_exp_packed(xb, gb, idx, np, 1);
+    dyn_exp_packed(xb, gb, idx, np, 1);
     np = 0;
     for (int v = 0; v < nv; v++) {                  /* Δy and e^{Δy} by its series */
         __m256d h = hv[per_group ? v : 0], h3 = _mm256_mul_pd(_mm256_mul_pd(h, h), h);
@@ -777,10 +757,7 @@ static inline __attribute__((always_inline)) void dyn_growth_packed(int nv, cons
         _mm256_storeu_pd(gb + 4 * v, dyn_exp_series_v(dy));
         np = dyn_pack_lanes(v, _mm256_movemask_pd(V_GE(V_ABS(dy), dom)), idx, np);
     }
-    if (np > 2 * nv)
-        dyn_exp_groups(xb, gb, nv, dom, 0);
-    else
-        dyn_exp_packed(xb, gb, idx, np, 0);
+    dyn_exp_packed(xb, gb, idx, np, 0);
 }
 
 /* Stage 3 for the nv ≤ DYN_PASS_BLOCK groups of a block from neuron i: the step over dt
