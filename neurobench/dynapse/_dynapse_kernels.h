@@ -1201,8 +1201,11 @@ static __attribute__((noinline)) void dyn_membrane_substeps(double dt,
           double gb[4 * DYN_PASS_BLOCK];
           dyn_growth_packed(nv, s2, hn, 1, gb);
           /* I_mem e^{Δy} and the lane status (a spike: left to the scalar path; the step done:
-           * written back; else on), the counters, then the lanes that go on packed to q ≤ k
-           * (the lanes of the groups after this one are not overwritten) */
+           * written back; else on), the counters, then the lanes that go on packed to q ≤ k,
+           * I_mem, m and the neuron index here, the other arrays one by one after the block's
+           * groups (the lanes of the groups after a group are not overwritten) */
+          ptrdiff_t qv[DYN_VBLOCK];
+          __m256i pv[DYN_VBLOCK];
           for (int v = 0; v < nv; v++) {
             ptrdiff_t k = k0 + 4 * v;
             __m256d inew = _mm256_mul_pd(_mm256_loadu_pd(L->im + k), _mm256_loadu_pd(gb + 4 * v));
@@ -1235,9 +1238,14 @@ static __attribute__((noinline)) void dyn_membrane_substeps(double dt,
                                  _mm256_castpd_ps(inew), perm)));
             _mm256_storeu_si256((__m256i *) (L->m + q), _mm256_permutevar8x32_epi32(m, perm));
             dyn_pack_pd((double *) L->idx, k, q, perm);
-            for (int a = 0; a < n_packed; a++)
-                dyn_pack_pd(packed[a], k, q, perm);
+            qv[v] = q;
+            pv[v] = perm;
             q += __builtin_popcount(om);
+          }
+          for (int a = 0; a < n_packed; a++) {
+            double *x = packed[a];
+            for (int v = 0; v < nv; v++)
+                dyn_pack_pd(x, k0 + 4 * v, qv[v], pv[v]);
           }
         }
         nc = q;
