@@ -31,8 +31,9 @@ Equations: ``neurobench/dynapse/circuits.py``. Order within step s (t_s = s·dt)
    over the board advances every neuron that needs one step and neither spikes nor leaves its
    refractory period within it (the benchmark at 100 µs: ~98 % of neuron-steps); the split
    steps of the others (not those leaving the refractory period) follow in vector rounds
-   (``dyn_membrane_substeps``: one sub-step per lane per round, the lanes packed between
-   rounds, the exponentials outside their series' domain on packed vectors); the rest — steps
+   (``dyn_membrane_substeps``: one sub-step per lane per round, each lane's input fits set up
+   once per step and read by contiguous loads, the lanes packed in place between rounds, the
+   exponentials outside their series' domain on packed vectors); the rest — steps
    in which a neuron spikes or leaves its refractory period — one by one. All three run the
    same functions in the same order (the same numbers whichever path), the first sub-step's
    bound from the F, J, F_yy, F_yyy the vector pass computed with the same arguments (and, in
