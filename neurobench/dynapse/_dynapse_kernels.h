@@ -870,7 +870,8 @@ static inline __m256d dyn_sub_phi1_series_v(__m256d z)
  * [dt − rem, dt − rem + h] with its remv[v], hv[v]) into the lanes' a0 … a4 (la, the inputs
  * dyn_v_stage2 reads), from the lanes' fits (fit: rows A, C, D, 1/t_on, k = 1/τ of circuit c at
  * fit + 5 c fs, stride fs, in lane order: contiguous loads). The same operations in the same
- * order, group by group: 1/h once per group (the same division in every circuit), e^x and φ1(z)
+ * order, group by group: 1/h, rem − h and dt − rem once per group (the same operations in every
+ * circuit), e^x and φ1(z)
  * by their series, dyn_exp_v on the group in the rare group with a lane of C ≠ 0 outside the
  * series' domain (on the benchmark board, a few hundred of 10⁷ lanes at 1 ms), the C term
  * skipped in groups without C ≠ 0 and the D term in groups without D ≠ 0. Circuits idle on the
@@ -880,9 +881,12 @@ static inline __attribute__((always_inline)) void dyn_sub_inputs_blk(ptrdiff_t k
         const double *fit, ptrdiff_t fs, int cmask, __m256d dt)
 {
     const __m256d zero = _mm256_setzero_pd(), one = V_SET(1.0), dom = V_SET(DYN_SUB_SERIES);
-    __m256d ihb[DYN_VBLOCK];
-    for (int w = 0; w < nvs; w++)
+    __m256d ihb[DYN_VBLOCK], rmh[DYN_VBLOCK], dmr[DYN_VBLOCK];
+    for (int w = 0; w < nvs; w++) {         /* 1/h, rem − h, dt − rem: the same in each circuit */
         ihb[w] = _mm256_div_pd(one, hv[vs[w]]);
+        rmh[w] = _mm256_sub_pd(remv[vs[w]], hv[vs[w]]);
+        dmr[w] = _mm256_sub_pd(dt, remv[vs[w]]);
+    }
     for (int c = 0; c < 5; c++) {
         double *out = la[c];
         if (!((cmask >> c) & 1)) {
@@ -893,7 +897,7 @@ static inline __attribute__((always_inline)) void dyn_sub_inputs_blk(ptrdiff_t k
         const double *f = fit + 5 * c * fs;
         for (int w = 0; w < nvs; w++) {         /* A + C e^x φ1(z), then + the D term */
             ptrdiff_t k = k0 + 4 * vs[w];
-            __m256d rem = remv[vs[w]], h = hv[vs[w]];
+            __m256d h = hv[vs[w]];
             __m256d A = _mm256_loadu_pd(f + k), C = _mm256_loadu_pd(f + fs + k);
             __m256d D = _mm256_loadu_pd(f + 2 * fs + k);
             __m256d con = _mm256_cmp_pd(C, zero, _CMP_NEQ_UQ);
@@ -901,7 +905,7 @@ static inline __attribute__((always_inline)) void dyn_sub_inputs_blk(ptrdiff_t k
             __m256d m = A;
             if (mc) {
                 __m256d kk = _mm256_loadu_pd(f + 4 * fs + k);
-                __m256d x = _mm256_mul_pd(_mm256_sub_pd(rem, h), kk), z = _mm256_mul_pd(h, kk);
+                __m256d x = _mm256_mul_pd(rmh[w], kk), z = _mm256_mul_pd(h, kk);
                 __m256d e = V_MA(one, x, dyn_sub_phi1_series_v(x));
                 __m256d p = dyn_sub_phi1_series_v(z);
                 __m256d xo = V_GE(x, dom), zo = V_GE(z, dom);
@@ -914,7 +918,7 @@ static inline __attribute__((always_inline)) void dyn_sub_inputs_blk(ptrdiff_t k
             __m256d don = _mm256_cmp_pd(D, zero, _CMP_NEQ_UQ);
             if (_mm256_movemask_pd(don)) {
                 __m256d iton = _mm256_loadu_pd(f + 3 * fs + k);
-                __m256d u1 = _mm256_mul_pd(_mm256_sub_pd(dt, rem), iton);
+                __m256d u1 = _mm256_mul_pd(dmr[w], iton);
                 __m256d u2 = _mm256_add_pd(u1, _mm256_mul_pd(h, iton));
                 __m256d v1 = _mm256_sub_pd(one, V_SEL(V_LT(u1, one), u1, one));
                 __m256d v2 = _mm256_sub_pd(one, V_SEL(V_LT(u2, one), u2, one));
