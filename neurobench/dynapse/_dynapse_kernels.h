@@ -867,21 +867,26 @@ static inline __m256d dyn_sub_phi1_series_v(__m256d z)
 /* dyn_sub_mean, four lanes per vector, for sub-intervals shorter than the step (the rounds never
  * take a whole step: their first sub-step comes from the single-step pass): the five means of
  * the groups v = vs[0 … nvs − 1] of a block (lanes k0 + 4 v …, each over
- * [dt − rem, dt − rem + h] with its remv[v], hv[v]) into the lanes' a0 … a4 (la, the inputs dyn_v_stage2 reads),
- * gathered by the lanes' neuron indices (lane_idx): the fit (rows A, C, D, 1/t_on of circuit c
- * from coef + 4 c cs, stride cs) and k = 1/τ (rows of inv_tau, stride n_tot). The same
- * operations in the same order; the exponentials outside the series' domain are taken on packed
- * vectors of the lanes with C ≠ 0 that need them (dyn_exp_packed), not by a branch per vector.
- * Circuits idle on the whole part (bit c of cmask clear): 0, their mean. */
+ * [dt − rem, dt − rem + h] with its remv[v], hv[v]) into the lanes' a0 … a4 (la, the inputs
+ * dyn_v_stage2 reads), from the lanes' fits (fit: rows A, C, D, 1/t_on, k = 1/τ of circuit c at
+ * fit + 5 c fs, stride fs, in lane order: contiguous loads). The same operations in the same
+ * order, group by group: 1/h, rem − h and dt − rem once per group (the same operations in every
+ * circuit), e^x and φ1(z)
+ * by their series, dyn_exp_v on the group in the rare group with a lane of C ≠ 0 outside the
+ * series' domain (on the benchmark board, a few hundred of 10⁷ lanes at 1 ms), the C term
+ * skipped in groups without C ≠ 0 and the D term in groups without D ≠ 0. Circuits idle on the
+ * whole part (bit c of cmask clear): 0, their mean. */
 static inline __attribute__((always_inline)) void dyn_sub_inputs_blk(ptrdiff_t k0,
-        const int *vs, int nvs, const __m256d *remv, const __m256d *hv,
-        const int64_t *lane_idx, double *const *la, const double *coef, ptrdiff_t cs,
-        const double *inv_tau, ptrdiff_t n_tot, int cmask, __m256d dt)
+        const int *vs, int nvs, const __m256d *remv, const __m256d *hv, double *const *la,
+        const double *fit, ptrdiff_t fs, int cmask, __m256d dt)
 {
     const __m256d zero = _mm256_setzero_pd(), one = V_SET(1.0), dom = V_SET(DYN_SUB_SERIES);
-    double xb[4 * DYN_VBLOCK], zb[4 * DYN_VBLOCK], eb[4 * DYN_VBLOCK], pb[4 * DYN_VBLOCK];
-    int32_t ix[4 * DYN_VBLOCK + 4], iz[4 * DYN_VBLOCK + 4];
-    __m256d Ab[DYN_VBLOCK], Cb[DYN_VBLOCK], Db[DYN_VBLOCK], con[DYN_VBLOCK], don[DYN_VBLOCK];
+    __m256d ihb[DYN_VBLOCK], rmh[DYN_VBLOCK], dmr[DYN_VBLOCK];
+    for (int w = 0; w < nvs; w++) {         /* 1/h, rem − h, dt − rem: the same in each circuit */
+        ihb[w] = _mm256_div_pd(one, hv[vs[w]]);
+        rmh[w] = _mm256_sub_pd(remv[vs[w]], hv[vs[w]]);
+        dmr[w] = _mm256_sub_pd(dt, remv[vs[w]]);
+    }
     for (int c = 0; c < 5; c++) {
         double *out = la[c];
         if (!((cmask >> c) & 1)) {
@@ -889,88 +894,187 @@ static inline __attribute__((always_inline)) void dyn_sub_inputs_blk(ptrdiff_t k
                 _mm256_storeu_pd(out + k0 + 4 * vs[w], zero);
             continue;
         }
-        const double *f = coef + 4 * c * cs, *itc = inv_tau + c * n_tot;
-        int nx = 0, nz = 0;
-        for (int w = 0; w < nvs; w++) {         /* e^x, φ1(z) by their series; the D term */
+        const double *f = fit + 5 * c * fs;
+        for (int w = 0; w < nvs; w++) {         /* A + C e^x φ1(z), then + the D term */
             ptrdiff_t k = k0 + 4 * vs[w];
-            __m256i vi = _mm256_loadu_si256((const __m256i *) (lane_idx + k));
-            __m256d rem = remv[vs[w]], h = hv[vs[w]];
-            __m256d C = _mm256_i64gather_pd(f + cs, vi, 8), D = _mm256_i64gather_pd(f + 2 * cs, vi, 8);
-            Ab[w] = _mm256_i64gather_pd(f, vi, 8);
-            Cb[w] = C;
-            con[w] = _mm256_cmp_pd(C, zero, _CMP_NEQ_UQ);
-            int mc = _mm256_movemask_pd(con[w]);
-            __m256d e = zero, p = zero;
+            __m256d h = hv[vs[w]];
+            __m256d A = _mm256_loadu_pd(f + k), C = _mm256_loadu_pd(f + fs + k);
+            __m256d D = _mm256_loadu_pd(f + 2 * fs + k);
+            __m256d con = _mm256_cmp_pd(C, zero, _CMP_NEQ_UQ);
+            int mc = _mm256_movemask_pd(con);
+            __m256d m = A;
             if (mc) {
-                __m256d kk = _mm256_i64gather_pd(itc, vi, 8);
-                __m256d x = _mm256_mul_pd(_mm256_sub_pd(rem, h), kk), z = _mm256_mul_pd(h, kk);
-                e = V_MA(one, x, dyn_sub_phi1_series_v(x));
-                p = dyn_sub_phi1_series_v(z);
-                _mm256_storeu_pd(xb + 4 * w, x);
-                _mm256_storeu_pd(zb + 4 * w, z);
-                nx = dyn_pack_lanes(w, mc & _mm256_movemask_pd(V_GE(x, dom)), ix, nx);
-                nz = dyn_pack_lanes(w, mc & _mm256_movemask_pd(V_GE(z, dom)), iz, nz);
+                __m256d kk = _mm256_loadu_pd(f + 4 * fs + k);
+                __m256d x = _mm256_mul_pd(rmh[w], kk), z = _mm256_mul_pd(h, kk);
+                __m256d e = V_MA(one, x, dyn_sub_phi1_series_v(x));
+                __m256d p = dyn_sub_phi1_series_v(z);
+                __m256d xo = V_GE(x, dom), zo = V_GE(z, dom);
+                if (__builtin_expect(mc & _mm256_movemask_pd(_mm256_or_pd(xo, zo)), 0)) {
+                    e = V_SEL(xo, dyn_exp_v(x), e);
+                    p = V_SEL(zo, _mm256_div_pd(_mm256_sub_pd(dyn_exp_v(z), one), z), p);
+                }
+                m = V_SEL(con, _mm256_add_pd(A, _mm256_mul_pd(C, _mm256_mul_pd(e, p))), A);
             }
-            _mm256_storeu_pd(eb + 4 * w, e);
-            _mm256_storeu_pd(pb + 4 * w, p);
-            don[w] = _mm256_cmp_pd(D, zero, _CMP_NEQ_UQ);
-            Db[w] = zero;
-            if (_mm256_movemask_pd(don[w])) {
-                __m256d iton = _mm256_i64gather_pd(f + 3 * cs, vi, 8);
-                __m256d ih = _mm256_div_pd(one, h);
-                __m256d u1 = _mm256_mul_pd(_mm256_sub_pd(dt, rem), iton);
+            __m256d don = _mm256_cmp_pd(D, zero, _CMP_NEQ_UQ);
+            if (_mm256_movemask_pd(don)) {
+                __m256d iton = _mm256_loadu_pd(f + 3 * fs + k);
+                __m256d u1 = _mm256_mul_pd(dmr[w], iton);
                 __m256d u2 = _mm256_add_pd(u1, _mm256_mul_pd(h, iton));
                 __m256d v1 = _mm256_sub_pd(one, V_SEL(V_LT(u1, one), u1, one));
                 __m256d v2 = _mm256_sub_pd(one, V_SEL(V_LT(u2, one), u2, one));
-                Db[w] = _mm256_mul_pd(D, _mm256_mul_pd(
-                            _mm256_sub_pd(_mm256_mul_pd(v1, v1), _mm256_mul_pd(v2, v2)), ih));
+                m = V_SEL(don, _mm256_add_pd(m, _mm256_mul_pd(D, _mm256_mul_pd(
+                        _mm256_sub_pd(_mm256_mul_pd(v1, v1), _mm256_mul_pd(v2, v2)), ihb[w]))), m);
             }
-        }
-        dyn_exp_packed(xb, eb, ix, nx, 0);
-        dyn_exp_packed(zb, pb, iz, nz, 1);
-        for (int w = 0; w < nvs; w++) {         /* A + C e^x φ1(z), then + the D term */
-            __m256d A = Ab[w];
-            __m256d m = V_SEL(con[w], _mm256_add_pd(A, _mm256_mul_pd(Cb[w], _mm256_mul_pd(
-                            _mm256_loadu_pd(eb + 4 * w), _mm256_loadu_pd(pb + 4 * w)))), A);
-            m = V_SEL(don[w], _mm256_add_pd(m, Db[w]), m);
-            _mm256_storeu_pd(out + k0 + 4 * vs[w], m);
+            _mm256_storeu_pd(out + k, m);
         }
     }
+}
+
+/* dyn_input_fit for four circuits at once: the same operations, the branches as selects (the
+ * square root and the division are taken in every lane, their results kept where the scalar
+ * function takes them). a: step means, iend: currents at the step's end, g, ig1, idec: the
+ * circuits' dyn_fit_consts, on: the pulse on at the step's end; out: A, C, D, 1/t_on. */
+static inline void dyn_input_fit_v(__m256d a, __m256d iend, __m256d g, __m256d ig1,
+                                   __m256d idec, __m256d iinf, __m256d k, __m256d on,
+                                   __m256d dt, __m256d idt, __m256d *out)
+{
+    const __m256d zero = _mm256_setzero_pd();
+    __m256d idle = _mm256_and_pd(_mm256_cmp_pd(a, zero, _CMP_EQ_OQ),
+                                 _mm256_cmp_pd(iend, zero, _CMP_EQ_OQ));
+    __m256d c = _mm256_mul_pd(_mm256_sub_pd(a, iend), ig1);
+    __m256d ig = _mm256_mul_pd(iend, g);
+    __m256d d = _mm256_mul_pd(dt, _mm256_sub_pd(a, ig));
+    __m256d pul = V_GT(V_ABS(d), _mm256_mul_pd(_mm256_mul_pd(V_SET(1e-9), V_ABS(ig)), dt));
+    __m256d it = _mm256_sqrt_pd(V_ABS(_mm256_div_pd(
+                     _mm256_mul_pd(_mm256_sub_pd(iinf, _mm256_mul_pd(iend, idec)), k),
+                     _mm256_mul_pd(V_SET(2.0), d))));
+    __m256d itok = _mm256_and_pd(V_GE(it, idt), V_LT(it, V_SET(INFINITY)));
+    __m256d onf = _mm256_andnot_pd(idle, on);                   /* the pulsed form */
+    __m256d dec = _mm256_andnot_pd(_mm256_or_pd(idle, on), pul); /* the decay with a rise */
+    out[0] = V_SEL(onf, _mm256_sub_pd(iend, c), zero);
+    out[1] = V_SEL(onf, c, iend);
+    out[2] = V_SEL(dec, d, zero);
+    out[3] = V_SEL(_mm256_and_pd(dec, itok), it, idt);
 }
 #endif
 
 /* Lanes of the multi-sub-step pass: the neurons the single-step pass flagged that are not
  * leaving their refractory period, packed (index k), with their membrane constants, their state
- * within the step (I_mem, the time done, the last sub-step) and, for the first sub-step, the
- * single-step pass's F, J, F_yy, F_yyy and its stage 1 (sg, 1/D, q); a0 … a4 receive each round's sub-interval means. Each
- * array has room for the part's neurons plus 4. */
+ * within the step (I_mem, the time done, the last sub-step, the sub-steps taken), for the first
+ * sub-step the single-step pass's F, J, F_yy, F_yyy and its stage 1 (sg, 1/D, q), and the fits
+ * of their synaptic currents (fit: rows A, C, D, 1/t_on, 1/τ of circuit c at rows 5 c … 5 c + 4,
+ * DYN_FIT_ROWS rows, stride: the arrays' size); a0 … a4 receive each round's sub-interval means.
+ * Each array has room for the part's neurons plus 4. */
 typedef struct {
     double *im, *td, *a0, *a1, *a2, *a3, *a4, *idc, *itau, *alpha, *inv_itau, *igain, *tau_mem,
-           *ifnmda, *F, *J, *Fyy, *Fyyy, *sg, *invD, *q, *inew, *h;
-    int64_t *st, *m, *idx;
+           *ifnmda, *F, *J, *Fyy, *Fyyy, *sg, *invD, *q, *h, *fit;
+    int64_t *m, *idx;
 } dyn_lanes;
 
-#define DYN_LANE_ARRAYS 26      /* arrays of dyn_lanes, for the caller's allocation */
+#define DYN_FIT_ROWS 25
+#define DYN_LANE_ARRAYS (24 + DYN_FIT_ROWS)     /* arrays of dyn_lanes, for the caller's allocation */
+
+#if defined(__AVX2__)
+/* The lanes 0 … nf − 1 set up from their neurons (idx, padded to a multiple of 4 with copies of
+ * a neuron; the padding lanes are set up too): the constants, I_mem, the state within the step,
+ * the single-step pass's slope and stage 1, and the fits (dyn_input_fit_v) of the circuits in
+ * cmask (idle circuits without a fit). The neurons' values are copied one by one (scalar loads
+ * of scattered neurons cost less than gathers), a fit's inputs first into the lane arrays it
+ * then overwrites (a0 … a4 and its rows A, C), four lanes at a time. The arguments as
+ * dyn_membrane_substeps's. */
+static inline __attribute__((always_inline)) void dyn_lanes_setup(ptrdiff_t nf, dyn_lanes *L,
+        ptrdiff_t fs, double dt, const double *restrict imem, const double *restrict slope,
+        const double *const *av, const double *restrict itau, const double *restrict alpha,
+        const double *restrict inv_itau, const double *restrict igain,
+        const double *restrict tau_mem, const double *restrict idc,
+        const double *restrict ifnmda, const double *restrict isyn,
+        const double *restrict fitc, const double *restrict inv_tau,
+        const double *restrict iinf, const double *restrict prem, ptrdiff_t n_tot, int cmask)
+{
+    const __m256d zero = _mm256_setzero_pd(), vdt = V_SET(dt), idt = V_SET(1.0 / dt);
+    const ptrdiff_t np = (nf + 3) & ~(ptrdiff_t) 3;
+    for (ptrdiff_t k = 0; k < np; k++) {
+        ptrdiff_t i = L->idx[k];
+        const double *sv = slope + 8 * (i & ~(ptrdiff_t) 3) + (i & 3);
+        L->im[k] = imem[i];
+        L->idc[k] = idc[i]; L->itau[k] = itau[i]; L->alpha[k] = alpha[i];
+        L->inv_itau[k] = inv_itau[i]; L->igain[k] = igain[i]; L->tau_mem[k] = tau_mem[i];
+        L->ifnmda[k] = ifnmda[i];
+        L->F[k] = sv[0]; L->J[k] = sv[4]; L->Fyy[k] = sv[8]; L->Fyyy[k] = sv[12];
+        L->sg[k] = sv[16]; L->invD[k] = sv[20]; L->q[k] = sv[24];
+    }
+    for (ptrdiff_t k = 0; k < np; k += 4) {
+        _mm256_storeu_pd(L->td + k, zero);
+        _mm256_storeu_pd(L->h + k, vdt);
+        _mm256_storeu_si256((__m256i *) (L->m + k), _mm256_setzero_si256());
+    }
+    for (int c = 0; c < 5; c++) {
+        if (!((cmask >> c) & 1))
+            continue;
+        double *fr = L->fit + 5 * c * fs;
+        const double *ac = av[c];
+        for (ptrdiff_t k = 0; k < np; k++) {
+            ptrdiff_t i = L->idx[k], j = c * n_tot + i;
+            const double *gc = fitc + 3 * j;
+            L->a0[k] = ac[i]; L->a1[k] = isyn[j];
+            L->a2[k] = gc[0]; L->a3[k] = gc[1]; L->a4[k] = gc[2];
+            fr[k] = iinf[j]; fr[fs + k] = prem[j]; fr[4 * fs + k] = inv_tau[j];
+        }
+        for (ptrdiff_t k = 0; k < np; k += 4) {
+            __m256d f[4];
+            dyn_input_fit_v(_mm256_loadu_pd(L->a0 + k), _mm256_loadu_pd(L->a1 + k),
+                            _mm256_loadu_pd(L->a2 + k), _mm256_loadu_pd(L->a3 + k),
+                            _mm256_loadu_pd(L->a4 + k), _mm256_loadu_pd(fr + k),
+                            _mm256_loadu_pd(fr + 4 * fs + k),
+                            V_GT(_mm256_loadu_pd(fr + fs + k), zero), vdt, idt, f);
+            for (int q = 0; q < 4; q++)
+                _mm256_storeu_pd(fr + q * fs + k, f[q]);
+        }
+    }
+}
+
+/* Moves the lanes of v set in mask (a movemask) to the front of the vector, in order (the
+ * others follow, unspecified): the in-place packing of the lane arrays between rounds. */
+static inline __m256i dyn_pack_perm(int mask)
+{
+    static const int32_t perm[16][8] __attribute__((aligned(32))) = {
+    {0, 1, 0, 1, 0, 1, 0, 1}, {0, 1, 0, 1, 0, 1, 0, 1}, {2, 3, 0, 1, 0, 1, 0, 1},
+    {0, 1, 2, 3, 0, 1, 0, 1}, {4, 5, 0, 1, 0, 1, 0, 1}, {0, 1, 4, 5, 0, 1, 0, 1},
+    {2, 3, 4, 5, 0, 1, 0, 1}, {0, 1, 2, 3, 4, 5, 0, 1}, {6, 7, 0, 1, 0, 1, 0, 1},
+    {0, 1, 6, 7, 0, 1, 0, 1}, {2, 3, 6, 7, 0, 1, 0, 1}, {0, 1, 2, 3, 6, 7, 0, 1},
+    {4, 5, 6, 7, 0, 1, 0, 1}, {0, 1, 4, 5, 6, 7, 0, 1}, {2, 3, 4, 5, 6, 7, 0, 1},
+    {0, 1, 2, 3, 4, 5, 6, 7}};
+    return _mm256_load_si256((const __m256i *) perm[mask]);
+}
+
+static inline void dyn_pack_pd(double *x, ptrdiff_t k, ptrdiff_t q, __m256i perm)
+{
+    __m256 v = _mm256_castpd_ps(_mm256_loadu_pd(x + k));
+    _mm256_storeu_pd(x + q, _mm256_castps_pd(_mm256_permutevar8x32_ps(v, perm)));
+}
+#endif
 
 /* The split steps in vector rounds: every flagged neuron (list[0 … n_list − 1], from
  * dyn_membrane_pass) that is not leaving its refractory period takes its sub-steps here, four
  * lanes per vector, one sub-step per round, exactly as the scalar path of _kernel.pyx takes
  * them, with the same functions in the same order (the same numbers: the scalar path's loop,
  * run in lanes). Each sub-step: the synaptic inputs are the means over [t, t + h_g] of the
- * currents fitted by dyn_input_fit (coef: rows A, C, D, 1/t_on of circuits 0 … 4, stride cs,
- * written here for the lanes' neurons), h_g the last sub-step (at most what remains; the first
- * sub-step, over the whole step, starts from the single-step pass's F, J, F_yy, F_yyy); its
- * length h comes from the error bound there (_substep); where h ≠ h_g (beyond rounding), the
- * inputs and the slope again over [t, t + h], by stage 2 only (stage 1 depends on I_mem only:
- * the round's, or for the first sub-step the single-step pass's). A lane whose step ends is written back (flag
- * cleared); a lane that reaches I_spk, or needs more than max_rounds sub-steps, is left
- * flagged, untouched, for the scalar path, which redoes its step from the start with the same
- * numbers and locates the spike. isyn (the currents at the step's end), inv_tau, iinf and prem
- * (the pulse time left) are (5, n_tot) rows from the part's first neuron, fitc its
+ * currents fitted by dyn_input_fit (dyn_input_fit_v, once per lane when it is set up), h_g the
+ * last sub-step (at most what remains; the first sub-step, over the whole step, starts from the
+ * single-step pass's F, J, F_yy, F_yyy); its length h comes from the error bound there
+ * (_substep); where h ≠ h_g (beyond rounding), the inputs and the slope again over [t, t + h],
+ * by stage 2 only (stage 1 depends on I_mem only: the round's, or for the first sub-step the
+ * single-step pass's). A lane whose step ends is written back (flag cleared); a lane that
+ * reaches I_spk, or needs more than max_rounds sub-steps, is left flagged, untouched, for the
+ * scalar path, which redoes its step from the start with the same numbers and locates the
+ * spike. The lanes that go on are packed at the end of each block, in place, four at a time
+ * (dyn_pack_perm), every lane array with them (the fits of the circuits in cmask included: the
+ * rounds read them by contiguous loads). isyn (the currents at the step's end), inv_tau, iinf
+ * and prem (the pulse time left) are (5, n_tot) rows from the part's first neuron, fitc its
  * (5, n_tot, 3) dyn_fit_consts; bit c of cmask is clear where circuit c is idle on the whole
- * part (no current, no mean: its means are 0). Adds the neurons finished here and their
- * sub-steps and split steps to *n_int, *n_sub, *n_split. Without AVX2 it does nothing (the
- * scalar path takes every flagged neuron). */
+ * part (no current, no mean: its means are 0). fs: the size of each lane array (the stride of
+ * the fit rows). Adds the neurons finished here and their sub-steps and split steps to *n_int,
+ * *n_sub, *n_split. Without AVX2 it does nothing (the scalar path takes every flagged neuron). */
 static __attribute__((noinline)) void dyn_membrane_substeps(double dt,
         double *restrict imem, const double *restrict ref_rem, int64_t *restrict flag,
         const double *restrict slope, const int64_t *restrict list, ptrdiff_t n_list,
@@ -982,7 +1086,7 @@ static __attribute__((noinline)) void dyn_membrane_substeps(double dt,
         const double *restrict ifnmda, const double *restrict isyn,
         const double *restrict fitc, const double *restrict inv_tau,
         const double *restrict iinf, const double *restrict prem, ptrdiff_t n_tot, int cmask,
-        double *restrict coef, ptrdiff_t cs, const dyn_membrane *P, int has_nmda, dyn_lanes *L,
+        const dyn_membrane *P, int has_nmda, dyn_lanes *L, ptrdiff_t fs,
         int max_rounds, long long *n_int, long long *n_sub, long long *n_split)
 {
 #if defined(__AVX2__)
@@ -994,30 +1098,28 @@ static __attribute__((noinline)) void dyn_membrane_substeps(double dt,
         L->idx[nf] = i;
         nf += ref_rem[i] <= 0.0;
     }
+    if (nf == 0)
+        return;
+    for (ptrdiff_t k = nf; k < ((nf + 3) & ~(ptrdiff_t) 3); k++)   /* pad: a neuron's copy */
+        L->idx[k] = L->idx[nf - 1];
     const double *const av[5] = {a0, a1, a2, a3, a4};
-    const double idt = 1.0 / dt;
-    for (ptrdiff_t nc = 0; nc < nf; nc++) {
-        ptrdiff_t i = L->idx[nc];
-        const double *sv = slope + 8 * (i & ~(ptrdiff_t) 3) + (i & 3);
-        L->im[nc] = imem[i]; L->td[nc] = 0.0; L->m[nc] = 0; L->h[nc] = dt;
-        L->idc[nc] = idc[i]; L->itau[nc] = itau[i]; L->alpha[nc] = alpha[i];
-        L->inv_itau[nc] = inv_itau[i]; L->igain[nc] = igain[i]; L->tau_mem[nc] = tau_mem[i];
-        L->ifnmda[nc] = ifnmda[i];
-        L->F[nc] = sv[0]; L->J[nc] = sv[4]; L->Fyy[nc] = sv[8]; L->Fyyy[nc] = sv[12];
-        L->sg[nc] = sv[16]; L->invD[nc] = sv[20]; L->q[nc] = sv[24];
-        for (int c = 0; c < 5; c++) {
-            ptrdiff_t j = c * n_tot + i;
-            double f[4];
-            if (!((cmask >> c) & 1))
-                continue;
-            dyn_input_fit(av[c][i], isyn[j], fitc + 3 * j, iinf[j], inv_tau[j], dt, idt,
-                          prem[j] > 0.0, f);
-            for (int q = 0; q < 4; q++)
-                coef[(4 * c + q) * cs + i] = f[q];
-        }
-    }
+    dyn_lanes_setup(nf, L, fs, dt, imem, slope, av, itau, alpha, inv_itau, igain, tau_mem, idc,
+                    ifnmda, isyn, fitc, inv_tau, iinf, prem, n_tot, cmask);
+    /* the arrays packed between rounds (I_mem, from the round's new values, apart) */
+    double *packed[9 + DYN_FIT_ROWS];
+    int n_packed = 0;
+    packed[n_packed++] = L->td; packed[n_packed++] = L->h; packed[n_packed++] = L->idc;
+    packed[n_packed++] = L->itau; packed[n_packed++] = L->alpha;
+    packed[n_packed++] = L->inv_itau; packed[n_packed++] = L->igain;
+    packed[n_packed++] = L->tau_mem;
+    if (has_nmda)                               /* read by stages 1 and 2 only with NMDA */
+        packed[n_packed++] = L->ifnmda;
+    for (int c = 0; c < 5; c++)
+        for (int q = 0; (cmask >> c) & 1 && q < 5; q++)
+            packed[n_packed++] = L->fit + (5 * c + q) * fs;
     ptrdiff_t nc = nf;
-    long long c_int = 0, c_sub = 0, c_split = 0;
+    __m256i c_int = _mm256_setzero_si256(), c_sub = c_int, c_split = c_int;
+    const __m256i one64 = _mm256_set1_epi64x(1), lane4 = _mm256_set_epi64x(3, 2, 1, 0);
     dyn_vconst C;
     C.i0 = V_SET(P->i0); C.ispk = V_SET(P->ispk); C.gain = V_SET(P->pfb_gain);
     C.th = V_SET(P->pfb_th); C.k = V_SET(P->inv_pfb_norm); C.skip = V_SET(P->pfb_skip);
@@ -1025,14 +1127,15 @@ static __attribute__((noinline)) void dyn_membrane_substeps(double dt,
     const __m256d vdt = V_SET(dt);
     double *const la[5] = {L->a0, L->a1, L->a2, L->a3, L->a4};
     for (int round = 0; nc > 0 && round < max_rounds; round++) {
-        for (ptrdiff_t k = nc; k < ((nc + 3) & ~(ptrdiff_t) 3); k++) {  /* pad: a copy of lane 0 */
-            L->im[k] = L->im[0]; L->td[k] = L->td[0]; L->h[k] = L->h[0]; L->idx[k] = L->idx[0];
-            L->idc[k] = L->idc[0]; L->itau[k] = L->itau[0]; L->alpha[k] = L->alpha[0];
-            L->inv_itau[k] = L->inv_itau[0]; L->igain[k] = L->igain[0];
-            L->tau_mem[k] = L->tau_mem[0]; L->ifnmda[k] = L->ifnmda[0];
-            L->F[k] = L->F[0]; L->J[k] = L->J[0]; L->Fyy[k] = L->Fyy[0]; L->Fyyy[k] = L->Fyyy[0];
-            L->sg[k] = L->sg[0]; L->invD[k] = L->invD[0]; L->q[k] = L->q[0];
+        if (round > 0) {
+            for (ptrdiff_t k = nc; k < ((nc + 3) & ~(ptrdiff_t) 3); k++) {  /* pad: lane 0 */
+                L->im[k] = L->im[0]; L->idx[k] = L->idx[0]; L->m[k] = L->m[0];
+                for (int a = 0; a < n_packed; a++)
+                    packed[a][k] = packed[a][0];
+            }
         }
+        ptrdiff_t q = 0;                        /* the lanes that go on, packed so far */
+        const __m256i vnc = _mm256_set1_epi64x(nc);
         /* blocks of DYN_VBLOCK groups, stage by stage (as dyn_membrane_pass) */
         for (ptrdiff_t k0 = 0; k0 < nc; k0 += 4 * DYN_VBLOCK) {
           int nv = (int) ((nc - k0 + 3) / 4);
@@ -1059,8 +1162,7 @@ static __attribute__((noinline)) void dyn_membrane_substeps(double dt,
             }
           } else {
             /* inputs over [t, t + h_g] */
-            dyn_sub_inputs_blk(k0, vs, nv, remv, hv, L->idx, la, coef, cs, inv_tau, n_tot, cmask,
-                               vdt);
+            dyn_sub_inputs_blk(k0, vs, nv, remv, hv, la, L->fit, fs, cmask, vdt);
             for (int v = 0; v < nv; v++)
                 dyn_v_stage1(k0 + 4 * v, &C, L->im, L->igain, L->tau_mem, L->ifnmda, has_nmda,
                              &s1[v]);
@@ -1088,8 +1190,7 @@ static __attribute__((noinline)) void dyn_membrane_substeps(double dt,
             nvs += _mm256_movemask_pd(redo[v]) != 0;
           }
           if (nvs > 0)
-            dyn_sub_inputs_blk(k0, vs, nvs, remv, hn, L->idx, la, coef, cs, inv_tau, n_tot,
-                               cmask, vdt);
+            dyn_sub_inputs_blk(k0, vs, nvs, remv, hn, la, L->fit, fs, cmask, vdt);
           for (int w = 0; w < nvs; w++) {     /* stage 1 (I_mem only) is s1[v] */
             int v = vs[w];
             dyn_vs2 t2;
@@ -1103,62 +1204,71 @@ static __attribute__((noinline)) void dyn_membrane_substeps(double dt,
           /* the step over h (e^{Δy}: gb) */
           double gb[4 * DYN_PASS_BLOCK];
           dyn_growth_packed(nv, s2, hn, 1, gb);
-          for (int v = 0; v < nv; v++) {      /* I_mem e^{Δy}, the lane status, the stores */
+          /* I_mem e^{Δy} and the lane status (a spike: left to the scalar path; the step done:
+           * written back; else on), the counters, then the lanes that go on packed to q ≤ k,
+           * I_mem, m and the neuron index here, the other arrays one by one after the block's
+           * groups (the lanes of the groups after a group are not overwritten) */
+          ptrdiff_t qv[DYN_VBLOCK];
+          __m256i pv[DYN_VBLOCK];
+          for (int v = 0; v < nv; v++) {
             ptrdiff_t k = k0 + 4 * v;
             __m256d inew = _mm256_mul_pd(_mm256_loadu_pd(L->im + k), _mm256_loadu_pd(gb + 4 * v));
             inew = V_SEL(V_LT(inew, C.i0), C.i0, inew);
-            /* lane status: 2 spike (scalar path), 1 step done, 0 on */
+            __m256i live = _mm256_cmpgt_epi64(vnc, _mm256_add_epi64(lane4, _mm256_set1_epi64x(k)));
             __m256d spk = V_GE(inew, C.ispk), done = V_GE(hn[v], remv[v]);
-            __m256i st = _mm256_blendv_epi8(
-                _mm256_and_si256(_mm256_castpd_si256(done), _mm256_set1_epi64x(1)),
-                _mm256_set1_epi64x(2), _mm256_castpd_si256(spk));
-            _mm256_storeu_pd(L->inew + k, inew);
+            __m256i fin = _mm256_andnot_si256(_mm256_castpd_si256(spk),
+                                              _mm256_and_si256(_mm256_castpd_si256(done), live));
+            __m256i on = _mm256_andnot_si256(_mm256_castpd_si256(_mm256_or_pd(spk, done)), live);
+            __m256i m = _mm256_add_epi64(_mm256_loadu_si256((const __m256i *) (L->m + k)), one64);
+            c_int = _mm256_sub_epi64(c_int, fin);
+            c_sub = _mm256_add_epi64(c_sub, _mm256_and_si256(fin, m));
+            c_split = _mm256_sub_epi64(c_split, _mm256_and_si256(fin, _mm256_cmpgt_epi64(m, one64)));
+            int fm = _mm256_movemask_pd(_mm256_castsi256_pd(fin));
+            if (fm) {                           /* stores only, to the finished lanes' neurons */
+                double wi[4];
+                _mm256_storeu_pd(wi, inew);
+                for (; fm; fm &= fm - 1) {
+                    int b = __builtin_ctz(fm);
+                    ptrdiff_t i = L->idx[k + b];
+                    imem[i] = wi[b];
+                    flag[i] = 0;
+                }
+            }
+            int om = _mm256_movemask_pd(_mm256_castsi256_pd(on));
+            __m256i perm = dyn_pack_perm(om);
+            _mm256_storeu_pd(L->td + k, _mm256_add_pd(_mm256_loadu_pd(L->td + k), hn[v]));
             _mm256_storeu_pd(L->h + k, hn[v]);
-            _mm256_storeu_si256((__m256i *) (L->st + k), st);
+            _mm256_storeu_pd(L->im + q, _mm256_castps_pd(_mm256_permutevar8x32_ps(
+                                 _mm256_castpd_ps(inew), perm)));
+            _mm256_storeu_si256((__m256i *) (L->m + q), _mm256_permutevar8x32_epi32(m, perm));
+            dyn_pack_pd((double *) L->idx, k, q, perm);
+            qv[v] = q;
+            pv[v] = perm;
+            q += __builtin_popcount(om);
           }
-        }
-        /* write back the finished lanes, then pack the others (without branches on the
-         * status: it is unpredictable); st[q] becomes the lane k that moves to q ≤ k */
-        ptrdiff_t q = 0;
-        for (ptrdiff_t k = 0; k < nc; k++) {
-            int64_t m = L->m[k] + 1, stk = L->st[k], fin = stk == 1;
-            ptrdiff_t i = L->idx[k];
-            imem[i] = fin ? L->inew[k] : imem[i];
-            flag[i] = fin ? 0 : flag[i];
-            c_int += fin;
-            c_sub += fin * m;
-            c_split += fin & (m > 1);
-            L->m[k] = m;
-            L->td[k] += L->h[k];
-            L->st[q] = k;
-            q += stk == 0;                  /* 2 (spike): left flagged, the scalar path redoes it */
-        }
-        double *packed[] = {L->idc, L->itau, L->alpha, L->inv_itau, L->igain, L->tau_mem,
-                            L->ifnmda, L->td, L->h};
-        for (size_t a = 0; a < sizeof packed / sizeof packed[0]; a++) {
+          for (int a = 0; a < n_packed; a++) {
             double *x = packed[a];
-            for (ptrdiff_t j = 0; j < q; j++)
-                x[j] = x[L->st[j]];
-        }
-        for (ptrdiff_t j = 0; j < q; j++) {
-            ptrdiff_t k = L->st[j];
-            L->im[j] = L->inew[k];
-            L->idx[j] = L->idx[k];
-            L->m[j] = L->m[k];
+            for (int v = 0; v < nv; v++)
+                dyn_pack_pd(x, k0 + 4 * v, qv[v], pv[v]);
+          }
         }
         nc = q;
     }
-    *n_int += c_int;
-    *n_sub += c_sub;
-    *n_split += c_split;
+    int64_t ci[4], cu[4], cp[4];
+    _mm256_storeu_si256((__m256i *) ci, c_int);
+    _mm256_storeu_si256((__m256i *) cu, c_sub);
+    _mm256_storeu_si256((__m256i *) cp, c_split);
+    *n_int += ci[0] + ci[1] + ci[2] + ci[3];
+    *n_sub += cu[0] + cu[1] + cu[2] + cu[3];
+    *n_split += cp[0] + cp[1] + cp[2] + cp[3];
 #else
     (void) dt; (void) imem; (void) ref_rem; (void) flag; (void) slope; (void) list;
     (void) n_list; (void) a0;
     (void) a1; (void) a2; (void) a3; (void) a4; (void) itau; (void) alpha; (void) inv_itau;
     (void) igain; (void) tau_mem; (void) idc; (void) ifnmda; (void) isyn;
     (void) fitc; (void) inv_tau; (void) iinf; (void) prem; (void) n_tot; (void) cmask;
-    (void) coef; (void) cs; (void) P; (void) has_nmda;
-    (void) L; (void) max_rounds; (void) n_int; (void) n_sub; (void) n_split;
+    (void) P; (void) has_nmda; (void) L; (void) fs;
+    (void) max_rounds; (void) n_int; (void) n_sub; (void) n_split;
 #endif
 }
 

@@ -31,8 +31,9 @@ Equations: ``neurobench/dynapse/circuits.py``. Order within step s (t_s = s·dt)
    over the board advances every neuron that needs one step and neither spikes nor leaves its
    refractory period within it (the benchmark at 100 µs: ~98 % of neuron-steps); the split
    steps of the others (not those leaving the refractory period) follow in vector rounds
-   (``dyn_membrane_substeps``: one sub-step per lane per round, the lanes packed between
-   rounds, the exponentials outside their series' domain on packed vectors); the rest — steps
+   (``dyn_membrane_substeps``: one sub-step per lane per round, each lane's input fits set up
+   once per step and read by contiguous loads, the lanes packed in place between rounds, the
+   exponentials outside their series' domain on packed vectors); the rest — steps
    in which a neuron spikes or leaves its refractory period — one by one. All three run the
    same functions in the same order (the same numbers whichever path), the first sub-step's
    bound from the F, J, F_yy, F_yyy the vector pass computed with the same arguments (and, in
@@ -116,9 +117,8 @@ cdef extern from "_dynapse_kernels.h" nogil:
         double *sg
         double *invD
         double *q
-        double *inew
         double *h
-        int64_t *st
+        double *fit
         int64_t *m
         int64_t *idx
     int DYN_LANE_ARRAYS
@@ -131,9 +131,8 @@ cdef extern from "_dynapse_kernels.h" nogil:
                                const double *tau_mem, const double *idc, const double *ifnmda,
                                const double *isyn, const double *fitc, const double *inv_tau,
                                const double *iinf, const double *prem, Py_ssize_t n_tot,
-                               int cmask, double *coef, Py_ssize_t cs, const dyn_membrane *P,
-                               int has_nmda, dyn_lanes *L,
-                               int max_rounds, long long *n_int, long long *n_sub,
+                               int cmask, const dyn_membrane *P, int has_nmda, dyn_lanes *L,
+                               Py_ssize_t fs, int max_rounds, long long *n_int, long long *n_sub,
                                long long *n_split)
     int64_t dyn_membrane_pass(Py_ssize_t n, double dt, double *imem, double *ref_rem,
                               int64_t *flag, double *slope, const double *a0, const double *a1,
@@ -194,7 +193,6 @@ cdef struct Ctx:
     const int *rec_idx
     double *rec                 # (rows, 6, n_rec) row-major
     double *avg                 # (5, stride)
-    double *coef                # (20, stride): A, C, D, 1/t_on of dyn_input_fit, circuits 0 … 4
     double *fitc                # (5 n, 3): dyn_fit_consts of each circuit
     double *slope               # 8 n
     double *pold                # 5 n (part p: from 5·lo[p]): currents of the pulsed circuits
@@ -372,10 +370,10 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
     L.alpha, L.inv_itau, L.igain = lb + 9 * cap, lb + 10 * cap, lb + 11 * cap
     L.tau_mem, L.ifnmda, L.F, L.J = lb + 12 * cap, lb + 13 * cap, lb + 14 * cap, lb + 15 * cap
     L.Fyy, L.Fyyy, L.sg, L.invD = lb + 16 * cap, lb + 17 * cap, lb + 18 * cap, lb + 19 * cap
-    L.q, L.inew, L.h = lb + 20 * cap, lb + 21 * cap, lb + 22 * cap
-    L.st = <int64_t *> (lb + 23 * cap)
-    L.m = <int64_t *> (lb + 24 * cap)
-    L.idx = <int64_t *> (lb + 25 * cap)
+    L.q, L.h = lb + 20 * cap, lb + 21 * cap
+    L.m = <int64_t *> (lb + 22 * cap)
+    L.idx = <int64_t *> (lb + 23 * cap)
+    L.fit = lb + 24 * cap
     cdef timespec t_start, t_end
     cdef uint64_t tk0, tk1
     cdef uint64_t *ticks = X.ticks + N_PHASES * p
@@ -458,8 +456,8 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
                               flagged, n_flagged, a0 + lo, a1 + lo, a2 + lo, a3 + lo, a4 + lo, X.itau + lo,
                               X.alpha + lo, X.inv_itau + lo, X.igain + lo, X.tau_mem + lo,
                               X.idc + lo, X.ifnmda + lo, isyn + lo, X.fitc + 3 * lo,
-                              X.inv_tau + lo, X.iinf + lo, prem + lo, n, cmask, X.coef + lo,
-                              stride, P, pass_nmda, &L, X.max_rounds, &n_int, &n_sub, &n_split)
+                              X.inv_tau + lo, X.iinf + lo, prem + lo, n, cmask, P, pass_nmda, &L,
+                              cap, X.max_rounds, &n_int, &n_sub, &n_split)
         tk1 = dyn_ticks()
         ticks[3] += tk1 - tk0
         tk0 = tk1
@@ -665,7 +663,6 @@ def run_kernel(long long step0, long long n_steps, double dt,
     X.rec_idx = &rec_idx[0] if X.n_rec > 0 else NULL
     X.rec = &rec[0, 0, 0] if rec.shape[0] > 0 and X.n_rec > 0 else NULL
     X.avg = <double *> malloc((5 * stride) * sizeof(double))
-    X.coef = <double *> malloc((20 * stride) * sizeof(double))
     X.fitc = <double *> malloc((15 * n if n > 0 else 1) * sizeof(double))
     X.slope = <double *> malloc(8 * (n + 4) * sizeof(double))
     X.pold = <double *> malloc((5 * n if n > 0 else 1) * sizeof(double))
@@ -677,13 +674,13 @@ def run_kernel(long long step0, long long n_steps, double dt,
     X.max_rounds = max(0, substep_rounds)
     X.lanes = <double *> malloc(DYN_LANE_ARRAYS * X.lane_cap * sizeof(double))
     X.flagged = <int64_t *> malloc(X.lane_cap * sizeof(int64_t))
-    cdef void *work[11]
+    cdef void *work[10]
     work[0], work[1], work[2], work[3] = X.avg, X.slope, X.pold, pk_raw
     work[4], work[5], work[6], work[7] = X.flag, X.pl_j, X.spiking, X.lanes
-    work[8], work[9], work[10] = X.flagged, X.coef, X.fitc
-    for k in range(11):
+    work[8], work[9] = X.flagged, X.fitc
+    for k in range(10):
         if work[k] == NULL:
-            for r in range(11):
+            for r in range(10):
                 free(work[r])
             raise MemoryError("cannot allocate kernel work arrays")
     for k in range(5 * n):
@@ -725,7 +722,7 @@ def run_kernel(long long step0, long long n_steps, double dt,
         else:
             X.tid[0] = 0
             _run_part(&X, 0)
-    for k in range(11):
+    for k in range(10):
         free(work[k])
     cdef double tot
     for pp in range(X.n_parts):
