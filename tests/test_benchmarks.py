@@ -126,7 +126,7 @@ def test_missing_nest_case_is_recorded_not_dropped(monkeypatch):
     from neurobench.studies import benchmarks as study
 
     p = _study_params(engines=["core", "nest"], stdp_engines=["core"], scaling_engines=[],
-                      scaling_n=[], core_threads=[1], repeats=1)
+                      scaling_n=[], core_threads=[1], repeats=1, cuba_repeats=1)
     monkeypatch.setattr(study.engines, "nest_available", lambda: False)
     monkeypatch.setattr(study.runner, "run_isolated",
                         lambda job, timeout: dict(job, rate_hz=1.0, cv_isi=0.5, cpu_s=0.1))
@@ -146,14 +146,65 @@ def test_capped_nest_case_shares_its_statistics_window_with_every_engine():
     assert all("stats_window_s" not in c for c in study._cases(p) if c["network"] == "cuba")
 
 
-def test_brian2_cpp_cases_of_one_network_share_a_project_directory():
+def test_each_brian2_case_has_its_own_project_and_the_build_compiles_exactly_those(monkeypatch, tmp_path):
+    """One C++ standalone project per case (network, size, duration), the cython cases share
+    the extension cache, and ``build`` compiles every Brian2 case once, with one make job,
+    into the folder the benchmark then reads."""
+    import json
+
     from neurobench.studies import benchmarks as study
 
     p = _study_params(repeats=2)
     jobs = [study._job(c, "/tmp/x") for c in study._cases(p)]
-    dirs = {(j["network"], j["n"]): j.get("brian2_dir") for j in jobs if j["engine"] == "brian2_cpp"}
-    assert dirs[("cuba", 4000)] == "/tmp/x/cuba_4000" and dirs[("stdp", 1000)] == "/tmp/x/stdp_1000"
-    assert all("brian2_dir" not in j for j in jobs if j["engine"] != "brian2_cpp")
+    dirs = {(j["network"], j["n"], j["duration_s"]): j.get("brian2_dir")
+            for j in jobs if j["engine"] == "brian2_cpp"}
+    assert dirs[("cuba", 4000, 10.0)] == "/tmp/x/brian2_cpp/cuba_4000_10s"
+    assert dirs[("cuba", 4000, 1.0)] == "/tmp/x/brian2_cpp/cuba_4000_1s"
+    assert dirs[("stdp", 1000, 100.0)] == "/tmp/x/brian2_cpp/stdp_1000_100s"
+    assert len(set(dirs.values())) == len(dirs) == 3 + len(p["scaling_n"])
+    assert {j.get("cython_cache_dir") for j in jobs if j["engine"] == "brian2_cython"} == {"/tmp/x/cython"}
+    assert all("brian2_dir" not in j and "cython_cache_dir" not in j
+               for j in jobs if not j["engine"].startswith("brian2"))
+    built = []
+    monkeypatch.setattr(study.runner, "run_isolated",
+                        lambda job, timeout: built.append(job) or dict(job, build_s=1.0, compile_s=2.0))
+    rows = study.build(p, tmp_path)
+    assert len(built) == len(dirs) + 2                 # + CUBA and COBA on the cython target
+    assert all(j["compile_only"] and j["make_jobs"] == 1 for j in built)
+    assert {j["brian2_dir"] for j in built if "brian2_dir" in j} == {
+        d.replace("/tmp/x", str(tmp_path.resolve())) for d in dirs.values()}
+    assert json.loads((tmp_path / study.BUILD_FILE).read_text()) == rows
+    ahead = study._ahead(tmp_path)
+    assert len(ahead) == len(built) and (ahead["ahead_s"] == 3.0).all()
+
+
+def test_speed_target_rounds_are_spread_over_the_job_and_pair_the_engines():
+    """Round 0 of every case first in its place; the further rounds of the speed-target cases
+    (``cuba_repeats`` for CUBA, ``repeats`` for the others) interleaved with the remaining
+    round-0 cases, each round the core and Brian2 C++ back to back, the same for both."""
+    from neurobench.studies import benchmarks as study
+
+    p = _study_params(repeats=3, cuba_repeats=6)
+    cases = study._cases(p)
+    schedule = study._schedule(cases, p)
+    assert len(schedule) == len(cases) + 2 * (6 - 1) + 4 * (3 - 1)
+    first = [c for c, r in schedule if r == 0]
+    assert sorted(map(str, first)) == sorted(map(str, cases))
+    n_threaded = (2 + len(p["scaling_n"])) * (len(p["core_threads"]) - 1)
+    assert all(c["threads"] > 1 for c in first[-n_threaded:])
+    for net, rounds in (("cuba", 6), ("coba", 3), ("stdp", 3)):
+        pos = {e: [k for k, (c, r) in enumerate(schedule) if c["network"] == net
+                   and c["series"] == "main" and study._is_target(c) and c["engine"] == e]
+               for e in ("core", "brian2_cpp")}
+        assert len(pos["core"]) == len(pos["brian2_cpp"]) == rounds
+        # the engines alternate: each round is one core run and one Brian2 run back to back
+        assert all(b == a + 1 for a, b in zip(pos["core"], pos["brian2_cpp"]))
+    repeats = [k for k, (c, r) in enumerate(schedule) if r > 0]
+    first_rest = min(k for k, (c, r) in enumerate(schedule) if r == 0 and c["series"] == "scaling")
+    # spread: some repeats come before the scaling series is done, some after
+    assert min(repeats) < first_rest + 8 < max(repeats)
+    assert [r for c, r in schedule if c["network"] == "cuba" and c["engine"] == "core"
+            and c["series"] == "main" and c["threads"] == 1] == list(range(6))
 
 
 def test_threaded_cases_run_last_and_share_one_wait_for_idle_cores(monkeypatch):
@@ -162,7 +213,8 @@ def test_threaded_cases_run_last_and_share_one_wait_for_idle_cores(monkeypatch):
     from neurobench.studies import benchmarks as study
 
     p = _study_params(engines=["core"], stdp_engines=["core"], scaling_engines=["core"],
-                      scaling_n=[1000, 2000], core_threads=[1, 2], repeats=1, idle_wait_s=0.3)
+                      scaling_n=[1000, 2000], core_threads=[1, 2], repeats=1, cuba_repeats=1,
+                      idle_wait_s=0.3)
     monkeypatch.setattr(study, "_idle_cores", lambda window_s=1.0: 0.0)
     monkeypatch.setattr(study.time, "sleep", lambda s: None)
     monkeypatch.setattr(study.runner, "run_isolated",
