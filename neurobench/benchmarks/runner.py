@@ -100,6 +100,8 @@ def run_case(case: dict) -> dict:
                compile_s=res["compile_s"],
                realtime_ratio=duration_ms * 1e-3 / res["sim_s"] if res["sim_s"] > 0 else np.nan,
                n_synapses=(net.n_inputs if case["network"] == "stdp" else net.n_synapses))
+    if "binary_rebuilt" in res:        # Brian2 C++: whether make had to link the binary again
+        row["binary_rebuilt"] = res["binary_rebuilt"]
     if "w" in res:
         w = np.asarray(res["w"], float)
         g_max = net.params["g_max"]
