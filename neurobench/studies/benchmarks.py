@@ -6,18 +6,23 @@ CUBA scaling series at fixed in-degree, and the STDP network of Song, Miller & A
 (Nat. Neurosci. 3:919) as in Brian2's ``examples/synapses/STDP.py`` (1000 inputs, 100 s).
 
 Engines: this core (1 and 2 OpenMP threads), Brian2 2.9 with the cython runtime target and
-in C++ standalone mode (compilation timed separately from the simulation, which is Brian2's
-own timer of the run), and NEST 3.10 (``iaf_psc_exp``, ``iaf_cond_exp``, ``stdp_synapse``;
-its claims NOT_RUN when not installed). Every case runs in a fresh process, so peak memory and compilation
-are per case; the cases of the speed target (core, 1 thread, vs Brian2 C++ standalone, on CUBA,
-COBA and STDP) are repeated in interleaved rounds and the fastest round is kept (the machine is
-shared: the minimum is the least disturbed measurement). Times are reported as wall clock and
-as processor time; the speed-up of the target compares processor times (Brian2's C++ standalone
+in C++ standalone mode (the simulation time is Brian2's own timer of the run), and NEST 3.10
+(``iaf_psc_exp``, ``iaf_cond_exp``, ``stdp_synapse``; its claims NOT_RUN when not installed).
+Brian2's code is generated and compiled ahead (``build``, the workflow's single-thread rule
+``benchmarks_build``): one C++ standalone project per case and the cython target's extension
+cache, in the study's work folder; the timed cases reuse them, so their ``compile_s`` and
+``build_s`` are the code generation and the check that nothing changed, and the time spent
+ahead is reported beside them (``ahead_s``). Every case runs in a fresh process, so peak memory
+is per case. The cases of the speed target (core, 1 thread, vs Brian2 C++ standalone, on CUBA,
+COBA and STDP) run in several rounds, each round the two engines back to back, the rounds spread
+over the job (``_schedule``: ``cuba_repeats`` for CUBA, ``repeats`` for the others), and each
+engine's fastest round is kept (the machine is shared: the minimum is the least disturbed
+measurement; the same protocol for both engines). Times are reported as wall clock and as
+processor time; the speed-up of the target compares processor times (Brian2's C++ standalone
 timer is ``std::clock()``, processor time), which a shared machine disturbs least.
 
 Statistics (mean rate, mean CV of the ISIs) must agree between engines within the stated
-tolerances, otherwise a timing compares different dynamics. Brian2's C++ standalone cases of one
-network share one project directory, so that only its first case compiles in full. Peak memory
+tolerances, otherwise a timing compares different dynamics. Peak memory
 is that of the simulation: the process, and for Brian2's C++ standalone mode also its compiled
 binary (not the compiler). A case that cannot run (an engine not installed, a multi-threaded case
 on a machine without enough idle cores after waiting ``idle_wait_s``) leaves its claims NOT_RUN
@@ -294,7 +299,7 @@ def _wait_for_idle(threads: int, wait_s: float, group_wait_s: float | None = Non
 def best_of_rounds(runs: pd.DataFrame) -> pd.DataFrame:
     """One row per case: the round with the smallest simulation time, with the number of
     rounds and the median and largest processor time over them (how far the host's slow
-    spells spread the rounds)."""
+    spells spread the rounds), and the build and compile times of its first round."""
     keys = ["series", "network", "n", "engine", "threads"]
     ok = runs[runs.get("error").isna()] if "error" in runs else runs
     if ok.empty:
@@ -304,6 +309,11 @@ def best_of_rounds(runs: pd.DataFrame) -> pd.DataFrame:
     best["rounds"] = cpu.transform("size").loc[best.index]
     best["cpu_s_median"] = cpu.transform("median").loc[best.index]
     best["cpu_s_max"] = cpu.transform("max").loc[best.index]
+    if "round" in ok:   # a rerun of Brian2's binary built nothing: its case's build is round 0's
+        first = ok.sort_values("round", kind="stable").groupby(keys)
+        for c in ("build_s", "compile_s"):
+            if c in ok:
+                best[c] = first[c].transform("first").loc[best.index]
     best["label"] = best.apply(_engine_label, axis=1)
     return best.sort_values(keys).reset_index(drop=True)
 
