@@ -143,13 +143,14 @@ def build(params: dict, workdir) -> list[dict]:
         if case["engine"].startswith("brian2") and job not in jobs:
             jobs.append(job)
     rows = []
-    built = {}                  # (network, n) → a project compiled for that network and size
+    built = {}                  # network → the first project compiled for it
     for k, job in enumerate(jobs):
         log.info("benchmark build %d/%d: %s", k + 1, len(jobs), job)
         if "brian2_dir" in job:
-            # another duration of the same network differs only in main.cpp: start from its
-            # compiled project (mtimes kept), so make compiles that file and links
-            same = built.setdefault((job["network"], job["n"]), job["brian2_dir"])
+            # another size or duration of the same network differs in its code objects,
+            # objects.cpp and main.cpp (sizes and run time are constants there), not in the
+            # rest: start from a compiled project (mtimes kept), so make compiles only those
+            same = built.setdefault(job["network"], job["brian2_dir"])
             if same != job["brian2_dir"] and os.path.isdir(same) \
                     and not os.path.exists(job["brian2_dir"]):
                 shutil.copytree(same, job["brian2_dir"], symlinks=True)
