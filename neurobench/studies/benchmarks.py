@@ -167,11 +167,11 @@ def build(params: dict, workdir) -> list[dict]:
 
 def _schedule(cases: list[dict], p) -> list[tuple[dict, int]]:
     """(case, round) in the order they run. Every case once (round 0; on each main network the
-    speed-target cases first, the multi-threaded core cases last); the speed-target cases (the core with 1 thread and Brian2 C++ on the main
-    networks) run again, ``cuba_repeats`` rounds in all for CUBA and ``repeats`` for the others,
-    each round of a network the core and Brian2 back to back, the rounds spread evenly between
-    the round-0 cases that follow the target cases: a slow spell of the host falls on a few
-    rounds of both engines, not on all of one."""
+    speed-target cases first, the multi-threaded core cases last); the speed-target cases (the
+    core with 1 thread and Brian2 C++ on the main networks) run again, ``cuba_repeats`` rounds
+    in all for CUBA and ``repeats`` for the others, each round of a network the core and Brian2
+    back to back, the rounds spread evenly between the round-0 cases that follow the target
+    cases: a slow spell of the host falls on a few rounds of both engines, not on all of one."""
     threaded = sorted((c for c in cases if c["engine"] == "core" and c["threads"] > 1),
                       key=lambda c: (c["threads"], c["series"] != "main"))
     single = [c for c in cases if not (c["engine"] == "core" and c["threads"] > 1)]
