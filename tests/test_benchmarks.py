@@ -126,7 +126,7 @@ def test_missing_nest_case_is_recorded_not_dropped(monkeypatch):
     from neurobench.studies import benchmarks as study
 
     p = _study_params(engines=["core", "nest"], stdp_engines=["core"], scaling_engines=[],
-                      scaling_n=[], core_threads=[1], repeats=1)
+                      scaling_n=[], core_threads=[1], repeats=1, cuba_repeats=1)
     monkeypatch.setattr(study.engines, "nest_available", lambda: False)
     monkeypatch.setattr(study.runner, "run_isolated",
                         lambda job, timeout: dict(job, rate_hz=1.0, cv_isi=0.5, cpu_s=0.1))
@@ -146,14 +146,65 @@ def test_capped_nest_case_shares_its_statistics_window_with_every_engine():
     assert all("stats_window_s" not in c for c in study._cases(p) if c["network"] == "cuba")
 
 
-def test_brian2_cpp_cases_of_one_network_share_a_project_directory():
+def test_each_brian2_case_has_its_own_project_and_the_build_compiles_exactly_those(monkeypatch, tmp_path):
+    """One C++ standalone project per case (network, size, duration), the cython cases share
+    the extension cache, and ``build`` compiles every Brian2 case once, with one make job,
+    into the folder the benchmark then reads."""
+    import json
+
     from neurobench.studies import benchmarks as study
 
     p = _study_params(repeats=2)
     jobs = [study._job(c, "/tmp/x") for c in study._cases(p)]
-    dirs = {(j["network"], j["n"]): j.get("brian2_dir") for j in jobs if j["engine"] == "brian2_cpp"}
-    assert dirs[("cuba", 4000)] == "/tmp/x/cuba_4000" and dirs[("stdp", 1000)] == "/tmp/x/stdp_1000"
-    assert all("brian2_dir" not in j for j in jobs if j["engine"] != "brian2_cpp")
+    dirs = {(j["network"], j["n"], j["duration_s"]): j.get("brian2_dir")
+            for j in jobs if j["engine"] == "brian2_cpp"}
+    assert dirs[("cuba", 4000, 10.0)] == "/tmp/x/brian2_cpp/cuba_4000_10s"
+    assert dirs[("cuba", 4000, 1.0)] == "/tmp/x/brian2_cpp/cuba_4000_1s"
+    assert dirs[("stdp", 1000, 100.0)] == "/tmp/x/brian2_cpp/stdp_1000_100s"
+    assert len(set(dirs.values())) == len(dirs) == 3 + len(p["scaling_n"])
+    assert {j.get("cython_cache_dir") for j in jobs if j["engine"] == "brian2_cython"} == {"/tmp/x/cython"}
+    assert all("brian2_dir" not in j and "cython_cache_dir" not in j
+               for j in jobs if not j["engine"].startswith("brian2"))
+    built = []
+    monkeypatch.setattr(study.runner, "run_isolated",
+                        lambda job, timeout: built.append(job) or dict(job, build_s=1.0, compile_s=2.0))
+    rows = study.build(p, tmp_path)
+    assert len(built) == len(dirs) + 2                 # + CUBA and COBA on the cython target
+    assert all(j["compile_only"] and j["make_jobs"] == 1 for j in built)
+    assert {j["brian2_dir"] for j in built if "brian2_dir" in j} == {
+        d.replace("/tmp/x", str(tmp_path.resolve())) for d in dirs.values()}
+    assert json.loads((tmp_path / study.BUILD_FILE).read_text()) == rows
+    ahead = study._ahead(tmp_path)
+    assert len(ahead) == len(built) and (ahead["ahead_s"] == 3.0).all()
+
+
+def test_speed_target_rounds_are_spread_over_the_job_and_pair_the_engines():
+    """Round 0 of every case first in its place; the further rounds of the speed-target cases
+    (``cuba_repeats`` for CUBA, ``repeats`` for the others) interleaved with the remaining
+    round-0 cases, each round the core and Brian2 C++ back to back, the same for both."""
+    from neurobench.studies import benchmarks as study
+
+    p = _study_params(repeats=3, cuba_repeats=6)
+    cases = study._cases(p)
+    schedule = study._schedule(cases, p)
+    assert len(schedule) == len(cases) + 2 * (6 - 1) + 4 * (3 - 1)
+    first = [c for c, r in schedule if r == 0]
+    assert sorted(map(str, first)) == sorted(map(str, cases))
+    n_threaded = (2 + len(p["scaling_n"])) * (len(p["core_threads"]) - 1)
+    assert all(c["threads"] > 1 for c in first[-n_threaded:])
+    for net, rounds in (("cuba", 6), ("coba", 3), ("stdp", 3)):
+        pos = {e: [k for k, (c, r) in enumerate(schedule) if c["network"] == net
+                   and c["series"] == "main" and study._is_target(c) and c["engine"] == e]
+               for e in ("core", "brian2_cpp")}
+        assert len(pos["core"]) == len(pos["brian2_cpp"]) == rounds
+        # the engines alternate: each round is one core run and one Brian2 run back to back
+        assert all(b == a + 1 for a, b in zip(pos["core"], pos["brian2_cpp"]))
+    repeats = [k for k, (c, r) in enumerate(schedule) if r > 0]
+    first_rest = min(k for k, (c, r) in enumerate(schedule) if r == 0 and c["series"] == "scaling")
+    # spread: some repeats come before the scaling series is done, some after
+    assert min(repeats) < first_rest + 8 < max(repeats)
+    assert [r for c, r in schedule if c["network"] == "cuba" and c["engine"] == "core"
+            and c["series"] == "main" and c["threads"] == 1] == list(range(6))
 
 
 def test_threaded_cases_run_last_and_share_one_wait_for_idle_cores(monkeypatch):
@@ -162,7 +213,8 @@ def test_threaded_cases_run_last_and_share_one_wait_for_idle_cores(monkeypatch):
     from neurobench.studies import benchmarks as study
 
     p = _study_params(engines=["core"], stdp_engines=["core"], scaling_engines=["core"],
-                      scaling_n=[1000, 2000], core_threads=[1, 2], repeats=1, idle_wait_s=0.3)
+                      scaling_n=[1000, 2000], core_threads=[1, 2], repeats=1, cuba_repeats=1,
+                      idle_wait_s=0.3)
     monkeypatch.setattr(study, "_idle_cores", lambda window_s=1.0: 0.0)
     monkeypatch.setattr(study.time, "sleep", lambda s: None)
     monkeypatch.setattr(study.runner, "run_isolated",
@@ -214,8 +266,10 @@ def test_repeat_that_reran_brians_binary_takes_the_first_rounds_statistics():
     assert out.loc[1, "cpu_s"] == 4.4 and out.loc[1, "rate_hz"] == 19.5
     assert out.loc[1, "peak_rss_mib"] == 168.0 and out.loc[1, "binary_rss_mib"] == 40.0
     assert out.loc[2, "peak_rss_mib"] == 55.0
-    best = study.best_of_rounds(out.assign(error=None))
-    assert best.set_index("engine").loc["brian2_cpp", "cpu_s"] == 4.4
+    best = study.best_of_rounds(out.assign(error=None, compile_s=[0.4, 0.0, 0.0]))
+    b2 = best.set_index("engine").loc["brian2_cpp"]
+    assert b2["cpu_s"] == 4.4 and b2["rounds"] == 2 and b2["cpu_s_median"] == pytest.approx(4.5)
+    assert b2["compile_s"] == 0.4               # the round that generated and checked the code
 
 
 def test_peak_memory_of_a_case_is_its_own_not_its_parents():
@@ -226,3 +280,27 @@ def test_peak_memory_of_a_case_is_its_own_not_its_parents():
                                    seed=1))
     assert parent.sum() > 0
     assert 10 < row["peak_rss_mib"] < 200, row.get("error")
+
+
+@pytest.mark.slow
+def test_case_reuses_the_project_compiled_ahead_and_gives_the_same_spikes(tmp_path, monkeypatch):
+    """``build`` compiles a Brian2 C++ case ahead; the case then only checks the project (make
+    links nothing), and its binary fires exactly as one compiled in the case itself. Another
+    size and duration of the same network starts from the first's compiled project."""
+    pytest.importorskip("brian2")
+    from neurobench.studies import benchmarks as study
+
+    p = _study_params(engines=["brian2_cpp"], stdp_engines=[], scaling_engines=["brian2_cpp"],
+                      scaling_n=[300], scaling_duration_s=0.05, cuba_n=200, cuba_duration_s=0.2,
+                      coba_n=200, coba_duration_s=0.05, nest_max_duration_s={})
+    cases = [c for c in study._cases(p) if c["network"] == "cuba"]
+    monkeypatch.setattr(study, "_cases", lambda p: cases)
+    rows = study.build(p, tmp_path / "work")
+    assert len(rows) == 2 and all("error" not in r for r in rows), rows
+    assert all(r["binary_rebuilt"] for r in rows)
+    for job in (study._job(c, str((tmp_path / "work").resolve())) for c in cases):
+        again = runner.run_isolated(job)
+        assert again["binary_rebuilt"] is False and again["compile_s"] < 5.0, again
+        fresh = runner.run_isolated({k: v for k, v in job.items() if k != "brian2_dir"})
+        assert again["n_spikes"] == fresh["n_spikes"] > 0
+        np.testing.assert_equal([again["rate_hz"], again["cv_isi"]], [fresh["rate_hz"], fresh["cv_isi"]])

@@ -4,7 +4,8 @@ Each ``run_<engine>(network, duration_ms, ...)`` builds the network, runs it and
 with the recorded spikes (``t_ms``, ``i``; for the STDP network also the final weights ``w``)
 and timings in seconds: ``sim_s`` (wall clock of the simulation proper), ``cpu_s`` (processor
 time of the simulation), ``build_s`` (construction) and, for Brian2's C++ standalone mode,
-``compile_s`` (code generation and compilation). Wall clock is ``time.perf_counter`` around the
+``compile_s`` (code generation and compilation; for a project compiled beforehand in the same
+directory, code generation and make's check that nothing changed). Wall clock is ``time.perf_counter`` around the
 engine's own run call, processor time ``time.process_time`` (this process: the core, Brian2's
 runtime, NEST). For cpp_standalone both are Brian2's own timer of the network run inside the
 compiled binary, which is ``std::clock()``, i.e. processor time: on a machine shared with
@@ -24,6 +25,7 @@ import time
 
 import numpy as np
 
+from neurobench.benchmarks import peak_rss
 from neurobench.benchmarks.networks import DT_MS, BrettNetwork, SongNetwork
 
 ENGINES = ("core", "brian2_cython", "brian2_cpp", "nest")
@@ -93,28 +95,42 @@ def run_core(net: BrettNetwork | SongNetwork, duration_ms: float, seed: int = 0,
 
 # -- Brian2 ---------------------------------------------------------------------------------
 def run_brian2(net: BrettNetwork | SongNetwork, duration_ms: float, seed: int = 0,
-               target: str = "cython", workdir: str | None = None) -> dict:
+               target: str = "cython", workdir: str | None = None, cache_dir: str | None = None,
+               compile_only: bool = False, make_jobs: int | None = None) -> dict:
     """Brian2 2.9 with the runtime target ``cython`` (or ``numpy``) or ``cpp_standalone``.
 
     cpp_standalone builds in ``workdir`` without cleaning it: Brian2 rewrites only the files
-    whose contents changed and make recompiles only those, so a later case of the same network
-    in the same directory reuses the compiled project (``compile_s`` is then the incremental
-    build). Its ``binary_rss_mib`` is the peak memory of the compiled simulation alone
-    (``neurobench.benchmarks.peak_rss``), without the compiler's."""
-    import sys
+    whose contents changed and make recompiles only those, so a case whose project was built
+    there before (``compile_only``, rule ``benchmarks_build``) reuses the compiled project:
+    ``compile_s`` is then Brian2's code generation and make's check that the project is up to
+    date, and ``binary_rebuilt`` says whether the binary had to be linked again. ``make_jobs``: make's ``-j`` (None: Brian2's
+    default, no limit). Its ``binary_rss_mib`` is the peak memory of the compiled simulation
+    alone (``neurobench.benchmarks.peak_rss``), without the compiler's.
 
+    ``cache_dir``: the cython target's cache of compiled extensions (None: Brian2's own,
+    ``~/.cython``); its key includes the Python interpreter's path, so a new environment
+    compiles every extension once.
+
+    ``compile_only``: generate and compile the code (cpp_standalone: the project in
+    ``workdir``; cython: the extensions into the cache), run nothing; returns ``build_s`` and
+    ``compile_s`` only."""
     import brian2 as b2
 
     standalone = target == "cpp_standalone"
+    cython_cache = b2.prefs.codegen.runtime.cython.cache_dir
     t0 = time.perf_counter()
     if standalone:
         b2.set_device("cpp_standalone", build_on_run=False)
         b2.prefs.devices.cpp_standalone.openmp_threads = 0
-        rss_file = tempfile.NamedTemporaryFile(prefix="nb_rss_", suffix=".txt", delete=False).name
-        b2.prefs.devices.cpp_standalone.run_cmd_unix = [
-            sys.executable, "-m", "neurobench.benchmarks.peak_rss", rss_file, "./main"]
+        if make_jobs is not None:
+            b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{int(make_jobs)}"]
+        if not compile_only:
+            run_cmd, rss_file = peak_rss.wrap(["./main"])
+            b2.prefs.devices.cpp_standalone.run_cmd_unix = run_cmd
     else:
         b2.prefs.codegen.target = target
+        if cache_dir is not None:
+            b2.prefs.codegen.runtime.cython.cache_dir = str(cache_dir)
     b2.start_scope()
     b2.defaultclock.dt = DT_MS * b2.ms
     b2.seed(seed)
@@ -188,40 +204,52 @@ def run_brian2(net: BrettNetwork | SongNetwork, duration_ms: float, seed: int = 
         network.run(duration_ms * ms, namespace={})
         directory = workdir or tempfile.mkdtemp(prefix="brian2_cpp_")
         build = time.perf_counter() - t0
+        binary = os.path.join(directory, "main")
+        before = _mtime(binary)
         t0 = time.perf_counter()
         b2.device.build(directory=directory, compile=True, run=False, clean=False)
         compile_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        b2.device.run(directory=directory, with_output=False)
-        run_wall = time.perf_counter() - t0
-        sim_s = cpu_s = float(b2.device._last_run_time)     # std::clock(): processor time
-        with open(rss_file) as f:
-            binary_rss = int(f.read()) / 1024.0         # ru_maxrss: KiB
-        os.unlink(rss_file)
-        out.update(run_wall_s=run_wall, binary_rss_mib=binary_rss)
-        # how Brian2 ran this binary, for a later run of the same case (rerun_brian2_cpp)
-        env = dict(b2.prefs["devices.cpp_standalone.run_environment_variables"],
-                   **b2.device.run_environment_variables)
-        with open(os.path.join(directory, RERUN_FILE), "w") as f:
-            json.dump(dict(case=_brian2_case(net, duration_ms, seed), env=env,
-                           args=["--results_dir", b2.device.results_dir]), f)
+        out.update(build_s=build, compile_s=compile_s,
+                   binary_rebuilt=before is None or _mtime(binary) != before)
+        if not compile_only:
+            t0 = time.perf_counter()
+            b2.device.run(directory=directory, with_output=False)
+            out.update(run_wall_s=time.perf_counter() - t0,
+                       binary_rss_mib=peak_rss.read_mib(rss_file),
+                       # std::clock(): processor time
+                       sim_s=float(b2.device._last_run_time), cpu_s=float(b2.device._last_run_time))
+            # how Brian2 ran this binary, for a later run of the same case (rerun_brian2_cpp)
+            env = dict(b2.prefs["devices.cpp_standalone.run_environment_variables"],
+                       **b2.device.run_environment_variables)
+            with open(os.path.join(directory, RERUN_FILE), "w") as f:
+                json.dump(dict(case=_brian2_case(net, duration_ms, seed), env=env,
+                               args=["--results_dir", b2.device.results_dir]), f)
     else:
         network.run(0 * ms, namespace={})      # code generation and compilation
-        build = time.perf_counter() - t0
-        compile_s = 0.0
-        t0, c0 = time.perf_counter(), time.process_time()
-        network.run(duration_ms * ms, namespace={})
-        sim_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
-    out.update(t_ms=np.asarray(mon.t / ms), i=np.asarray(mon.i[:]), sim_s=sim_s, cpu_s=cpu_s,
-               build_s=build,
-               compile_s=compile_s, n=n)
-    if isinstance(net, SongNetwork):
-        out["w"] = np.asarray(syn.w[:])
+        out.update(build_s=time.perf_counter() - t0, compile_s=0.0)
+        if not compile_only:
+            t0, c0 = time.perf_counter(), time.process_time()
+            network.run(duration_ms * ms, namespace={})
+            out.update(sim_s=time.perf_counter() - t0, cpu_s=time.process_time() - c0)
+    if not compile_only:
+        out.update(t_ms=np.asarray(mon.t / ms), i=np.asarray(mon.i[:]), n=n)
+        if isinstance(net, SongNetwork):
+            out["w"] = np.asarray(syn.w[:])
     if standalone:                     # leave Brian2 usable in this process
         b2.device.reinit()
         b2.set_device("runtime")
         b2.prefs.devices.cpp_standalone.run_cmd_unix = "./main"
+        b2.prefs.devices.cpp_standalone.extra_make_args_unix = ["-j"]
+    else:
+        b2.prefs.codegen.runtime.cython.cache_dir = cython_cache
     return out
+
+
+def _mtime(path: str) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except FileNotFoundError:
+        return None
 
 
 RERUN_FILE = "neurobench_rerun.json"
@@ -240,9 +268,8 @@ def rerun_brian2_cpp(net: BrettNetwork | SongNetwork, duration_ms: float, seed: 
     generation or build: a repeat of the same case. Returns Brian2's timer of the run
     (``results/last_run_info.txt``, processor time) and the binary's peak memory, no spikes
     (the same binary with the same seed: the spikes of the run that built it); None when the
-    directory does not hold this case's binary (another case was built there last)."""
+    directory holds no binary of this case that ran (none ran there yet, or another case)."""
     import subprocess
-    import sys
 
     try:
         with open(os.path.join(workdir, RERUN_FILE)) as f:
@@ -251,17 +278,14 @@ def rerun_brian2_cpp(net: BrettNetwork | SongNetwork, duration_ms: float, seed: 
         return None
     if saved["case"] != _brian2_case(net, duration_ms, seed):
         return None
-    rss_file = tempfile.NamedTemporaryFile(prefix="nb_rss_", suffix=".txt", delete=False).name
+    command, rss_file = peak_rss.wrap(["./main", *saved["args"]])
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "neurobench.benchmarks.peak_rss", rss_file, "./main",
-                    *saved["args"]], cwd=workdir, env=dict(os.environ, **saved["env"]),
+    subprocess.run(command, cwd=workdir, env=dict(os.environ, **saved["env"]),
                    stdout=subprocess.DEVNULL, check=True)
     run_wall = time.perf_counter() - t0
     with open(os.path.join(saved["args"][1], "last_run_info.txt")) as f:
         run_time, completed = (float(x) for x in f.read().split())
-    with open(rss_file) as f:
-        binary_rss = int(f.read()) / 1024.0
-    os.unlink(rss_file)
+    binary_rss = peak_rss.read_mib(rss_file)
     if completed != 1.0:
         raise RuntimeError(f"Brian2's binary in {workdir} completed {completed:.0%} of its run")
     return dict(sim_s=run_time, cpu_s=run_time, build_s=0.0, compile_s=0.0, run_wall_s=run_wall,

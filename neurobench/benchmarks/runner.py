@@ -2,11 +2,13 @@
 
 A case is a dict ``{network: cuba|coba|stdp, n, duration_s, engine, threads, seed}``; the engine
 is one of ``core``, ``brian2_cython``, ``brian2_cpp``, ``nest``. An optional ``brian2_dir``
-names the directory of Brian2's C++ standalone project, kept between cases of the same network
-so that they share its compiled files (with ``rerun`` true, a repeat of the case that built
-the project there last only runs its binary again: timings and memory, no spikes); an optional
-``stats_window_s`` restricts the firing
-statistics to the first seconds (the window common to all engines of a network). The child process builds the network (``networks``),
+names the directory of Brian2's C++ standalone project, kept between runs of the case so that
+they reuse its compiled files (with ``rerun`` true, a repeat of the case that ran there only
+runs its binary again: timings and memory, no spikes); ``cython_cache_dir`` the cache of
+Brian2's cython extensions; with ``compile_only`` true a Brian2 case only generates and
+compiles its code there (``make_jobs``: make's ``-j``) and runs nothing; an optional
+``stats_window_s`` restricts the firing statistics to the first seconds (the window common to
+all engines of a network). The child process builds the network (``networks``),
 runs it (``engines``) and prints one JSON line: timings, the firing statistics computed here
 for every engine alike, peak resident memory of the simulation (the process; for Brian2's C++
 standalone mode the larger of the process and its compiled binary, the compiler excluded; the
@@ -46,6 +48,8 @@ def validate_case(case: dict) -> dict:
     if case["engine"] not in engines.ENGINES:
         raise ValueError(f"benchmark case: engine must be one of {engines.ENGINES}, "
                          f"got {case['engine']!r}")
+    if case.get("compile_only") and not case["engine"].startswith("brian2"):
+        raise ValueError(f"benchmark case: only Brian2 compiles ahead, got {case['engine']!r}")
     if not (float(case["duration_s"]) > 0 and int(case["n"]) >= 1 and int(case["threads"]) >= 1):
         raise ValueError(f"benchmark case: duration_s, n and threads must be positive: {case}")
     return case
@@ -67,19 +71,23 @@ def run_case(case: dict) -> dict:
         res = engines.run_core(net, duration_ms, seed=case["seed"], n_threads=case["threads"])
     elif engine == "nest":
         res = engines.run_nest(net, duration_ms, seed=case["seed"], n_threads=case["threads"])
-    elif case.get("brian2_dir"):
-        os.makedirs(case["brian2_dir"], exist_ok=True)
-        if case.get("rerun"):
-            res = engines.rerun_brian2_cpp(net, duration_ms, case["seed"], case["brian2_dir"])
-            if res is not None:
-                return dict(case, **res, peak_rss_mib=res["binary_rss_mib"],
-                            realtime_ratio=duration_ms * 1e-3 / res["sim_s"])
-        res = engines.run_brian2(net, duration_ms, seed=case["seed"], target=_brian2_target(engine),
-                                 workdir=case["brian2_dir"])
     else:
-        with tempfile.TemporaryDirectory(prefix="nb_brian2_") as work:
-            res = engines.run_brian2(net, duration_ms, seed=case["seed"],
-                                     target=_brian2_target(engine), workdir=work)
+        kw = dict(seed=case["seed"], target=_brian2_target(engine),
+                  cache_dir=case.get("cython_cache_dir"), make_jobs=case.get("make_jobs"),
+                  compile_only=bool(case.get("compile_only")))
+        if case.get("brian2_dir"):
+            os.makedirs(case["brian2_dir"], exist_ok=True)
+            if case.get("rerun"):
+                res = engines.rerun_brian2_cpp(net, duration_ms, case["seed"], case["brian2_dir"])
+                if res is not None:
+                    return dict(case, **res, peak_rss_mib=res["binary_rss_mib"],
+                                realtime_ratio=duration_ms * 1e-3 / res["sim_s"])
+            res = engines.run_brian2(net, duration_ms, workdir=case["brian2_dir"], **kw)
+        else:
+            with tempfile.TemporaryDirectory(prefix="nb_brian2_") as work:
+                res = engines.run_brian2(net, duration_ms, workdir=work, **kw)
+        if kw["compile_only"]:
+            return dict(case, **res)
     n = 1 if case["network"] == "stdp" else net.n
     # statistics after a 10 % transient (at most 1 s), the same for every engine, over the
     # common window of the network's cases (``stats_window_s``) where one engine runs shorter
@@ -92,6 +100,8 @@ def run_case(case: dict) -> dict:
                compile_s=res["compile_s"],
                realtime_ratio=duration_ms * 1e-3 / res["sim_s"] if res["sim_s"] > 0 else np.nan,
                n_synapses=(net.n_inputs if case["network"] == "stdp" else net.n_synapses))
+    if "binary_rebuilt" in res:        # Brian2 C++: whether make had to link the binary again
+        row["binary_rebuilt"] = res["binary_rebuilt"]
     if "w" in res:
         w = np.asarray(res["w"], float)
         g_max = net.params["g_max"]

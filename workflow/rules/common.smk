@@ -45,8 +45,13 @@ def params_of(study):
 # that of the jobs waiting for it: the longest work starts first, so no long job is left running
 # alone on one core at the end. The 2-thread timing and training rules (benchmarks, kws,
 # dynapse_benchmark) keep 0: they start once the single-thread work is done and then use both
-# cores; the gathering jobs at the end are short.
+# cores, alone (nothing runs beside a timed case); the gathering jobs at the end are short.
+# benchmarks_build compiles Brian2's code for the benchmarks, which nothing times, so it runs
+# here rather than inside the exclusive rule. kws_corpus needs two cores and nothing else: it
+# can start only while both are free, i.e. first; Snakemake picks the jobs whose priorities sum
+# highest, so its value exceeds any two single-thread priorities together.
 PRIORITY = {
+    "kws_corpus": 400, "benchmarks_build": 180,
     "detection_dataset": 150, "detection_seed": 75,
     "triplet_selectivity_tuning": 25, "triplet_selectivity_chip": 15,
     "pair_selectivity_tuning": 12, "pair_selectivity_chip": 4,

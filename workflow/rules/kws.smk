@@ -30,6 +30,7 @@ rule kws_corpus:
     benchmark:
         "results/timings/kws_corpus.tsv"
     threads: 2
+    priority: priority_of("kws_corpus")
     script:
         "../scripts/kws_corpus.py"
 
