@@ -172,6 +172,19 @@ def test_compare_finds_each_number_beyond_tolerance(tmp_path):
     assert ("toy/summary.json", "k.x", "") not in loose.set_index(["file", "row", "column"]).index
 
 
+def test_compare_skips_intermediate_work_files(tmp_path):
+    """Work files of fanned-out jobs (results/_work/: per-chip runs, compiled Brian2 projects)
+    are not results: only the studies' files are compared."""
+    a = _tree(tmp_path / "a", [1.0])
+    b = _tree(tmp_path / "b", [1.0])
+    for root, v in ((a, 1), (b, 2)):
+        (root / "_work" / "benchmarks").mkdir(parents=True)
+        (root / "_work" / "benchmarks" / "build.json").write_text(f'{{"ahead_s": {v}}}')
+    assert compare_trees(a, b).empty
+    (b / "toy" / "tables" / "rates.csv").write_text("rate_hz\n9\n")
+    assert not compare_trees(a, b).empty
+
+
 def test_compare_cli_exit_status(tmp_path, capsys):
     a = _tree(tmp_path / "a", [1.0])
     b = _tree(tmp_path / "b", [1.5])

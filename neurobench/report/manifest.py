@@ -31,9 +31,11 @@ TIMING_NAMES = r"(^|_)(wall|walltime|elapsed|runtime|cpu_time|speedup|throughput
 
 #: Files that are records of the run itself, not results.
 _NOT_RESULTS = {"provenance.json", "MANIFEST.tsv"}
-#: Top-level folders of a results tree that hold no study: logs and the report's copies.
-#: (``timings/`` holds Snakemake's per-rule benchmark files; they are listed, as rule_timing.)
-_SKIP_DIRS = {"logs", "report"}
+#: Top-level folders of a results tree that hold no study: logs, the report's copies and the
+#: intermediate files of studies that fan out (``_work/``: tuning jobs, per-chip jobs, Brian2's
+#: compiled projects). (``timings/`` holds Snakemake's per-rule benchmark files; they are listed,
+#: as rule_timing.)
+_SKIP_DIRS = {"logs", "report", "_work"}
 
 
 def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
