@@ -1077,7 +1077,7 @@ static inline void dyn_pack_pd(double *x, ptrdiff_t k, ptrdiff_t q, __m256i perm
  * *n_sub, *n_split. Without AVX2 it does nothing (the scalar path takes every flagged neuron). */
 static __attribute__((noinline)) void dyn_membrane_substeps(double dt,
         double *restrict imem, const double *restrict ref_rem, int64_t *restrict flag,
-        const double *restrict slope, const int64_t *restrict list, ptrdiff_t n_list,
+        double *restrict slope, const int64_t *restrict list, ptrdiff_t n_list,
         const double *restrict a0, const double *restrict a1, const double *restrict a2,
         const double *restrict a3, const double *restrict a4,
         const double *restrict itau, const double *restrict alpha,
@@ -1232,6 +1232,21 @@ static __attribute__((noinline)) void dyn_membrane_substeps(double dt,
                     ptrdiff_t i = L->idx[k + b];
                     imem[i] = wi[b];
                     flag[i] = 0;
+                }
+            }
+            int sm = _mm256_movemask_pd(_mm256_and_pd(spk, _mm256_castsi256_pd(live)));
+            if (sm) {                           /* a spike: the state before its sub-step */
+                for (; sm; sm &= sm - 1) {
+                    int b = __builtin_ctz(sm);
+                    ptrdiff_t i = L->idx[k + b];
+                    if (L->m[k + b] == 0)       /* the first sub-step: redone from the start */
+                        continue;
+                    double *sv = slope + 8 * (i & ~(ptrdiff_t) 3) + (i & 3);
+                    sv[0] = L->im[k + b];
+                    sv[4] = L->td[k + b];
+                    sv[8] = L->h[k + b];
+                    sv[12] = (double) L->m[k + b];
+                    flag[i] = 2;
                 }
             }
             int om = _mm256_movemask_pd(_mm256_castsi256_pd(on));

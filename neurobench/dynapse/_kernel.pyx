@@ -123,7 +123,7 @@ cdef extern from "_dynapse_kernels.h" nogil:
         int64_t *idx
     int DYN_LANE_ARRAYS
     void dyn_membrane_substeps(double dt, double *imem, const double *ref_rem,
-                               int64_t *flag, const double *slope, const int64_t *list,
+                               int64_t *flag, double *slope, const int64_t *list,
                                Py_ssize_t n_list, const double *a0,
                                const double *a1, const double *a2, const double *a3,
                                const double *a4, const double *itau, const double *alpha,
@@ -492,6 +492,15 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
             t_done = dt - T
             hg = T
             m = 0
+            if flag[i] == 2:
+                # the vector rounds took the step up to the sub-step that spikes: on from the
+                # state before it (I_mem, time done, last sub-step, sub-steps taken)
+                sv = slope + 8 * (i - (i & 3)) + (i & 3)
+                im = sv[0]
+                t_done = sv[4]
+                hg = sv[8]
+                m = <long long> sv[12]
+                first = 0
             while True:
                 rem = dt - t_done
                 if hg >= rem * (1.0 - 1e-9):
