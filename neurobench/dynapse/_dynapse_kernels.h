@@ -1012,23 +1012,23 @@ static inline __attribute__((always_inline)) void dyn_lanes_setup(ptrdiff_t nf, 
         if (!((cmask >> c) & 1))
             continue;
         double *fr = L->fit + 5 * c * fs;
-        const double *ac = av[c];
-        for (ptrdiff_t k = 0; k < np; k++) {
-            ptrdiff_t i = L->idx[k], j = c * n_tot + i;
-            const double *gc = fitc + 3 * j;
-            L->a0[k] = ac[i]; L->a1[k] = isyn[j];
-            L->a2[k] = gc[0]; L->a3[k] = gc[1]; L->a4[k] = gc[2];
-            fr[k] = iinf[j]; fr[fs + k] = prem[j]; fr[4 * fs + k] = inv_tau[j];
-        }
+        const double *ac = av[c], *is = isyn + c * n_tot, *ii = iinf + c * n_tot;
+        const double *pr = prem + c * n_tot, *kt = inv_tau + c * n_tot;
+        const double *gc = fitc + 3 * c * n_tot;
         for (ptrdiff_t k = 0; k < np; k += 4) {
-            __m256d f[4];
-            dyn_input_fit_v(_mm256_loadu_pd(L->a0 + k), _mm256_loadu_pd(L->a1 + k),
-                            _mm256_loadu_pd(L->a2 + k), _mm256_loadu_pd(L->a3 + k),
-                            _mm256_loadu_pd(L->a4 + k), _mm256_loadu_pd(fr + k),
-                            _mm256_loadu_pd(fr + 4 * fs + k),
-                            V_GT(_mm256_loadu_pd(fr + fs + k), zero), vdt, idt, f);
+            const ptrdiff_t i0 = L->idx[k], i1 = L->idx[k + 1], i2 = L->idx[k + 2];
+            const ptrdiff_t i3 = L->idx[k + 3];
+#define DYN_LANES4(x) _mm256_set_pd((x)[i3], (x)[i2], (x)[i1], (x)[i0])
+#define DYN_LANES4G(q) _mm256_set_pd(gc[3 * i3 + q], gc[3 * i2 + q], gc[3 * i1 + q], gc[3 * i0 + q])
+            __m256d f[4], kk = DYN_LANES4(kt);
+            dyn_input_fit_v(DYN_LANES4(ac), DYN_LANES4(is), DYN_LANES4G(0), DYN_LANES4G(1),
+                            DYN_LANES4G(2), DYN_LANES4(ii), kk, V_GT(DYN_LANES4(pr), zero), vdt,
+                            idt, f);
+#undef DYN_LANES4
+#undef DYN_LANES4G
             for (int q = 0; q < 4; q++)
                 _mm256_storeu_pd(fr + q * fs + k, f[q]);
+            _mm256_storeu_pd(fr + 4 * fs + k, kk);
         }
     }
 }
