@@ -979,9 +979,10 @@ typedef struct {
  * a neuron; the padding lanes are set up too): the constants, I_mem, the state within the step,
  * the single-step pass's slope and stage 1, and the fits (dyn_input_fit_v) of the circuits in
  * cmask (idle circuits without a fit). The neurons' values are copied one by one (scalar loads
- * of scattered neurons cost less than gathers), a fit's inputs first into the lane arrays it
- * then overwrites (a0 … a4 and its rows A, C), four lanes at a time. The arguments as
- * dyn_membrane_substeps's. */
+ * of scattered neurons cost less than gathers); a fit's inputs are loaded by neuron index
+ * straight into vectors of four lanes (no copy through the lane arrays: at 200 µs on the
+ * benchmark board the rounds ~7 % faster), and its rows A, C, D, 1/t_on and 1/τ stored. The
+ * arguments as dyn_membrane_substeps's. */
 static inline __attribute__((always_inline)) void dyn_lanes_setup(ptrdiff_t nf, dyn_lanes *L,
         ptrdiff_t fs, double dt, const double *restrict imem, const double *restrict slope,
         const double *const *av, const double *restrict itau, const double *restrict alpha,
@@ -1064,10 +1065,13 @@ static inline void dyn_pack_pd(double *x, ptrdiff_t k, ptrdiff_t q, __m256i perm
  * single-step pass's F, J, F_yy, F_yyy); its length h comes from the error bound there
  * (_substep); where h ≠ h_g (beyond rounding), the inputs and the slope again over [t, t + h],
  * by stage 2 only (stage 1 depends on I_mem only: the round's, or for the first sub-step the
- * single-step pass's). A lane whose step ends is written back (flag cleared); a lane that
- * reaches I_spk, or needs more than max_rounds sub-steps, is left flagged, untouched, for the
- * scalar path, which redoes its step from the start with the same numbers and locates the
- * spike. The lanes that go on are packed at the end of each block, in place, four at a time
+ * single-step pass's). A lane whose step ends is written back (flag cleared). A lane that
+ * reaches I_spk is left to the scalar path, which locates the spike: after its first sub-step
+ * with flag[i] = 2 and the state before the sub-step that spikes (I_mem, the time done, the last
+ * sub-step, the sub-steps taken) in its slope rows q = 0 … 3 (read no more: the rounds set the
+ * lane up from them), from which the scalar path goes on with the same numbers; in its first
+ * sub-step, or after max_rounds sub-steps, it is left flagged (1), untouched, and the scalar path
+ * redoes its step from the start. The lanes that go on are packed at the end of each block, in place, four at a time
  * (dyn_pack_perm), every lane array with them (the fits of the circuits in cmask included: the
  * rounds read them by contiguous loads). isyn (the currents at the step's end), inv_tau, iinf
  * and prem (the pulse time left) are (5, n_tot) rows from the part's first neuron, fitc its
@@ -1297,7 +1301,8 @@ static __attribute__((noinline)) void dyn_membrane_substeps(double dt,
  * when they would evaluate dyn_slope with the same arguments), and with AVX2 stage 1's sg, 1/D
  * and the NMDA q (0 without NMDA) at q = 4 … 6, from which the rounds' first sub-step evaluates
  * its slope again over its own length with stage 2 only; list[0 … *n_list − 1] gets the flagged neurons in
- * increasing order (n + 3 entries). Returns the number of steps held
+ * increasing order (n + 3 entries); the rounds (dyn_membrane_substeps) may set flag[i] = 2 and
+ * rows q = 0 … 3 to the state before a sub-step that spikes. Returns the number of steps held
  * refractory; *n_single gets the number of single-step updates. With AVX2: explicit vectors,
  * blocks of DYN_PASS_BLOCK groups of four neurons run stage by stage (dyn_v_block). */
 static __attribute__((noinline)) int64_t dyn_membrane_pass(ptrdiff_t n, double dt, double *restrict imem,

@@ -34,7 +34,9 @@ Equations: ``neurobench/dynapse/circuits.py``. Order within step s (t_s = s·dt)
    (``dyn_membrane_substeps``: one sub-step per lane per round, each lane's input fits set up
    once per step and read by contiguous loads, the lanes packed in place between rounds, the
    exponentials outside their series' domain on packed vectors); the rest — steps
-   in which a neuron spikes or leaves its refractory period — one by one. All three run the
+   in which a neuron spikes or leaves its refractory period — one by one (a split step that
+   spikes in the rounds after its first sub-step goes on here from the state before the
+   sub-step that spikes, flag 2, instead of being redone from the step's start). All three run the
    same functions in the same order (the same numbers whichever path), the first sub-step's
    bound from the F, J, F_yy, F_yyy the vector pass computed with the same arguments (and, in
    the rounds, its second slope from the pass's sigmoid, 1/D and NMDA term, which depend on
