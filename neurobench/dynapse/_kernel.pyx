@@ -34,7 +34,9 @@ Equations: ``neurobench/dynapse/circuits.py``. Order within step s (t_s = s·dt)
    (``dyn_membrane_substeps``: one sub-step per lane per round, each lane's input fits set up
    once per step and read by contiguous loads, the lanes packed in place between rounds, the
    exponentials outside their series' domain on packed vectors); the rest — steps
-   in which a neuron spikes or leaves its refractory period — one by one. All three run the
+   in which a neuron spikes or leaves its refractory period — one by one (a split step that
+   spikes in the rounds after its first sub-step goes on here from the state before the
+   sub-step that spikes, flag 2, instead of being redone from the step's start). All three run the
    same functions in the same order (the same numbers whichever path), the first sub-step's
    bound from the F, J, F_yy, F_yyy the vector pass computed with the same arguments (and, in
    the rounds, its second slope from the pass's sigmoid, 1/D and NMDA term, which depend on
@@ -123,7 +125,7 @@ cdef extern from "_dynapse_kernels.h" nogil:
         int64_t *idx
     int DYN_LANE_ARRAYS
     void dyn_membrane_substeps(double dt, double *imem, const double *ref_rem,
-                               int64_t *flag, const double *slope, const int64_t *list,
+                               int64_t *flag, double *slope, const int64_t *list,
                                Py_ssize_t n_list, const double *a0,
                                const double *a1, const double *a2, const double *a3,
                                const double *a4, const double *itau, const double *alpha,
@@ -299,15 +301,22 @@ cdef inline double _substep(double F, double E4, double rem, const dyn_membrane 
     return rem / m
 
 
-cdef inline double _sub_slope(const Ctx *X, Py_ssize_t i, double im, const double *cf,
+cdef inline double _sub_slope(const Ctx *X, Py_ssize_t i, double im, double *cf, int *fitted,
                               double rem, double h, int has_nmda, double *J, double *Fyy,
                               double *Fyyy) noexcept nogil:
     """dyn_slope of neuron i at I_mem = im with the synaptic inputs' means over the
     sub-interval [dt − rem, dt − rem + h] of the step (``dyn_sub_mean`` of the fits cf: A, C, D,
-    1/t_on of each circuit, ``dyn_input_fit``)."""
+    1/t_on of each circuit, ``dyn_input_fit``, made here at the step's first call, *fitted = 0:
+    a step that spikes in its first sub-step, from the vector pass's slope, needs none)."""
     cdef double mc[5]
     cdef double ih = 1.0 / h
-    cdef Py_ssize_t c
+    cdef Py_ssize_t c, j
+    if not fitted[0]:
+        for c in range(5):
+            j = c * X.n + i
+            dyn_input_fit(X.avg[c * X.stride + i], X.isyn[j], X.fitc + 3 * j, X.iinf[j],
+                          X.inv_tau[j], X.dt, X.inv_dt, X.prem[j] > 0.0, cf + 4 * c)
+        fitted[0] = 1
     for c in range(5):
         mc[c] = dyn_sub_mean(X.avg[c * X.stride + i], cf + 4 * c, X.inv_tau[c * X.n + i], rem, h,
                              ih, X.dt)
@@ -332,7 +341,7 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
     cdef Py_ssize_t stride = X.stride, n_rec = X.n_rec
     cdef Py_ssize_t s, i, c, k, r, j, q, row = 0
     cdef long long g
-    cdef int n_spk, err = 0, has_nmda, pass_nmda, first, cmask
+    cdef int n_spk, err = 0, has_nmda, pass_nmda, first, cmask, fitted
     cdef double dt = X.dt, inv_dt = X.inv_dt
     cdef double im, im_new, rem
     cdef double T, tin, h, hg, t_done
@@ -480,11 +489,7 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
                 im = X.ireset
                 first = 0
             n_int += 1
-            # the DPI currents within the step (dyn_input_fit), for the means over sub-intervals
-            for c in range(5):
-                j = c * n + i
-                dyn_input_fit(avg[c * stride + i], isyn[j], X.fitc + 3 * j, X.iinf[j],
-                              X.inv_tau[j], dt, X.inv_dt, prem[j] > 0.0, cf + 4 * c)
+            fitted = 0          # the DPI currents within the step: fitted at the first _sub_slope
             # exponential Rosenbrock–Euler sub-steps, each as long as its error bound allows:
             # the slope with the inputs' means over [t, t + h_g] (h_g: the last sub-step, at
             # most what remains) gives the error bound and h; where h ≠ h_g, the slope again
@@ -492,6 +497,15 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
             t_done = dt - T
             hg = T
             m = 0
+            if flag[i] == 2:
+                # the vector rounds took the step up to the sub-step that spikes: on from the
+                # state before it (I_mem, time done, last sub-step, sub-steps taken)
+                sv = slope + 8 * (i - (i & 3)) + (i & 3)
+                im = sv[0]
+                t_done = sv[4]
+                hg = sv[8]
+                m = <long long> sv[12]
+                first = 0
             while True:
                 rem = dt - t_done
                 if hg >= rem * (1.0 - 1e-9):
@@ -504,12 +518,12 @@ cdef void _run_part(Ctx *X, int p) noexcept nogil:
                     Fyyy = sv[12]
                     first = 0
                 else:
-                    F = _sub_slope(X, i, im, cf, rem, hg, has_nmda, &J, &Fyy, &Fyyy)
+                    F = _sub_slope(X, i, im, cf, &fitted, rem, hg, has_nmda, &J, &Fyy, &Fyyy)
                 h = _substep(F, dyn_step_error(F, J, Fyy, Fyyy), rem, P)
                 if fabs(h - hg) <= 1e-9 * hg:
                     h = hg                      # the same sub-step but for rounding
                 if h != hg:
-                    F = _sub_slope(X, i, im, cf, rem, h, has_nmda, &J, &Fyy, &Fyyy)
+                    F = _sub_slope(X, i, im, cf, &fitted, rem, h, has_nmda, &J, &Fyy, &Fyyy)
                 hg = h
                 z = J * h
                 if z > 50.0:
