@@ -118,6 +118,8 @@ def run_brian2(net: BrettNetwork | SongNetwork, duration_ms: float, seed: int = 
 
     standalone = target == "cpp_standalone"
     cython_cache = b2.prefs.codegen.runtime.cython.cache_dir
+    make_args = b2.prefs.devices.cpp_standalone.extra_make_args_unix
+    run_cmd_default = b2.prefs.devices.cpp_standalone.run_cmd_unix
     t0 = time.perf_counter()
     if standalone:
         b2.set_device("cpp_standalone", build_on_run=False)
@@ -238,8 +240,8 @@ def run_brian2(net: BrettNetwork | SongNetwork, duration_ms: float, seed: int = 
     if standalone:                     # leave Brian2 usable in this process
         b2.device.reinit()
         b2.set_device("runtime")
-        b2.prefs.devices.cpp_standalone.run_cmd_unix = "./main"
-        b2.prefs.devices.cpp_standalone.extra_make_args_unix = ["-j"]
+        b2.prefs.devices.cpp_standalone.run_cmd_unix = run_cmd_default
+        b2.prefs.devices.cpp_standalone.extra_make_args_unix = make_args
     else:
         b2.prefs.codegen.runtime.cython.cache_dir = cython_cache
     return out
